@@ -1,0 +1,67 @@
+/** Canvas helpers of the decode loop: regions, blocks, masks, bypass and EOS fill. */
+import { topK } from '../core/math.js';
+import type { RowPredictions } from '../models/denoiser.js';
+import type { Commit } from '../samplers/sampler.js';
+
+export interface Region {
+  start: number;
+  end: number;
+}
+
+/**
+ * The positions a run decodes: from the prompt end, or from the first mask if one stands inside
+ * the prompt (a Sudoku's blanks, spec D1/B7), to the end of the canvas.
+ */
+export function generationRegion(canvas: Int32Array, promptLength: number, maskId: number): Region {
+  let start = Math.min(promptLength, canvas.length);
+  const first = canvas.indexOf(maskId);
+  if (first >= 0 && first < start) start = first;
+  return { start, end: canvas.length };
+}
+
+/** Contiguous blocks of `length` over the region; the last one may be short (spec D1/B2). */
+export function blocks(region: Region, length: number): { index: number; start: number; end: number }[] {
+  if (!Number.isInteger(length) || length < 1) throw new Error(`block length must be an integer ≥ 1, got ${length}`);
+  const out = [];
+  for (let s = region.start, i = 0; s < region.end; s += length, i++) out.push({ index: i, start: s, end: Math.min(s + length, region.end) });
+  return out;
+}
+
+export function maskedIn(canvas: Int32Array, start: number, end: number, maskId: number): number[] {
+  const out: number[] = [];
+  for (let p = start; p < end; p++) if (canvas[p] === maskId) out.push(p);
+  return out;
+}
+
+/**
+ * High-confidence bypass (spec §2.2 step 3): positions whose untempered top-1 probability is at
+ * least `threshold`, at most `k` of them (highest first), with their argmax tokens.
+ */
+export function bypassCommits(pred: RowPredictions, allowed: number[], k: number, threshold: number): Commit[] {
+  const hot = allowed.filter((p) => pred.top1Prob(p) >= threshold);
+  return topK(hot, (p) => pred.top1Prob(p), k).map((p) => ({
+    position: p,
+    token: pred.top1Id(p),
+    prob: pred.top1Prob(p),
+    entropy: pred.entropy(p),
+  }));
+}
+
+/** EOS fill (spec §2.2 step 6): every mask after the first EOS of the region becomes EOS. */
+export function eosFill(canvas: Int32Array, region: Region, eosId: number, maskId: number): number[] {
+  let first = -1;
+  for (let p = region.start; p < region.end; p++)
+    if (canvas[p] === eosId) {
+      first = p;
+      break;
+    }
+  if (first < 0) return [];
+  const filled: number[] = [];
+  for (let p = first + 1; p < region.end; p++)
+    if (canvas[p] === maskId) {
+      canvas[p] = eosId;
+      filled.push(p);
+    }
+  return filled;
+}
+

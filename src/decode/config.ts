@@ -1,0 +1,37 @@
+/** Decode-loop parameters (spec §2.2, decisions D1–D9), declared as data like a sampler's. */
+import { SCHEDULE_NAMES, type ScheduleName } from '../core/schedule.js';
+import type { ParamSpec, Params } from '../samplers/params.js';
+
+export interface DecodeConfig {
+  /** Total steps over the whole region; null = one token per step (#masks steps). */
+  steps: number | null;
+  /** Block length; null = the whole region is one block (or the card's block size). */
+  blockLength: number | null;
+  schedule: ScheduleName;
+  /** τ_tok. */
+  temperature: number;
+  /** High-confidence bypass threshold; null = off. */
+  threshold: number | null;
+  /** After every commit, masks after the first EOS become EOS. */
+  eosFill: boolean;
+}
+
+export const DECODE_PARAMS: readonly ParamSpec[] = [
+  { key: 'steps', kind: 'integer', default: null, nullable: true, min: 1, help: 'total decoding steps; none = one token per step' },
+  { key: 'block_length', kind: 'integer', default: null, nullable: true, min: 1, help: 'semi-autoregressive block length; none = one block' },
+  { key: 'schedule', kind: 'choice', default: 'dllm', choices: SCHEDULE_NAMES, help: 'tokens-per-step schedule within a block' },
+  { key: 'temperature', kind: 'number', default: 0, min: 0, help: 'token temperature τ_tok (0 = argmax)' },
+  { key: 'threshold', kind: 'number', default: null, nullable: true, min: 0, max: 1, help: 'high-confidence bypass: commit positions whose top-1 probability ≥ this without the sampler' },
+  { key: 'eos_fill', kind: 'boolean', default: true, help: 'after each commit, fill masks after the first EOS with EOS' },
+];
+
+export function toDecodeConfig(p: Params): DecodeConfig {
+  return {
+    steps: p.steps as number | null,
+    blockLength: p.block_length as number | null,
+    schedule: p.schedule as ScheduleName,
+    temperature: p.temperature as number,
+    threshold: p.threshold as number | null,
+    eosFill: p.eos_fill as boolean,
+  };
+}

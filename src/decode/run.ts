@@ -1,0 +1,76 @@
+/**
+ * The batch driver: decodes many sequences together, merging their forward requests into one
+ * model call per round. A sequence's result depends only on its own input and seed, never on
+ * what else is in the batch (spec D7), because every random draw comes from its own generator
+ * and the backend treats rows independently.
+ */
+import type { Denoiser, ForwardRow, RowPredictions } from '../models/denoiser.js';
+import type { Params } from '../samplers/params.js';
+import type { SamplerSpec } from '../samplers/sampler.js';
+import type { DecodeConfig } from './config.js';
+import { decodeSequence, type SequenceGenerator, type SequenceInput } from './sequence.js';
+import type { SequenceTrace } from './trace.js';
+
+export interface DecodeOptions {
+  /** Sequences decoded together; default all of them. */
+  batchSize?: number;
+  /** Called as each sequence finishes, with its index in `inputs`. */
+  onSequence?: (index: number, trace: SequenceTrace) => void | Promise<void>;
+}
+
+export interface BatchStats {
+  /** Model calls actually made (batched across sequences). */
+  modelCalls: number;
+  wallMs: number;
+}
+
+export async function decodeBatch(
+  denoiser: Denoiser,
+  inputs: readonly SequenceInput[],
+  spec: SamplerSpec,
+  samplerParams: Params,
+  cfg: DecodeConfig,
+  options: DecodeOptions = {},
+): Promise<{ traces: SequenceTrace[]; stats: BatchStats }> {
+  const started = performance.now();
+  const batchSize = Math.max(1, options.batchSize ?? inputs.length);
+  const samples = spec.samples(samplerParams);
+  const traces: SequenceTrace[] = new Array(inputs.length);
+  let modelCalls = 0;
+  for (let first = 0; first < inputs.length; first += batchSize) {
+    const chunk = inputs.slice(first, first + batchSize);
+    const gens: SequenceGenerator[] = chunk.map((input) => decodeSequence(input, denoiser.card, spec, spec.create(samplerParams), cfg));
+    const pending = gens.map((g) => g.next());
+    for (;;) {
+      const waiting: { seq: number; rows: ForwardRow[] }[] = [];
+      for (let j = 0; j < gens.length; j++) {
+        const r = pending[j];
+        if (!r.done) waiting.push({ seq: j, rows: r.value });
+      }
+      if (waiting.length === 0) break;
+      const rows = waiting.flatMap((w) => w.rows);
+      const pred = await denoiser.forward({ rows, samples, temperature: cfg.temperature });
+      modelCalls += 1;
+      let offset = 0;
+      for (const w of waiting) {
+        const mine: RowPredictions[] = w.rows.map((_, r) => pred.row(offset + r));
+        offset += w.rows.length;
+        pending[w.seq] = gens[w.seq].next(mine);
+        const r = pending[w.seq];
+        if (r.done) {
+          traces[first + w.seq] = r.value;
+          await options.onSequence?.(first + w.seq, r.value);
+        }
+      }
+    }
+    // Sequences with nothing to decode finish before their first forward.
+    for (let j = 0; j < gens.length; j++) {
+      const r = pending[j];
+      if (r.done && traces[first + j] === undefined) {
+        traces[first + j] = r.value;
+        await options.onSequence?.(first + j, r.value);
+      }
+    }
+  }
+  return { traces, stats: { modelCalls, wallMs: performance.now() - started } };
+}

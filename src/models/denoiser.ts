@@ -1,0 +1,214 @@
+/**
+ * The denoiser interface: a batch of canvases in, per-position predictive statistics out.
+ *
+ * Samplers never see logits. Every backend hands back the same statistics per (row, position):
+ * the entropy, the top-2 probabilities and ids, `samples` tokens drawn by Gumbel-max at
+ * temperature τ with their untempered probabilities, and the probability of the token already
+ * in the canvas. A small-vocabulary backend computes them in JS from full rows
+ * (`LogitsDenoiser`); a large-vocabulary backend can compute them where the logits live and ship
+ * only O(B·T·S) numbers. The Gumbel noise is counter-based (`hashUniform(noiseKey, position,
+ * s·V + v)`), so both places can draw the same tokens from the same key.
+ */
+import type { ModelCard } from './card.js';
+import { gumbelFromUniform, hashUniform } from '../core/rng.js';
+
+export interface ForwardRow {
+  /** Token ids, length T; masked positions hold `card.maskId`. */
+  canvas: Int32Array;
+  /** Key of this row's token noise (uint32), drawn from the sequence's own generator. */
+  noiseKey: number;
+}
+
+export interface ForwardRequest {
+  rows: ForwardRow[];
+  /** Token draws per position (≥ 1). Draw s of a row is the same whatever `samples` is. */
+  samples: number;
+  /** τ_tok; 0 means argmax. */
+  temperature: number;
+}
+
+export interface Denoiser {
+  readonly card: ModelCard;
+  forward(request: ForwardRequest): Promise<Predictions>;
+}
+
+/** Statistics of one forward, rows × positions, stored flat. */
+export class Predictions {
+  readonly entropy: Float64Array;
+  readonly top1Id: Int32Array;
+  readonly top1Prob: Float64Array;
+  readonly top2Prob: Float64Array;
+  readonly sampleId: Int32Array;
+  readonly sampleProb: Float64Array;
+  /** p(canvas token) at unmasked positions, NaN at masks. */
+  readonly tokenProb: Float64Array;
+
+  constructor(
+    readonly rows: number,
+    readonly length: number,
+    readonly samples: number,
+  ) {
+    const n = rows * length;
+    this.entropy = new Float64Array(n);
+    this.top1Id = new Int32Array(n);
+    this.top1Prob = new Float64Array(n);
+    this.top2Prob = new Float64Array(n);
+    this.sampleId = new Int32Array(n * samples);
+    this.sampleProb = new Float64Array(n * samples);
+    this.tokenProb = new Float64Array(n);
+  }
+
+  row(b: number): RowPredictions {
+    if (b < 0 || b >= this.rows) throw new RangeError(`row ${b} outside [0, ${this.rows})`);
+    return new RowPredictions(this, b);
+  }
+}
+
+/** The statistics of one canvas; what a sampler reads. */
+export class RowPredictions {
+  private readonly base: number;
+  readonly length: number;
+  readonly samples: number;
+
+  constructor(
+    private readonly p: Predictions,
+    readonly row: number,
+  ) {
+    this.base = row * p.length;
+    this.length = p.length;
+    this.samples = p.samples;
+  }
+
+  /** Entropy (nats) of the predictive distribution at `pos`. */
+  entropy(pos: number): number {
+    return this.p.entropy[this.base + pos];
+  }
+  top1Id(pos: number): number {
+    return this.p.top1Id[this.base + pos];
+  }
+  top1Prob(pos: number): number {
+    return this.p.top1Prob[this.base + pos];
+  }
+  top2Prob(pos: number): number {
+    return this.p.top2Prob[this.base + pos];
+  }
+  /** Token of draw `s` at `pos` (Gumbel-max at the request's τ; argmax when τ = 0). */
+  sampleId(pos: number, s = 0): number {
+    return this.p.sampleId[(this.base + pos) * this.p.samples + s];
+  }
+  /** Untempered probability of draw `s` (the token's confidence, spec D5). */
+  sampleProb(pos: number, s = 0): number {
+    return this.p.sampleProb[(this.base + pos) * this.p.samples + s];
+  }
+  /** Probability of the token the canvas holds at `pos` (NaN at a mask). */
+  tokenProb(pos: number): number {
+    return this.p.tokenProb[this.base + pos];
+  }
+}
+
+/**
+ * Apply the card's logit preprocessing to one [T,V] block in place (spec §2.2 `prep`):
+ * suppressed ids to −∞, EOS/PAD penalty, then the Dream right shift.
+ */
+export function prepareLogits(card: ModelCard, logits: Float32Array, offset: number, T: number): void {
+  const V = card.vocabSize;
+  for (let t = 0; t < T; t++) {
+    const o = offset + t * V;
+    for (const id of card.suppressTokens) logits[o + id] = -Infinity;
+    if (card.eosPenalty !== 0) {
+      if (card.eosId !== null) logits[o + card.eosId] -= card.eosPenalty;
+      if (card.padId !== null) logits[o + card.padId] -= card.eosPenalty;
+    }
+  }
+  if (card.logitShift && T > 1) logits.copyWithin(offset + V, offset, offset + (T - 1) * V);
+}
+
+/**
+ * Reduce prepared logits [B,T,V] to `Predictions`, in JS. Used by every full-row backend.
+ * One pass per (position) for the normaliser, entropy and top-2; one more per token draw.
+ */
+export function reduceLogits(card: ModelCard, logits: Float32Array, request: ForwardRequest): Predictions {
+  const B = request.rows.length;
+  const V = card.vocabSize;
+  const T = B > 0 ? request.rows[0].canvas.length : 0;
+  const S = request.samples;
+  const tau = request.temperature;
+  const out = new Predictions(B, T, S);
+  for (let b = 0; b < B; b++) {
+    const { canvas, noiseKey } = request.rows[b];
+    for (let t = 0; t < T; t++) {
+      const o = (b * T + t) * V;
+      let m = -Infinity;
+      let i1 = 0;
+      let m2 = -Infinity;
+      for (let v = 0; v < V; v++) {
+        const z = logits[o + v];
+        if (z > m) {
+          m2 = m;
+          m = z;
+          i1 = v;
+        } else if (z > m2) m2 = z;
+      }
+      if (!(m > -Infinity) || Number.isNaN(m)) throw new Error(`row ${b} position ${t}: logits are all −∞ or NaN`);
+      let sum = 0;
+      for (let v = 0; v < V; v++) sum += Math.exp(logits[o + v] - m);
+      const lse = m + Math.log(sum);
+      let h = 0;
+      for (let v = 0; v < V; v++) {
+        let p = Math.exp(logits[o + v] - lse);
+        if (p < 1e-12) p = 1e-12;
+        h -= p * Math.log(p);
+      }
+      const i = b * T + t;
+      out.entropy[i] = h;
+      out.top1Id[i] = i1;
+      out.top1Prob[i] = Math.exp(m - lse);
+      out.top2Prob[i] = Math.exp(m2 - lse);
+      const tok = canvas[t];
+      out.tokenProb[i] = tok === card.maskId ? NaN : Math.exp(logits[o + tok] - lse);
+      for (let s = 0; s < S; s++) {
+        let id = i1;
+        if (tau > 0) {
+          let best = -Infinity;
+          for (let v = 0; v < V; v++) {
+            const score = logits[o + v] + tau * gumbelFromUniform(hashUniform(noiseKey, t, s * V + v));
+            if (score > best) {
+              best = score;
+              id = v;
+            }
+          }
+        }
+        out.sampleId[i * S + s] = id;
+        out.sampleProb[i * S + s] = Math.exp(logits[o + id] - lse);
+      }
+    }
+  }
+  return out;
+}
+
+/** Base for backends that produce full logits rows: prepares them per the card, reduces in JS. */
+export abstract class LogitsDenoiser implements Denoiser {
+  constructor(readonly card: ModelCard) {}
+
+  /** Raw logits [B,T,V] for the canvases, before any card preprocessing. */
+  protected abstract logits(canvases: Int32Array[]): Float32Array | Promise<Float32Array>;
+
+  async forward(request: ForwardRequest): Promise<Predictions> {
+    validateRequest(this.card, request);
+    const canvases = request.rows.map((r) => r.canvas);
+    const logits = await this.logits(canvases);
+    const T = canvases.length ? canvases[0].length : 0;
+    for (let b = 0; b < canvases.length; b++) prepareLogits(this.card, logits, b * T * this.card.vocabSize, T);
+    return reduceLogits(this.card, logits, request);
+  }
+}
+
+export function validateRequest(card: ModelCard, request: ForwardRequest): void {
+  if (!Number.isInteger(request.samples) || request.samples < 1) throw new Error(`forward: samples must be an integer ≥ 1, got ${request.samples}`);
+  if (!(request.temperature >= 0)) throw new Error(`forward: temperature must be ≥ 0, got ${request.temperature}`);
+  const T = request.rows[0]?.canvas.length ?? 0;
+  if (T > card.contextLimit) throw new Error(`forward: canvas length ${T} exceeds the model's context limit ${card.contextLimit}`);
+  for (const [b, r] of request.rows.entries()) {
+    if (r.canvas.length !== T) throw new Error(`forward: row ${b} has length ${r.canvas.length}, expected ${T} like row 0`);
+  }
+}
