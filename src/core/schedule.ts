@@ -73,7 +73,8 @@ export function dreamSchedule(masks: number, steps: number, firstIndex = 0): num
 
 /**
  * MaskGIT cosine schedule (spec §4.4): mask_len = clamp(⌊M·cos(π/2·(t+1)/S)⌋, 1, unknown−1),
- * k_t = max(1, unknown − mask_len). Stops once nothing is left.
+ * k_t = max(1, unknown − mask_len). The clamp always leaves one mask for after the last step, so
+ * the last step takes the remainder (D1/B5). Stops once nothing is left.
  */
 export function cosineSchedule(masks: number, steps: number): number[] {
   checkArgs(masks, steps);
@@ -82,7 +83,7 @@ export function cosineSchedule(masks: number, steps: number): number[] {
   for (let t = 0; t < steps && unknown > 0; t++) {
     const ratio = Math.cos((Math.PI / 2) * ((t + 1) / steps));
     const maskLen = Math.min(Math.max(Math.floor(masks * ratio), 1), unknown - 1);
-    const k = Math.min(Math.max(1, unknown - maskLen), unknown);
+    const k = t === steps - 1 ? unknown : Math.min(Math.max(1, unknown - maskLen), unknown);
     out.push(k);
     unknown -= k;
   }

@@ -1,0 +1,60 @@
+/**
+ * Built-in models, shipped in the repo's `models/` folder so everything runs offline.
+ */
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Denoiser } from './denoiser.js';
+import { loadOracleFile } from './oracles/index.js';
+
+export interface BuiltinModel {
+  name: string;
+  description: string;
+  file: string;
+  /** Defaults of `generate`/`compare` for this model. */
+  promptLength: number;
+  genLength: number;
+}
+
+export const BUILTIN_MODELS: readonly BuiltinModel[] = [
+  {
+    name: 'hmm-demo',
+    description: 'exact HMM oracle, 8 hidden states × 12 symbols, sticky transitions (seeded, scripts/make-models.ts)',
+    file: 'hmm-demo.json',
+    promptLength: 8,
+    genLength: 24,
+  },
+  {
+    name: 'markov-shakespeare',
+    description: 'exact order-1 character Markov chain fitted on TinyShakespeare (add-1 smoothing)',
+    file: 'markov-shakespeare.json',
+    promptLength: 16,
+    genLength: 48,
+  },
+];
+
+export const DEFAULT_MODEL = 'hmm-demo';
+
+/** The package root: the nearest folder above this file that holds package.json. */
+export function packageRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(dir, 'package.json'))) {
+    const up = dirname(dir);
+    if (up === dir) throw new Error('cannot find the infogain package root');
+    dir = up;
+  }
+  return dir;
+}
+
+export function builtinByName(name: string): BuiltinModel | undefined {
+  return BUILTIN_MODELS.find((m) => m.name === name);
+}
+
+/** A built-in name or a path to a model file. */
+export async function loadModel(ref: string): Promise<{ model: Denoiser; builtin?: BuiltinModel }> {
+  const builtin = builtinByName(ref);
+  if (builtin) return { model: await loadOracleFile(join(packageRoot(), 'models', builtin.file)), builtin };
+  if (!existsSync(ref))
+    throw new Error(`--model ${JSON.stringify(ref)}: no such file, and not a built-in model (${BUILTIN_MODELS.map((m) => m.name).join(', ')})`);
+  return { model: await loadOracleFile(ref) };
+}

@@ -1,0 +1,505 @@
+/**
+ * Exact oracle models: small generative models whose conditionals
+ * p(x_i = v | every other unmasked token) are computed exactly, so that a sampler's decisions and
+ * outputs can be scored against the truth instead of against another network.
+ *
+ * `ChainOracle` holds a hidden Markov model (K states, V symbols) and does all the math: one
+ * scaled forward–backward pass per canvas. `HmmOracle` is that model as such; `MarkovOracle`
+ * (markov.ts) is the special case K = V with identity emission. The vocabulary is the V symbols
+ * plus the mask token, whose id is V.
+ */
+import type { ModelCard } from '../card.js';
+import { LogitsDenoiser } from '../denoiser.js';
+import { Rng } from '../../core/rng.js';
+
+/** Rows of a stochastic table must sum to 1 within this; they are then renormalised exactly. */
+export const ROW_SUM_TOLERANCE = 1e-6;
+
+/** Optional fields shared by both oracle kinds (and their JSON files). */
+export interface OracleOptions {
+  name?: string;
+  /** V display characters, one per symbol. */
+  alphabet?: string;
+  /** A symbol id, or null (default). */
+  eosId?: number | null;
+  /** Subtracted from the EOS logit by the denoiser's card preprocessing (default 0). */
+  eosPenalty?: number;
+}
+
+/** The model as flat row-major float64 tables. Rows are exactly normalised. */
+export interface ChainTables {
+  K: number;
+  V: number;
+  /** [K] */
+  initial: Float64Array;
+  /** [K·K], row h = p(h_{i+1} | h_i = h) */
+  transition: Float64Array;
+  /** [K·V], row h = p(x_i | h_i = h) */
+  emission: Float64Array;
+}
+
+/**
+ * Bad model parameters. `detail` is the message without any prefix, so that the file loader can
+ * restate it under the file's name.
+ */
+export class OracleParamError extends Error {
+  constructor(readonly detail: string) {
+    super(`oracle parameters: ${detail}`);
+    this.name = 'OracleParamError';
+  }
+}
+
+/** A value rendered for an error message, truncated to `max` characters. */
+export function show(value: unknown, max = 60): string {
+  let s: string;
+  if (typeof value === 'number' || value === undefined) s = String(value);
+  else {
+    try {
+      s = JSON.stringify(value) ?? String(value);
+    } catch {
+      s = String(value);
+    }
+  }
+  return s.length > max ? `${s.slice(0, max - 1)}…` : s;
+}
+
+/**
+ * A probability row from untrusted input (`what` names it in errors): an array of `n`
+ * non-negative finite numbers summing to 1 within the tolerance. Returned renormalised.
+ */
+export function probabilityRow(value: unknown, n: number, nLabel: string, what: string, nNote = ''): Float64Array {
+  if (!Array.isArray(value)) throw new OracleParamError(`${what} is ${show(value)}, expected an array of ${nLabel} = ${n} probabilities${nNote}`);
+  if (value.length !== n) throw new OracleParamError(`${what} has ${value.length} entries ${show(value)}, expected ${nLabel} = ${n}${nNote}`);
+  const row = new Float64Array(n);
+  let sum = 0;
+  for (let j = 0; j < n; j++) {
+    const p: unknown = value[j];
+    if (typeof p !== 'number' || !Number.isFinite(p) || p < 0)
+      throw new OracleParamError(`${what} entry ${j} is ${show(p)}, expected a finite number ≥ 0`);
+    row[j] = p;
+    sum += p;
+  }
+  if (!(Math.abs(sum - 1) <= ROW_SUM_TOLERANCE))
+    throw new OracleParamError(`${what} sums to ${sum} ${show(value)}, expected 1 (within ${ROW_SUM_TOLERANCE})`);
+  for (let j = 0; j < n; j++) row[j] /= sum;
+  return row;
+}
+
+/**
+ * A [rows × cols] stochastic matrix from untrusted input, flattened row-major. `colsNote` says
+ * where the width came from, for row-length errors.
+ */
+export function stochasticMatrix(
+  field: string,
+  value: unknown,
+  rows: number,
+  rowsLabel: string,
+  cols: number,
+  colsLabel: string,
+  colsNote = '',
+): Float64Array {
+  if (!Array.isArray(value))
+    throw new OracleParamError(
+      `field "${field}" is ${show(value)}, expected an array of ${rowsLabel} = ${rows} rows of ${colsLabel} = ${cols} probabilities`,
+    );
+  if (value.length !== rows) throw new OracleParamError(`field "${field}" has ${value.length} rows, expected ${rowsLabel} = ${rows}`);
+  const out = new Float64Array(rows * cols);
+  for (let r = 0; r < rows; r++) out.set(probabilityRow(value[r], cols, colsLabel, `${field} row ${r}`, colsNote), r * cols);
+  return out;
+}
+
+/** The length of a non-empty array, which fixes a model dimension. */
+export function dimensionOf(value: unknown, what: string, expected: string): number {
+  if (!Array.isArray(value) || value.length === 0) throw new OracleParamError(`${what} is ${show(value)}, expected ${expected}`);
+  return value.length;
+}
+
+function makeCard(V: number, options: OracleOptions, defaultName: string): ModelCard {
+  const name = options.name ?? defaultName;
+  if (typeof name !== 'string') throw new OracleParamError(`field "name" is ${show(name)}, expected a string`);
+  const eosId = options.eosId ?? null;
+  if (eosId !== null && !(Number.isInteger(eosId) && eosId >= 0 && eosId < V))
+    throw new OracleParamError(`field "eosId" is ${show(eosId)}, expected null or a symbol id in [0, ${V})`);
+  const eosPenalty = options.eosPenalty ?? 0;
+  if (typeof eosPenalty !== 'number' || !Number.isFinite(eosPenalty))
+    throw new OracleParamError(`field "eosPenalty" is ${show(eosPenalty)}, expected a finite number`);
+  return {
+    name,
+    vocabSize: V + 1,
+    maskId: V,
+    eosId,
+    padId: null,
+    eosPenalty,
+    logitShift: false,
+    attention: { kind: 'full' },
+    contextLimit: 1_000_000,
+    suppressTokens: [],
+  };
+}
+
+/** The alphabet split into characters (code points); checked to be V distinct characters. */
+function alphabetSymbols(alphabet: unknown, V: number): string[] | undefined {
+  if (alphabet === undefined) return undefined;
+  if (typeof alphabet !== 'string') throw new OracleParamError(`field "alphabet" is ${show(alphabet)}, expected a string of V = ${V} characters`);
+  const chars = Array.from(alphabet);
+  if (chars.length !== V)
+    throw new OracleParamError(`field "alphabet" is ${show(alphabet)} (${chars.length} characters), expected V = ${V} characters`);
+  const seen = new Set<string>();
+  for (const c of chars) {
+    if (seen.has(c)) throw new OracleParamError(`field "alphabet" is ${show(alphabet)}, expected distinct characters ("${c}" repeats)`);
+    seen.add(c);
+  }
+  return chars;
+}
+
+/** Index of the category that the uniform `u` falls in; rows are normalised. */
+function drawCategory(table: Float64Array, offset: number, n: number, u: number): number {
+  let last = -1;
+  for (let k = 0; k < n; k++) {
+    const p = table[offset + k];
+    if (p > 0) last = k;
+    u -= p;
+    if (u < 0 && p > 0) return k;
+  }
+  return last; // rounding left u ≥ 0 after the whole row
+}
+
+/** Base of the exact oracles: an HMM with its forward–backward math. */
+export abstract class ChainOracle extends LogitsDenoiser {
+  /** Hidden states. */
+  readonly K: number;
+  /** Symbols (the mask id is V). */
+  readonly V: number;
+  readonly alphabet?: string;
+  protected readonly initial: Float64Array;
+  protected readonly transition: Float64Array;
+  protected readonly emission: Float64Array;
+  private readonly symbols?: string[];
+  private readonly symbolIds?: Map<string, number>;
+
+  protected constructor(tables: ChainTables, options: OracleOptions, defaultName: string) {
+    super(makeCard(tables.V, options, defaultName));
+    this.K = tables.K;
+    this.V = tables.V;
+    this.initial = tables.initial;
+    this.transition = tables.transition;
+    this.emission = tables.emission;
+    this.symbols = alphabetSymbols(options.alphabet, tables.V);
+    if (this.symbols) {
+      this.alphabet = options.alphabet;
+      this.symbolIds = new Map(this.symbols.map((c, i) => [c, i]));
+    }
+  }
+
+  abstract toJSON(): object;
+
+  protected override logits(canvases: Int32Array[]): Float32Array {
+    return this.conditionalLogProbs(canvases);
+  }
+
+  /**
+   * The raw logits [B,T,V+1] before card preprocessing: at every position i, masked or not,
+   * log p(x_i = v | the unmasked tokens at positions ≠ i), masks marginalised out; the mask
+   * column is −∞. Throws if the other unmasked tokens have probability 0 together.
+   */
+  conditionalLogProbs(canvases: Int32Array[]): Float32Array {
+    const { K, V } = this;
+    const W = V + 1;
+    const B = canvases.length;
+    const T = B > 0 ? canvases[0].length : 0;
+    const out = new Float32Array(B * T * W);
+    // Scratch, once per call: α for every position, β only for the current one.
+    const alpha = new Float64Array(T * K);
+    const beta = new Float64Array(K);
+    const work = new Float64Array(K);
+    const lik = new Float64Array(K);
+    const q = new Float64Array(V);
+    for (let b = 0; b < B; b++) {
+      const canvas = canvases[b];
+      if (canvas.length !== T) throw new Error(`${this.card.name}: row ${b} has length ${canvas.length}, expected ${T} like row 0`);
+      for (let i = 0; i < T; i++) {
+        const x = canvas[i];
+        if (!(x >= 0 && x <= V))
+          throw new Error(`${this.card.name}: row ${b} position ${i} holds id ${x}, expected a symbol in [0, ${V}) or the mask id ${V}`);
+      }
+      this.conditionalsOfRow(canvas, out, b * T * W, alpha, beta, work, lik, q, b);
+    }
+    return out;
+  }
+
+  /**
+   * One canvas. α_i(h) ∝ P(obs_<i, h_i = h) and β_i(h) ∝ P(obs_>i | h_i = h), each normalised
+   * to sum 1 at every step (the scaling: the constants cancel in the per-position normaliser,
+   * and nothing underflows however long the canvas). A masked position's likelihood is 1.
+   */
+  private conditionalsOfRow(
+    canvas: Int32Array,
+    out: Float32Array,
+    offset: number,
+    alpha: Float64Array,
+    beta: Float64Array,
+    work: Float64Array,
+    lik: Float64Array,
+    q: Float64Array,
+    row: number,
+  ): void {
+    const { K, V, initial: pi, transition: A, emission: E } = this;
+    const W = V + 1;
+    const T = canvas.length;
+    if (T === 0) return;
+
+    // Forward: α_0 = π; α_{i+1}(h') ∝ Σ_h α_i(h) L_i(h) A(h, h').
+    alpha.set(pi, 0);
+    for (let i = 0; i + 1 < T; i++) {
+      const a = i * K;
+      const next = a + K;
+      const x = canvas[i];
+      for (let h2 = 0; h2 < K; h2++) alpha[next + h2] = 0;
+      for (let h = 0; h < K; h++) {
+        const u = x === V ? alpha[a + h] : alpha[a + h] * E[h * V + x];
+        if (u === 0) continue; // keeps an observed Markov step O(K)
+        const r = h * K;
+        for (let h2 = 0; h2 < K; h2++) alpha[next + h2] += u * A[r + h2];
+      }
+      normalise(alpha, next, K);
+    }
+
+    // Backward, emitting each position's conditional as soon as its β is known.
+    beta.fill(1 / K);
+    for (let i = T - 1; ; i--) {
+      const a = i * K;
+      q.fill(0);
+      for (let h = 0; h < K; h++) {
+        const w = alpha[a + h] * beta[h];
+        if (w === 0) continue;
+        const e = h * V;
+        for (let v = 0; v < V; v++) q[v] += w * E[e + v];
+      }
+      let z = 0;
+      for (let v = 0; v < V; v++) z += q[v];
+      if (!(z > 0))
+        throw new Error(
+          `${this.card.name}: row ${row}: the unmasked tokens other than position ${i} have probability 0 under the model`,
+        );
+      const o = offset + i * W;
+      for (let v = 0; v < V; v++) out[o + v] = Math.log(q[v] / z);
+      out[o + V] = -Infinity;
+      if (i === 0) break;
+
+      // β_{i-1}(h) ∝ Σ_h' A(h, h') L_i(h') β_i(h').
+      const x = canvas[i];
+      for (let h2 = 0; h2 < K; h2++) lik[h2] = x === V ? beta[h2] : beta[h2] * E[h2 * V + x];
+      for (let h = 0; h < K; h++) {
+        const r = h * K;
+        let s = 0;
+        for (let h2 = 0; h2 < K; h2++) s += A[r + h2] * lik[h2];
+        work[h] = s;
+      }
+      normalise(work, 0, K);
+      beta.set(work);
+    }
+  }
+
+  /** Exact log P(x) of a fully unmasked sequence (scaled forward algorithm); −∞ if impossible. */
+  logProb(sequence: Int32Array): number {
+    const { K, V, transition: A, emission: E } = this;
+    for (let i = 0; i < sequence.length; i++) {
+      const x = sequence[i];
+      if (x === V) throw new Error(`${this.card.name}: logProb: position ${i} holds the mask id ${V}; logProb needs a fully unmasked sequence`);
+      if (!(x >= 0 && x < V)) throw new Error(`${this.card.name}: logProb: position ${i} holds id ${x}, expected a symbol in [0, ${V})`);
+    }
+    // alpha = P(h_i | x_<i); each step adds log P(x_i | x_<i).
+    const alpha = Float64Array.from(this.initial);
+    const u = new Float64Array(K);
+    let lp = 0;
+    for (let i = 0; i < sequence.length; i++) {
+      const x = sequence[i];
+      let s = 0;
+      for (let h = 0; h < K; h++) {
+        u[h] = alpha[h] * E[h * V + x];
+        s += u[h];
+      }
+      if (!(s > 0)) return -Infinity;
+      lp += Math.log(s);
+      alpha.fill(0);
+      for (let h = 0; h < K; h++) {
+        const w = u[h] / s;
+        if (w === 0) continue;
+        const r = h * K;
+        for (let h2 = 0; h2 < K; h2++) alpha[h2] += w * A[r + h2];
+      }
+    }
+    return lp;
+  }
+
+  /** A sequence drawn from the joint distribution. */
+  sample(rng: Rng, length: number): Int32Array {
+    if (!Number.isInteger(length) || length < 0) throw new Error(`${this.card.name}: sample: length must be an integer ≥ 0, got ${length}`);
+    const { K, V } = this;
+    const out = new Int32Array(length);
+    let h = drawCategory(this.initial, 0, K, rng.nextFloat64());
+    for (let i = 0; i < length; i++) {
+      out[i] = drawCategory(this.emission, h * V, V, rng.nextFloat64());
+      if (i + 1 < length) h = drawCategory(this.transition, h * K, K, rng.nextFloat64());
+    }
+    return out;
+  }
+
+  /** Alphabet characters, or space-separated ids without an alphabet; the mask shows as '_'. */
+  detokenize(ids: Int32Array): string {
+    const parts: string[] = [];
+    for (let i = 0; i < ids.length; i++) {
+      const x = ids[i];
+      if (x === this.V) parts.push('_');
+      else if (x >= 0 && x < this.V) parts.push(this.symbols ? this.symbols[x] : String(x));
+      else throw new RangeError(`${this.card.name}: detokenize: position ${i} holds id ${x}, outside [0, ${this.V}]`);
+    }
+    return parts.join(this.symbols ? '' : ' ');
+  }
+
+  /**
+   * Text to ids through the alphabet. '_' encodes the mask unless the alphabet has its own '_',
+   * so that `encode(decode(ids))` round-trips canvases with masks.
+   */
+  encode(text: string): Int32Array {
+    const ids = this.symbolIds;
+    if (!ids) throw new Error(`${this.card.name}: encode: the model has no alphabet`);
+    const chars = Array.from(text);
+    const out = new Int32Array(chars.length);
+    for (let i = 0; i < chars.length; i++) {
+      const c = chars[i];
+      const id = ids.get(c) ?? (c === '_' ? this.V : undefined);
+      if (id === undefined) {
+        const code = c.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0');
+        throw new Error(`${this.card.name}: encode: character ${JSON.stringify(c)} (U+${code}) at index ${i} is not in the alphabet ${show(this.alphabet)}`);
+      }
+      out[i] = id;
+    }
+    return out;
+  }
+
+  /** Ids to text through the alphabet (mask as '_'); unlike `detokenize`, needs an alphabet. */
+  decode(ids: Int32Array): string {
+    if (!this.symbols) throw new Error(`${this.card.name}: decode: the model has no alphabet`);
+    return this.detokenize(ids);
+  }
+
+  /** The optional JSON fields, present only when they differ from the defaults. */
+  protected optionalJSON(): { name: string; alphabet?: string; eosId?: number; eosPenalty?: number } {
+    const o: { name: string; alphabet?: string; eosId?: number; eosPenalty?: number } = { name: this.card.name };
+    if (this.alphabet !== undefined) o.alphabet = this.alphabet;
+    if (this.card.eosId !== null) o.eosId = this.card.eosId;
+    if (this.card.eosPenalty !== 0) o.eosPenalty = this.card.eosPenalty;
+    return o;
+  }
+}
+
+/** Scale x[offset .. offset+n) to sum 1; an all-zero block (impossible evidence) stays zero. */
+function normalise(x: Float64Array, offset: number, n: number): void {
+  let s = 0;
+  for (let k = 0; k < n; k++) s += x[offset + k];
+  if (!(s > 0)) return;
+  const inv = 1 / s;
+  for (let k = 0; k < n; k++) x[offset + k] *= inv;
+}
+
+function rows(table: Float64Array, n: number, width: number): number[][] {
+  return Array.from({ length: n }, (_, r) => Array.from(table.subarray(r * width, (r + 1) * width)));
+}
+
+export interface HmmJSON {
+  type: 'hmm';
+  name?: string;
+  maskId: number;
+  alphabet?: string;
+  eosId?: number | null;
+  eosPenalty?: number;
+  initial: number[];
+  transition: number[][];
+  emission: number[][];
+}
+
+export interface HmmParams {
+  initial: number[];
+  transition: number[][];
+  emission: number[][];
+}
+
+export interface HmmSeedOptions {
+  states: number;
+  symbols: number;
+  /** Emission rows are Dirichlet(1) draws raised to 1/concentration: smaller is peakier (default 0.5). */
+  concentration?: number;
+  /** Weight on staying in the same state (default 0.9). */
+  stickiness?: number;
+  name?: string;
+}
+
+/** A hidden Markov model with K states and V symbols. */
+export class HmmOracle extends ChainOracle {
+  /**
+   * Tables as nested arrays (the JSON shape); checked at run time, so untrusted input is fine.
+   * K comes from `initial`, V from `emission` row 0. Throws `OracleParamError`.
+   */
+  constructor(params: HmmParams, options: OracleOptions = {}) {
+    super(HmmOracle.tables(params), options, 'hmm');
+  }
+
+  private static tables(params: HmmParams): ChainTables {
+    const K = dimensionOf(params.initial, 'field "initial"', 'an array of K ≥ 1 initial-state probabilities');
+    dimensionOf(params.emission, 'field "emission"', 'an array of K rows of V emission probabilities');
+    const V = dimensionOf(params.emission[0], 'emission row 0', 'an array of V ≥ 1 emission probabilities');
+    return {
+      K,
+      V,
+      initial: probabilityRow(params.initial, K, 'K', 'field "initial"'),
+      transition: stochasticMatrix('transition', params.transition, K, 'K', K, 'K'),
+      emission: stochasticMatrix('emission', params.emission, K, 'K', V, 'V', ' (the length of emission row 0)'),
+    };
+  }
+
+  /**
+   * Random parameters from a seed, built so that decoding order matters: sticky transitions
+   * (long runs in one state), emissions peaked on a few symbols that overlap between states, so
+   * a token is informative about its neighbours. Every probability is > 0 (a 0.1% uniform floor
+   * on emissions and off-diagonal transitions), so no canvas is ever impossible.
+   */
+  static fromSeed(seed: number, options: HmmSeedOptions): HmmOracle {
+    const { states: K, symbols: V } = options;
+    const concentration = options.concentration ?? 0.5;
+    const stickiness = options.stickiness ?? 0.9;
+    if (!Number.isInteger(K) || K < 1) throw new Error(`HmmOracle.fromSeed: states must be an integer ≥ 1, got ${K}`);
+    if (!Number.isInteger(V) || V < 1) throw new Error(`HmmOracle.fromSeed: symbols must be an integer ≥ 1, got ${V}`);
+    if (!(concentration > 0 && Number.isFinite(concentration)))
+      throw new Error(`HmmOracle.fromSeed: concentration must be a finite number > 0, got ${concentration}`);
+    if (!(stickiness >= 0 && stickiness < 1)) throw new Error(`HmmOracle.fromSeed: stickiness must be in [0, 1), got ${stickiness}`);
+    const rng = new Rng(seed);
+    const floor = 1e-3;
+    // -ln(1-u) is Exp(1); normalised Exp(1) draws are Dirichlet(1); a power > 1 sharpens them.
+    const draw = (n: number, power: number): number[] => {
+      const w = Array.from({ length: n }, () => Math.pow(-Math.log(1 - rng.nextFloat64()), power));
+      const s = w.reduce((a, b) => a + b, 0);
+      return w.map((x) => (s > 0 ? (1 - floor) * (x / s) + floor / n : 1 / n));
+    };
+    const initial = draw(K, 1);
+    const transition = Array.from({ length: K }, (_, h) =>
+      draw(K, 1).map((p, h2) => (1 - stickiness) * p + (h === h2 ? stickiness : 0)),
+    );
+    const emission = Array.from({ length: K }, () => draw(V, 1 / concentration));
+    return new HmmOracle({ initial, transition, emission }, { name: options.name ?? `hmm-K${K}-V${V}-seed${seed}` });
+  }
+
+  toJSON(): HmmJSON {
+    return {
+      type: 'hmm',
+      ...this.optionalJSON(),
+      maskId: this.V,
+      initial: Array.from(this.initial),
+      transition: rows(this.transition, this.K, this.K),
+      emission: rows(this.emission, this.K, this.V),
+    };
+  }
+}
+
+/** Nested arrays of a flat table; exported for markov.ts. */
+export { rows as tableRows };

@@ -1,0 +1,206 @@
+import { describe, expect, it } from 'vitest';
+import { Rng } from '../src/core/rng.js';
+import { DECODE_PARAMS, toDecodeConfig, type DecodeConfig } from '../src/decode/config.js';
+import { decodeBatch } from '../src/decode/run.js';
+import type { SequenceInput } from '../src/decode/sequence.js';
+import { prepareLogits } from '../src/models/denoiser.js';
+import type { ModelCard } from '../src/models/card.js';
+import { HmmOracle } from '../src/models/oracles/index.js';
+import { resolveParams, type Params } from '../src/samplers/params.js';
+import { samplerByName } from '../src/samplers/index.js';
+import { allSequences, bruteConditional, clampedEntropy, hmmJoint } from './helpers/brute.js';
+
+function config(overrides: Params = {}): DecodeConfig {
+  return toDecodeConfig(resolveParams(DECODE_PARAMS, overrides, 'decode'));
+}
+
+function run(model: HmmOracle, sampler: string, inputs: SequenceInput[], cfg: DecodeConfig, set: Params = {}, batchSize?: number) {
+  const spec = samplerByName(sampler);
+  return decodeBatch(model, inputs, spec, resolveParams(spec.params, set, sampler), cfg, { batchSize });
+}
+
+function masks(model: HmmOracle, prompt: number[], gen: number, seed: number): SequenceInput {
+  const canvas = new Int32Array(prompt.length + gen).fill(model.card.maskId);
+  canvas.set(prompt);
+  return { canvas, promptLength: prompt.length, seed };
+}
+
+const tiny = HmmOracle.fromSeed(11, { states: 2, symbols: 3, stickiness: 0.7 });
+const tinyTables = tiny.toJSON();
+
+describe('exact sampling: with exact conditionals and τ_tok = 1, every token-independent order samples the joint', () => {
+  const T = 4;
+  const V = 3;
+  const n = 12_000;
+  const joint = new Map<string, number>();
+  for (const x of allSequences(V, T)) joint.set(x.join(''), hmmJoint(tinyTables, x));
+
+  for (const sampler of ['left-to-right', 'random', 'entropy', 'margin']) {
+    it(`${sampler}: χ² against the joint over all ${V ** T} sequences`, async () => {
+      const inputs = Array.from({ length: n }, (_, i) => masks(tiny, [], T, 1000 + i));
+      const { traces } = await run(tiny, sampler, inputs, config({ temperature: 1 }), {}, 1000);
+      const counts = new Map<string, number>();
+      for (const t of traces) counts.set(t.output.join(''), (counts.get(t.output.join('')) ?? 0) + 1);
+      let chi2 = 0;
+      for (const [key, p] of joint) chi2 += ((counts.get(key) ?? 0) - n * p) ** 2 / (n * p);
+      // 80 degrees of freedom: the 0.999 quantile is 124.8.
+      expect(chi2).toBeLessThan(124.8);
+    });
+  }
+
+  it('the test has power: greedy confidence at τ_tok = 1 does not sample the joint', async () => {
+    const inputs = Array.from({ length: n }, (_, i) => masks(tiny, [], T, 1000 + i));
+    const { traces } = await run(tiny, 'confidence', inputs, config({ temperature: 1 }), {}, 1000);
+    const counts = new Map<string, number>();
+    for (const t of traces) counts.set(t.output.join(''), (counts.get(t.output.join('')) ?? 0) + 1);
+    let chi2 = 0;
+    for (const [key, p] of joint) chi2 += ((counts.get(key) ?? 0) - n * p) ** 2 / (n * p);
+    expect(chi2).toBeGreaterThan(124.8);
+  });
+});
+
+describe('one Info-Gain step on a tiny oracle equals brute force', () => {
+  it('C, H_next and J of every candidate; the winner is the argmax; candidate 0 is greedy top-k', async () => {
+    const model = HmmOracle.fromSeed(5, { states: 3, symbols: 3, stickiness: 0.6 });
+    const tables = model.toJSON();
+    const m = model.card.maskId;
+    const input = masks(model, [2], 5, 77);
+    const cfg = config({ steps: 3, schedule: 'llada' }); // 5 masks over 3 steps: k = 2, 2, 1
+    const { traces } = await run(model, 'info-gain', [input], cfg, { candidates: 6, position_temperature: 1 });
+    const step = traces[0].steps[0];
+    expect(step.kind).toBe('lookahead');
+    const canvas = Array.from(input.canvas);
+    const cond = canvas.map((_, i) => bruteConditional(tables, canvas, m, i));
+    const entropy = cond.map(clampedEntropy);
+    const candidates = step.candidates!;
+    expect(candidates.length).toBeGreaterThan(1);
+    // candidate 0: the two masked positions with the most confident argmax token
+    const allowed = [1, 2, 3, 4, 5];
+    const conf = (p: number) => Math.max(...cond[p]);
+    const greedy = allowed.slice().sort((a, b) => conf(b) - conf(a) || a - b).slice(0, 2);
+    expect(candidates[0].positions).toEqual(greedy);
+    for (const c of candidates) {
+      expect(c.positions.length).toBe(2);
+      const next = canvas.slice();
+      c.positions.forEach((p, j) => (next[p] = c.tokens[j]));
+      // τ_tok = 0: tokens are argmax of the exact conditional
+      c.positions.forEach((p, j) => expect(c.tokens[j]).toBe(cond[p].indexOf(Math.max(...cond[p]))));
+      const cost = c.positions.reduce((s, p) => s + entropy[p], 0);
+      const left = next.flatMap((t, i) => (t === m ? [i] : []));
+      const hNext = left.reduce((s, i) => s + clampedEntropy(bruteConditional(tables, next, m, i)), 0) / (left.length + 1e-10);
+      expect(c.cost).toBeCloseTo(cost, 5);
+      expect(c.hNext).toBeCloseTo(hNext, 5);
+      expect(c.objective).toBeCloseTo(-cost - hNext, 5);
+    }
+    const best = candidates.reduce((b, c, j) => (c.objective > candidates[b].objective ? j : b), 0);
+    expect(step.winner).toBe(best);
+    expect(step.commits.map((c) => c.position)).toEqual(candidates[best].positions);
+    // Position sets are unique (dedup).
+    expect(new Set(candidates.map((c) => [...c.positions].sort().join())).size).toBe(candidates.length);
+    // The winner's lookahead is reused: the second step needs no fresh forward, only its own lookahead.
+    expect(step.forwardCalls).toBe(2);
+    expect(step.rowForwards).toBe(1 + candidates.length);
+    expect(traces[0].steps[1].forwardCalls).toBeLessThanOrEqual(1);
+  });
+
+  it('lookum scores −H_next only; the trivial path (N = 1) is greedy confidence with no lookahead', async () => {
+    const model = HmmOracle.fromSeed(5, { states: 3, symbols: 3 });
+    const input = masks(model, [1], 4, 3);
+    const a = await run(model, 'lookum', [input], config(), { candidates: 4, position_temperature: 1 });
+    for (const c of a.traces[0].steps[0].candidates ?? []) expect(c.objective).toBeCloseTo(-c.hNext, 12);
+    const one = await run(model, 'info-gain', [input], config(), { candidates: 1 });
+    const greedy = await run(model, 'confidence', [input], config());
+    expect(one.traces[0].output).toEqual(greedy.traces[0].output);
+    expect(one.traces[0].totals.rowForwards).toBe(4);
+    expect(one.traces[0].steps.every((s) => s.kind !== 'lookahead')).toBe(true);
+  });
+});
+
+describe('the decode loop', () => {
+  const model = HmmOracle.fromSeed(21, { states: 4, symbols: 6 });
+  const m = model.card.maskId;
+
+  it('reproduces from the seed and does not depend on batch size', async () => {
+    const inputs = Array.from({ length: 7 }, (_, i) => masks(model, [i % 6, (i * 5) % 6], 9, 500 + i));
+    for (const sampler of ['info-gain', 'random']) {
+      const cfg = config({ temperature: 0.8, block_length: 4 });
+      const set: Params = sampler === 'info-gain' ? { position_temperature: 0.5 } : {};
+      const one = await run(model, sampler, inputs, cfg, set, 1);
+      const all = await run(model, sampler, inputs, cfg, set, 7);
+      const three = await run(model, sampler, inputs, cfg, set, 3);
+      const strip = (r: typeof one) => r.traces.map((t) => ({ ...t, totals: { ...t.totals, wallMs: 0 } }));
+      expect(strip(all)).toEqual(strip(one));
+      expect(strip(three)).toEqual(strip(one));
+      expect(all.stats.modelCalls).toBeLessThan(one.stats.modelCalls);
+      const other = await run(model, sampler, inputs.map((x) => ({ ...x, seed: x.seed + 1 })), cfg, set, 7);
+      expect(other.traces.map((t) => t.output)).not.toEqual(one.traces.map((t) => t.output));
+    }
+  });
+
+  it('decodes every position: short last block, k > 1, and masks inside the prompt (gen_length 0)', async () => {
+    const input = masks(model, [1, 2, 3], 10, 1);
+    const { traces } = await run(model, 'confidence', [input], config({ block_length: 4, steps: 6 }));
+    const t = traces[0];
+    expect(t.output.includes(m)).toBe(false);
+    expect(t.region).toEqual({ start: 3, end: 13 });
+    // blocks [3,7) [7,11) [11,13): every block finishes before the next starts
+    const blockOf = (p: number) => Math.floor((p - 3) / 4);
+    const order = t.steps.flatMap((s) => s.commits.map((c) => blockOf(c.position)));
+    expect(order).toEqual([...order].sort());
+    expect(Math.max(...t.steps.map((s) => s.commits.length))).toBe(2);
+
+    const sudokuLike = Int32Array.from([1, m, 2, m, m, 3]);
+    const r = await run(model, 'confidence', [{ canvas: sudokuLike, promptLength: 6, seed: 0 }], config());
+    expect(r.traces[0].region).toEqual({ start: 1, end: 6 });
+    expect(r.traces[0].output.filter((x, i) => sudokuLike[i] !== m && x !== sudokuLike[i])).toEqual([]);
+    expect(r.traces[0].output.includes(m)).toBe(false);
+  });
+
+  it('bypass commits confident positions without the sampler; cumulative uncertainty counts every commit (B11)', async () => {
+    const input = masks(model, [0], 8, 4);
+    const { traces } = await run(model, 'info-gain', [input], config({ threshold: 0.3 }), { position_temperature: 1 });
+    const kinds = new Set(traces[0].steps.map((s) => s.kind));
+    expect(kinds.has('bypass')).toBe(true);
+    expect(kinds.has('fill')).toBe(true);
+    for (const s of traces[0].steps.filter((x) => x.kind === 'bypass')) for (const c of s.commits) expect(c.prob).toBeGreaterThanOrEqual(0.3);
+    const sum = traces[0].steps.flatMap((s) => s.commits).reduce((a, c) => a + c.entropy, 0);
+    expect(traces[0].totals.cumulativeUncertainty).toBeCloseTo(sum, 12);
+    expect(traces[0].steps.flatMap((s) => s.commits).length).toBe(8);
+  });
+
+  it('EOS fill and EOS penalty follow the card', async () => {
+    const json = model.toJSON();
+    const withEos = new HmmOracle(json, { eosId: 0 });
+    const input = masks(withEos, [1], 12, 9);
+    const { traces } = await run(withEos, 'left-to-right', [input], config());
+    const out = traces[0].output;
+    const first = out.indexOf(0, 1);
+    if (first >= 0) expect(out.slice(first)).toEqual(new Array(out.length - first).fill(0));
+    const filled = traces[0].steps.flatMap((s) => s.eosFilled ?? []);
+    expect(filled.every((p) => p > first)).toBe(true);
+
+    const card: ModelCard = { ...withEos.card, eosPenalty: 4, padId: 0 };
+    const logits = new Float32Array([1, 2, 3, 0]);
+    prepareLogits(card, logits, 0, 1);
+    expect(Array.from(logits)).toEqual([1 - 8, 2, 3, 0]); // EOS = PAD: penalised twice
+  });
+
+  it('logit shift moves output i−1 to position i', () => {
+    const card: ModelCard = { ...model.card, vocabSize: 2, logitShift: true, suppressTokens: [] };
+    const logits = new Float32Array([1, 2, 3, 4, 5, 6]);
+    prepareLogits(card, logits, 0, 3);
+    expect(Array.from(logits)).toEqual([1, 2, 1, 2, 3, 4]);
+  });
+
+  it('forward accounting: a greedy sampler makes one forward per step', async () => {
+    const input = masks(model, [2], 6, 0);
+    const { traces } = await run(model, 'confidence', [input], config());
+    expect(traces[0].totals.forwardCalls).toBe(6);
+    expect(traces[0].totals.rowForwards).toBe(6);
+    expect(traces[0].totals.steps).toBe(6);
+  });
+
+  it('seeds the sequence generator from the input seed only', () => {
+    expect(new Rng(3).nextUint32()).toBe(new Rng(3).nextUint32());
+  });
+});
