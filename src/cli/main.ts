@@ -45,8 +45,9 @@ export function buildProgram(): Command {
   program
     .name('infogain')
     .description('Decode masked diffusion language models with the Info-Gain Sampler and its baselines.')
-    .showHelpAfterError('(run with --help for usage)')
-    .configureOutput({ outputError: (str, write) => write(str) });
+    .exitOverride()
+    // main() prints the one error line itself, so commander's own copy is dropped.
+    .configureOutput({ outputError: () => {} });
 
   program
     .command('generate')
@@ -174,15 +175,14 @@ export function buildProgram(): Command {
 
 export async function main(argv: string[]): Promise<number> {
   const program = buildProgram();
-  program.exitOverride();
   try {
     await program.parseAsync(argv, { from: 'user' });
     return 0;
   } catch (err) {
     const e = err as { code?: string; exitCode?: number; message?: string };
     if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return 0;
-    if (e.code?.startsWith('commander.')) return e.exitCode && e.exitCode !== 0 ? 2 : 0;
-    console.error(`infogain: ${e.message ?? String(err)}`);
+    if (e.code?.startsWith('commander.') && !e.exitCode) return 0;
+    console.error(`infogain: ${(e.message ?? String(err)).replace(/^error: /, '')}${e.code?.startsWith('commander.') ? ' (see --help)' : ''}`);
     return 2;
   }
 }
