@@ -204,3 +204,23 @@ describe('the decode loop', () => {
     expect(new Rng(3).nextUint32()).toBe(new Rng(3).nextUint32());
   });
 });
+
+describe('block-causal models', () => {
+  it('decode one block at a time with blocks aligned to absolute multiples of the card block size', async () => {
+    const oracle = HmmOracle.fromSeed(2, { states: 3, symbols: 4 });
+    const card = { ...oracle.card, attention: { kind: 'block-causal' as const, blockSize: 4 } };
+    const model = { card, forward: (r: Parameters<typeof oracle.forward>[0]) => oracle.forward(r) };
+    const canvas = new Int32Array(14).fill(card.maskId);
+    canvas.set([0, 1, 2, 3, 0, 1]); // prompt of 6: the first decode block is [6, 8)
+    const spec = samplerByName('confidence');
+    const { traces } = await decodeBatch(model, [{ canvas, promptLength: 6, seed: 1 }], spec, resolveParams(spec.params, {}, 'c'), config());
+    const blocksSeen = traces[0].steps.map((s) => s.block);
+    const firstStepOfBlock = new Map<number, number[]>();
+    for (const s of traces[0].steps) firstStepOfBlock.set(s.block, [...(firstStepOfBlock.get(s.block) ?? []), ...s.commits.map((c) => c.position)]);
+    expect([...firstStepOfBlock.values()].map((ps) => ps.sort((a, b) => a - b))).toEqual([[6, 7], [8, 9, 10, 11], [12, 13]]);
+    expect(blocksSeen).toEqual([...blocksSeen].sort((a, b) => a - b));
+    await expect(
+      decodeBatch(model, [{ canvas, promptLength: 6, seed: 1 }], spec, resolveParams(spec.params, {}, 'c'), config({ block_length: 8 })),
+    ).rejects.toThrow(/block_length 8 does not match the block-causal model's block size 4/);
+  });
+});

@@ -19,11 +19,20 @@ export function generationRegion(canvas: Int32Array, promptLength: number, maskI
   return { start, end: canvas.length };
 }
 
-/** Contiguous blocks of `length` over the region; the last one may be short (spec D1/B2). */
-export function blocks(region: Region, length: number): { index: number; start: number; end: number }[] {
+/**
+ * Contiguous blocks of `length` over the region; the last one may be short (spec D1/B2). With
+ * `absolute`, boundaries fall on multiples of `length` (SDAR's block-causal models: the block that
+ * holds the end of the prompt is the first decode block, spec §4.5).
+ */
+export function blocks(region: Region, length: number, absolute = false): { index: number; start: number; end: number }[] {
   if (!Number.isInteger(length) || length < 1) throw new Error(`block length must be an integer ≥ 1, got ${length}`);
   const out = [];
-  for (let s = region.start, i = 0; s < region.end; s += length, i++) out.push({ index: i, start: s, end: Math.min(s + length, region.end) });
+  let s = region.start;
+  for (let i = 0; s < region.end; i++) {
+    const end = Math.min(absolute ? (Math.floor(s / length) + 1) * length : s + length, region.end);
+    out.push({ index: i, start: s, end });
+    s = end;
+  }
   return out;
 }
 

@@ -48,14 +48,19 @@ export async function decodeBatch(
         if (!r.done) waiting.push({ seq: j, rows: r.value });
       }
       if (waiting.length === 0) break;
-      const rows = waiting.flatMap((w) => w.rows);
-      const pred = await denoiser.forward({ rows, samples, temperature: cfg.temperature });
-      modelCalls += 1;
-      let offset = 0;
+      // One model call per canvas length: rows of different lengths cannot share a tensor.
+      const answers = new Map<number, RowPredictions[]>();
+      for (const group of groupBy(waiting, (w) => w.rows[0].canvas.length)) {
+        const pred = await denoiser.forward({ rows: group.flatMap((w) => w.rows), samples, temperature: cfg.temperature });
+        modelCalls += 1;
+        let offset = 0;
+        for (const w of group) {
+          answers.set(w.seq, w.rows.map((_, r) => pred.row(offset + r)));
+          offset += w.rows.length;
+        }
+      }
       for (const w of waiting) {
-        const mine: RowPredictions[] = w.rows.map((_, r) => pred.row(offset + r));
-        offset += w.rows.length;
-        pending[w.seq] = gens[w.seq].next(mine);
+        pending[w.seq] = gens[w.seq].next(answers.get(w.seq)!);
         const r = pending[w.seq];
         if (r.done) {
           traces[first + w.seq] = r.value;
@@ -73,4 +78,15 @@ export async function decodeBatch(
     }
   }
   return { traces, stats: { modelCalls, wallMs: performance.now() - started } };
+}
+
+function groupBy<T>(items: readonly T[], key: (item: T) => number): T[][] {
+  const groups = new Map<number, T[]>();
+  for (const item of items) {
+    const k = key(item);
+    const g = groups.get(k);
+    if (g) g.push(item);
+    else groups.set(k, [item]);
+  }
+  return [...groups.values()];
 }

@@ -10,7 +10,7 @@ import type { ForwardRow, RowPredictions } from '../models/denoiser.js';
 import { commitFrom, type Commit, type Sampler, type SamplerSpec, type StepResult } from '../samplers/sampler.js';
 import type { DecodeConfig } from './config.js';
 import type { SequenceTrace, StepKind, StepRecord } from './trace.js';
-import { blocks, bypassCommits, eosFill, generationRegion, maskedIn } from './canvas.js';
+import { blocks, bypassCommits, eosFill, generationRegion, maskedIn, type Region } from './canvas.js';
 
 export interface SequenceInput {
   /** Canvas with mask tokens where the model should write; a prompt is its unmasked prefix. */
@@ -45,7 +45,7 @@ export function* decodeSequence(
     return yield canvases.map((canvas) => ({ canvas, noiseKey: rng.nextUint32() }));
   }
 
-  const blockList = blocks(region, cfg.blockLength ?? defaultBlockLength(card, region));
+  const blockList = blockPlan(card, region, cfg.blockLength);
   const totalMasks = maskedIn(x, region.start, region.end, card.maskId).length;
   const stepsPerBlock = Math.max(1, Math.ceil((cfg.steps ?? totalMasks) / blockList.length));
 
@@ -111,6 +111,13 @@ function* runStep(
   return r.value;
 }
 
-function defaultBlockLength(card: ModelCard, region: { start: number; end: number }): number {
-  return card.attention.kind === 'block-causal' ? card.attention.blockSize : Math.max(1, region.end - region.start);
+/** Blocks of the run: the card's block size, absolutely aligned, for block-causal models. */
+function blockPlan(card: ModelCard, region: Region, blockLength: number | null) {
+  if (card.attention.kind === 'block-causal') {
+    const size = card.attention.blockSize;
+    if (blockLength !== null && blockLength !== size)
+      throw new Error(`block_length ${blockLength} does not match the block-causal model's block size ${size} (model card)`);
+    return blocks(region, size, true);
+  }
+  return blocks(region, blockLength ?? Math.max(1, region.end - region.start));
 }
