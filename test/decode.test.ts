@@ -35,27 +35,48 @@ describe('exact sampling: with exact conditionals and τ_tok = 1, every token-in
   const joint = new Map<string, number>();
   for (const x of allSequences(V, T)) joint.set(x.join(''), hmmJoint(tinyTables, x));
 
+  /**
+   * χ² statistic of the outputs against the joint, with cells of expected count < 5 pooled (the
+   * χ² approximation needs it), and the 0.999 quantile for its degrees of freedom
+   * (Wilson–Hilferty: z = 3.09).
+   */
+  function chiSquare(outputs: number[][]): { chi2: number; critical: number } {
+    const counts = new Map<string, number>();
+    for (const o of outputs) counts.set(o.join(''), (counts.get(o.join('')) ?? 0) + 1);
+    let chi2 = 0, cells = 0, pooledExpected = 0, pooledObserved = 0;
+    for (const [key, p] of joint) {
+      const expected = n * p, observed = counts.get(key) ?? 0;
+      if (expected < 5) {
+        pooledExpected += expected;
+        pooledObserved += observed;
+      } else {
+        chi2 += (observed - expected) ** 2 / expected;
+        cells++;
+      }
+    }
+    if (pooledExpected > 0) {
+      chi2 += (pooledObserved - pooledExpected) ** 2 / pooledExpected;
+      cells++;
+    }
+    const df = cells - 1;
+    const critical = df * (1 - 2 / (9 * df) + 3.09 * Math.sqrt(2 / (9 * df))) ** 3;
+    return { chi2, critical };
+  }
+
   for (const sampler of ['left-to-right', 'random', 'entropy', 'margin']) {
     it(`${sampler}: χ² against the joint over all ${V ** T} sequences`, async () => {
       const inputs = Array.from({ length: n }, (_, i) => masks(tiny, [], T, 1000 + i));
       const { traces } = await run(tiny, sampler, inputs, config({ temperature: 1 }), {}, 1000);
-      const counts = new Map<string, number>();
-      for (const t of traces) counts.set(t.output.join(''), (counts.get(t.output.join('')) ?? 0) + 1);
-      let chi2 = 0;
-      for (const [key, p] of joint) chi2 += ((counts.get(key) ?? 0) - n * p) ** 2 / (n * p);
-      // 80 degrees of freedom: the 0.999 quantile is 124.8.
-      expect(chi2).toBeLessThan(124.8);
+      const { chi2, critical } = chiSquare(traces.map((t) => t.output));
+      expect(chi2).toBeLessThan(critical);
     });
   }
 
   it('the test has power: greedy confidence at τ_tok = 1 does not sample the joint', async () => {
     const inputs = Array.from({ length: n }, (_, i) => masks(tiny, [], T, 1000 + i));
     const { traces } = await run(tiny, 'confidence', inputs, config({ temperature: 1 }), {}, 1000);
-    const counts = new Map<string, number>();
-    for (const t of traces) counts.set(t.output.join(''), (counts.get(t.output.join('')) ?? 0) + 1);
-    let chi2 = 0;
-    for (const [key, p] of joint) chi2 += ((counts.get(key) ?? 0) - n * p) ** 2 / (n * p);
-    expect(chi2).toBeGreaterThan(124.8);
+    const { chi2, critical } = chiSquare(traces.map((t) => t.output));
+    expect(chi2).toBeGreaterThan(critical);
   });
 });
 

@@ -38,18 +38,24 @@ export function* decodeSequence(
   let calls = 0;
   let rows = 0;
 
-  // Every forward goes through here: one key per row from this sequence's generator (D7).
+  let block = { index: 0, start: region.start, end: region.end };
+  // Every forward goes through here: one noise key per row from this sequence's generator (D7);
+  // token draws are only needed where a step can commit: the masks of the current block.
   function* forward(canvases: Int32Array[]): Generator<ForwardRow[], RowPredictions[], RowPredictions[]> {
     calls += 1;
     rows += canvases.length;
-    return yield canvases.map((canvas) => ({ canvas, noiseKey: rng.nextUint32() }));
+    return yield canvases.map((canvas) => ({
+      canvas,
+      noiseKey: rng.nextUint32(),
+      samplePositions: Int32Array.from(maskedIn(canvas, block.start, block.end, card.maskId)),
+    }));
   }
 
   const blockList = blockPlan(card, region, cfg.blockLength);
   const totalMasks = maskedIn(x, region.start, region.end, card.maskId).length;
   const stepsPerBlock = Math.max(1, Math.ceil((cfg.steps ?? totalMasks) / blockList.length));
 
-  for (const block of blockList) {
+  for (block of blockList) {
     let cached: RowPredictions | null = null; // reset at every block (spec §2.2)
     const sched = schedule(cfg.schedule, Math.max(1, maskedIn(x, block.start, block.end, card.maskId).length), stepsPerBlock);
     for (let i = 0; ; i++) {

@@ -2,21 +2,30 @@
  * The denoiser interface: a batch of canvases in, per-position predictive statistics out.
  *
  * Samplers never see logits. Every backend hands back the same statistics per (row, position):
- * the entropy, the top-2 probabilities and ids, `samples` tokens drawn by Gumbel-max at
- * temperature τ with their untempered probabilities, and the probability of the token already
- * in the canvas. A small-vocabulary backend computes them in JS from full rows
- * (`LogitsDenoiser`); a large-vocabulary backend can compute them where the logits live and ship
- * only O(B·T·S) numbers. The Gumbel noise is counter-based (`hashUniform(noiseKey, position,
- * s·V + v)`), so both places can draw the same tokens from the same key.
+ * the entropy, the top-2 probabilities and ids, `samples` tokens drawn from softmax(z/τ) with
+ * their untempered probabilities, and the probability of the token already in the canvas. A
+ * small-vocabulary backend computes them in JS from full rows (`LogitsDenoiser`); a
+ * large-vocabulary backend computes them where the logits live (an in-graph statistics head)
+ * and ships only O(B·T·S) numbers.
+ *
+ * Token draws use one uniform per (row, position, draw), u = hashUniform(noiseKey, position, s),
+ * and invert the CDF of softmax(z/τ): token = #{v : Σ_{w≤v} e^{(z_w−max)/τ} ≤ u·Σ_w e^{(z_w−max)/τ}}.
+ * That is exactly a sample from softmax(z/τ), like the reference's Gumbel-max (spec D5), but it
+ * needs one number per draw instead of V, so the same draw can be recomputed in-graph.
  */
 import type { ModelCard } from './card.js';
-import { gumbelFromUniform, hashUniform } from '../core/rng.js';
+import { hashUniform } from '../core/rng.js';
 
 export interface ForwardRow {
   /** Token ids, length T; masked positions hold `card.maskId`. */
   canvas: Int32Array;
   /** Key of this row's token noise (uint32), drawn from the sequence's own generator. */
   noiseKey: number;
+  /**
+   * Positions whose token draws the caller will read (ascending); default every position.
+   * Elsewhere draws are left at id −1 / probability NaN, so a stray read fails loudly.
+   */
+  samplePositions?: Int32Array;
 }
 
 export interface ForwardRequest {
@@ -92,7 +101,7 @@ export class RowPredictions {
   top2Prob(pos: number): number {
     return this.p.top2Prob[this.base + pos];
   }
-  /** Token of draw `s` at `pos` (Gumbel-max at the request's τ; argmax when τ = 0). */
+  /** Token of draw `s` at `pos` (a sample of softmax(z/τ); argmax when τ = 0). */
   sampleId(pos: number, s = 0): number {
     return this.p.sampleId[(this.base + pos) * this.p.samples + s];
   }
@@ -134,6 +143,7 @@ export function reduceLogits(card: ModelCard, logits: Float32Array, request: For
   const S = request.samples;
   const tau = request.temperature;
   const out = new Predictions(B, T, S);
+  const lseRow = new Float64Array(T);
   for (let b = 0; b < B; b++) {
     const { canvas, noiseKey } = request.rows[b];
     for (let t = 0; t < T; t++) {
@@ -153,6 +163,7 @@ export function reduceLogits(card: ModelCard, logits: Float32Array, request: For
       let sum = 0;
       for (let v = 0; v < V; v++) sum += Math.exp(logits[o + v] - m);
       const lse = m + Math.log(sum);
+      lseRow[t] = lse;
       let h = 0;
       for (let v = 0; v < V; v++) {
         let p = Math.exp(logits[o + v] - lse);
@@ -166,24 +177,42 @@ export function reduceLogits(card: ModelCard, logits: Float32Array, request: For
       out.top2Prob[i] = Math.exp(m2 - lse);
       const tok = canvas[t];
       out.tokenProb[i] = tok === card.maskId ? NaN : Math.exp(logits[o + tok] - lse);
+    }
+    const wanted = request.rows[b].samplePositions;
+    out.sampleId.fill(-1, b * T * S, (b + 1) * T * S);
+    out.sampleProb.fill(NaN, b * T * S, (b + 1) * T * S);
+    for (let j = 0, n = wanted ? wanted.length : T; j < n; j++) {
+      const t = wanted ? wanted[j] : j;
+      const o = (b * T + t) * V;
+      const i = b * T + t;
       for (let s = 0; s < S; s++) {
-        let id = i1;
-        if (tau > 0) {
-          let best = -Infinity;
-          for (let v = 0; v < V; v++) {
-            const score = logits[o + v] + tau * gumbelFromUniform(hashUniform(noiseKey, t, s * V + v));
-            if (score > best) {
-              best = score;
-              id = v;
-            }
-          }
-        }
+        const id = tau > 0 ? inverseCdfDraw(logits, o, V, tau, hashUniform(noiseKey, t, s)) : out.top1Id[i];
         out.sampleId[i * S + s] = id;
-        out.sampleProb[i * S + s] = Math.exp(logits[o + id] - lse);
+        out.sampleProb[i * S + s] = Math.exp(logits[o + id] - lseRow[t]);
       }
     }
   }
   return out;
+}
+
+/**
+ * One draw from softmax(z/τ) by inverting its CDF at `u` ∈ [0,1): the number of ids whose
+ * running sum of e^{(z−max)/τ} stays ≤ u·total. Zero-probability ids are never chosen.
+ */
+export function inverseCdfDraw(logits: ArrayLike<number>, offset: number, V: number, tau: number, u: number): number {
+  let m = -Infinity;
+  for (let v = 0; v < V; v++) if (logits[offset + v] > m) m = logits[offset + v];
+  let total = 0;
+  for (let v = 0; v < V; v++) total += Math.exp((logits[offset + v] - m) / tau);
+  const threshold = u * total;
+  let running = 0;
+  let count = 0;
+  for (let v = 0; v < V; v++) {
+    running += Math.exp((logits[offset + v] - m) / tau);
+    if (running <= threshold) count++;
+    else break;
+  }
+  return Math.min(count, V - 1);
 }
 
 /** Base for backends that produce full logits rows: prepares them per the card, reduces in JS. */
