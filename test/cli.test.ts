@@ -59,7 +59,7 @@ describe('infogain generate', () => {
     [['generate', '--set', 'bogus=1'], /--set bogus: unknown parameter for info-gain; valid: steps, .*candidates/],
     [['generate', '--set', 'novalue'], /--set "novalue": expected key=value/],
     [['generate', '--set', 'schedule=zigzag'], /bad value for "schedule": "zigzag", expected one of llada, dllm, dream, cosine/],
-    [['generate', '--model', join(dir, 'missing.json')], /no such file, and not a built-in model/],
+    [['generate', '--model', join(dir, 'missing.json')], /no such file or directory, and not a built-in model/],
     [['generate', '--model', 'BADJSON'], /invalid JSON/],
     [['generate', '--model', 'BADFIELD'], /field "maskId" is 7, expected V = 2/],
     [['generate', '--model', 'markov-shakespeare', '--prompt', 'ROMEO€'], /character "€" at index 5 is not in the model's alphabet/],

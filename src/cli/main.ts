@@ -10,6 +10,7 @@ import { decodeBatch } from '../decode/run.js';
 import { TRACE_FORMAT, TRACE_VERSION, type Trace } from '../decode/trace.js';
 import { compareSamplers, conditionalLogProb, oracleInputs } from '../eval/compare.js';
 import { BUILTIN_MODELS, DEFAULT_MODEL, loadModel } from '../models/builtin.js';
+import { OnnxDenoiser } from '../models/onnx.js';
 import { encodeText, isOracle } from '../models/oracle.js';
 import { describe } from '../samplers/params.js';
 import { SAMPLERS, samplerByName } from '../samplers/index.js';
@@ -55,7 +56,9 @@ export function buildProgram(): Command {
     .option('--model <ref>', `built-in model name or model file (${BUILTIN_MODELS.map((m) => m.name).join(', ')})`, DEFAULT_MODEL)
     .option('--sampler <name>', `sampler (${SAMPLERS.map((s) => s.name).join(', ')})`, 'info-gain')
     .option('--set <key=value>', 'sampler or decode parameter, repeatable (see `infogain samplers`)', collect, [])
-    .option('--prompt <text>', 'prompt text; `_` marks a position to fill (default: a prompt sampled from the oracle)')
+    .option('--prompt <text>', 'prompt text; for oracles `_` marks a position to fill, for tokenizer models the mask token text does (default for oracles: a sampled prompt)')
+    .option('--chat <message>', 'a user message, wrapped in the model\'s chat template (tokenizer models)')
+    .option('--threads <n>', 'onnxruntime intra-op threads', nonNegativeInt('--threads'))
     .option('--prompt-length <n>', 'length of the sampled prompt when --prompt is absent', nonNegativeInt('--prompt-length'))
     .option('--gen-length <n>', 'masks appended after the prompt', nonNegativeInt('--gen-length'))
     .option('--seed <n>', 'random seed', nonNegativeInt('--seed'), 0)
@@ -64,10 +67,15 @@ export function buildProgram(): Command {
       const spec = samplerByName(opts.sampler);
       const settings = parseSettings(opts.set, [spec]);
       const params = settings.samplers.get(spec.name)!;
-      const { model, builtin } = await loadModel(opts.model);
+      const { model, builtin, tokenizer } = await loadModel(opts.model, { threads: opts.threads });
       const genLength: number = opts.genLength ?? builtin?.genLength ?? 32;
+      if (opts.chat !== undefined && opts.prompt !== undefined) throw new Error('give either --prompt or --chat, not both');
+      if (opts.chat !== undefined && !tokenizer) throw new Error(`--chat needs a model directory with tokenizer files; ${opts.model} has none`);
       let prompt: Int32Array;
-      if (opts.prompt !== undefined) {
+      if (tokenizer && (opts.chat !== undefined || opts.prompt !== undefined)) {
+        const text = opts.chat !== undefined ? tokenizer.applyChatTemplate([{ role: 'user', content: opts.chat }]) : opts.prompt;
+        prompt = tokenizer.encode(text);
+      } else if (opts.prompt !== undefined) {
         prompt = encodeText(opts.prompt, (model as { alphabet?: string }).alphabet, model.card.vocabSize, model.card.maskId);
       } else if (isOracle(model)) {
         const len: number = opts.promptLength ?? builtin?.promptLength ?? 0;
@@ -81,9 +89,15 @@ export function buildProgram(): Command {
       const input = { canvas, promptLength: prompt.length, seed: opts.seed };
       const { traces } = await decodeBatch(model, [input], spec, prepared, cfg);
       const t = traces[0];
-      const shown = displayText(model as never, t.output);
-      const head = displayText(model as never, prompt);
-      console.log(opts.prompt === undefined && shown.startsWith(head) ? `${head}|${shown.slice(head.length)}` : shown);
+      if (tokenizer) {
+        // The decoded text of the generated region, special tokens (EOS fill) skipped.
+        const start = t.region.start;
+        console.log(tokenizer.decode(t.output.slice(start)));
+      } else {
+        const shown = displayText(model as never, t.output);
+        const head = displayText(model as never, prompt);
+        console.log(opts.prompt === undefined && shown.startsWith(head) ? `${head}|${shown.slice(head.length)}` : shown);
+      }
       const logProb = isOracle(model) && !prompt.includes(model.card.maskId) ? conditionalLogProb(model, t, prompt.length) : null;
       console.log(
         `${spec.name}: ${t.steps.reduce((s, r) => s + r.commits.length, 0)} tokens in ${t.totals.steps} steps, ` +
@@ -148,6 +162,25 @@ export function buildProgram(): Command {
         table.push([s.sampler, s.logProb?.toFixed(3) ?? '–', s.cumulativeUncertainty.toFixed(3), s.forwardCalls.toFixed(1), s.rowForwards.toFixed(1), s.timeMs.toFixed(2)]);
       console.log(table.toString());
       console.log(`model ${model.card.name}, n = ${opts.n}, seed ${opts.seed}, τ_tok = ${settings.decode.temperature}; means over prompts`);
+    });
+
+  program
+    .command('inspect')
+    .description('print a model directory\'s card, graph inputs/outputs and tokenizer')
+    .argument('<dir>', 'model directory (model.onnx + model.json [+ tokenizer.json])')
+    .action(async (dir: string) => {
+      const { model, tokenizer } = await loadModel(dir);
+      if (!(model instanceof OnnxDenoiser)) throw new Error(`${dir}: not a model directory`);
+      console.log(`model card (${dir}/model.json, presets and tokenizer ids resolved):`);
+      console.log(JSON.stringify(model.card, null, 2));
+      const meta = (list: typeof model.session.inputMetadata) =>
+        list.map((m) => (m.isTensor ? `  ${m.name}: ${m.type} [${m.shape.map((d) => (typeof d === 'string' ? d || '?' : d)).join(', ')}]` : `  ${m.name}: (non-tensor)`));
+      console.log('graph inputs:');
+      for (const line of meta(model.session.inputMetadata)) console.log(line);
+      console.log('graph outputs:');
+      for (const line of meta(model.session.outputMetadata)) console.log(line);
+      console.log(`statistics head: ${model.io.hasStatsHead ? 'yes (used)' : 'no (logits are reduced in JavaScript)'}`);
+      console.log(tokenizer ? `tokenizer: ${tokenizer.summary()}` : 'tokenizer: none (no tokenizer.json)');
     });
 
   program

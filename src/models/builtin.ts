@@ -1,11 +1,13 @@
 /**
  * Built-in models, shipped in the repo's `models/` folder so everything runs offline.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Denoiser } from './denoiser.js';
+import { isModelDir, loadModelDir } from './model-dir.js';
 import { loadOracleFile } from './oracles/index.js';
+import type { HfTokenizer } from './tokenizer.js';
 
 export interface BuiltinModel {
   name: string;
@@ -50,11 +52,23 @@ export function builtinByName(name: string): BuiltinModel | undefined {
   return BUILTIN_MODELS.find((m) => m.name === name);
 }
 
-/** A built-in name or a path to a model file. */
-export async function loadModel(ref: string): Promise<{ model: Denoiser; builtin?: BuiltinModel }> {
+export interface LoadedModel {
+  model: Denoiser;
+  builtin?: BuiltinModel;
+  /** The Hugging Face tokenizer of a model directory, when it has one. */
+  tokenizer: HfTokenizer | null;
+}
+
+/** A built-in name, an oracle JSON file, or a model directory (model.onnx + model.json). */
+export async function loadModel(ref: string, options: { threads?: number } = {}): Promise<LoadedModel> {
   const builtin = builtinByName(ref);
-  if (builtin) return { model: await loadOracleFile(join(packageRoot(), 'models', builtin.file)), builtin };
+  if (builtin) return { model: await loadOracleFile(join(packageRoot(), 'models', builtin.file)), builtin, tokenizer: null };
   if (!existsSync(ref))
-    throw new Error(`--model ${JSON.stringify(ref)}: no such file, and not a built-in model (${BUILTIN_MODELS.map((m) => m.name).join(', ')})`);
-  return { model: await loadOracleFile(ref) };
+    throw new Error(`--model ${JSON.stringify(ref)}: no such file or directory, and not a built-in model (${BUILTIN_MODELS.map((m) => m.name).join(', ')})`);
+  if (statSync(ref).isDirectory()) {
+    if (!isModelDir(ref)) throw new Error(`${ref}: a model directory needs model.onnx and model.json (the model card)`);
+    const { model, tokenizer } = await loadModelDir(ref, options);
+    return { model, tokenizer };
+  }
+  return { model: await loadOracleFile(ref), tokenizer: null };
 }

@@ -186,7 +186,7 @@ export function reduceLogits(card: ModelCard, logits: Float32Array, request: For
       const o = (b * T + t) * V;
       const i = b * T + t;
       for (let s = 0; s < S; s++) {
-        const id = tau > 0 ? inverseCdfDraw(logits, o, V, tau, hashUniform(noiseKey, t, s)) : out.top1Id[i];
+        const id = tau > 0 ? inverseCdfDraw(logits, o, V, tau, drawUniform(noiseKey, t, s)) : out.top1Id[i];
         out.sampleId[i * S + s] = id;
         out.sampleProb[i * S + s] = Math.exp(logits[o + id] - lseRow[t]);
       }
@@ -194,6 +194,18 @@ export function reduceLogits(card: ModelCard, logits: Float32Array, request: For
   }
   return out;
 }
+
+/**
+ * The uniform of draw `s` at `position`, rounded to float32: the in-graph head receives it as a
+ * float32 tensor, and both paths must invert the CDF at the same point. (24 bits: an id whose
+ * probability is below 6e-8 can be passed over; negligible, and the same in both paths.)
+ */
+export function drawUniform(noiseKey: number, position: number, s: number): number {
+  const u = Math.fround(hashUniform(noiseKey, position, s));
+  return u < 1 ? u : LARGEST_FLOAT32_BELOW_ONE; // rounding must not reach 1
+}
+
+const LARGEST_FLOAT32_BELOW_ONE = 1 - 2 ** -24;
 
 /**
  * One draw from softmax(z/τ) by inverting its CDF at `u` ∈ [0,1): the number of ids whose

@@ -8,25 +8,34 @@
  *   outputs  logits          float32 [batch, length, vocabSize]
  * Any other input (past key/values of a causal LM, pixel values, …) is refused: infogain cannot
  * provide it.
+ *
+ * A graph may also carry the statistics head appended by `training/add_stats_head.py`: extra
+ * inputs `logit_bias` [V], `shift` [1], `sample_positions` [B,P], `sample_uniforms` [B,P,S],
+ * `temperature` [1] and outputs `entropy`, `top_probs`, `top_ids`, `token_probs`, `sample_ids`,
+ * `sample_probs`. Then only O(B·T·K + B·P·S) numbers cross into JavaScript instead of B·T·V.
  */
 import type { InferenceSession, Tensor } from 'onnxruntime-common';
 import type { ModelCard } from './card.js';
-import { LogitsDenoiser } from './denoiser.js';
+import { drawUniform, LogitsDenoiser, Predictions, validateRequest, type ForwardRequest } from './denoiser.js';
 
 /** The part of an onnxruntime module (node or web) the backend uses. */
 export interface OrtRuntime {
   InferenceSession: { create(model: Uint8Array, options?: InferenceSession.SessionOptions): Promise<InferenceSession> };
-  Tensor: new (type: 'int64', data: BigInt64Array, dims: readonly number[]) => Tensor;
+  Tensor: new (type: 'int64' | 'float32', data: BigInt64Array | Float32Array, dims: readonly number[]) => Tensor;
 }
 
 export class GraphError extends Error {}
 
-const PROVIDABLE_INPUTS = new Set(['input_ids', 'attention_mask']);
+const HEAD_INPUTS = ['logit_bias', 'shift', 'sample_positions', 'sample_uniforms', 'temperature'];
+const HEAD_OUTPUTS = ['entropy', 'top_probs', 'top_ids', 'token_probs', 'sample_ids', 'sample_probs'];
+const PROVIDABLE_INPUTS = new Set(['input_ids', 'attention_mask', ...HEAD_INPUTS]);
 
 export interface GraphIO {
   hasAttentionMask: boolean;
   /** The logits' static vocabulary size, or null when the axis is symbolic. */
   staticVocab: number | null;
+  /** The graph carries the statistics head. */
+  hasStatsHead: boolean;
 }
 
 function tensorMeta(list: readonly InferenceSession.ValueMetadata[], name: string) {
@@ -58,7 +67,18 @@ export function checkGraph(session: InferenceSession, card: ModelCard, source: s
   const v = logits.shape[2];
   if (typeof v === 'number' && v !== card.vocabSize)
     throw new GraphError(`${source}: output "logits" has shape ${show(logits.shape)}, expected [batch, length, ${card.vocabSize}] (vocabSize in the model card)`);
-  return { hasAttentionMask: session.inputNames.includes('attention_mask'), staticVocab: typeof v === 'number' ? v : null };
+  const headIn = HEAD_INPUTS.filter((n) => session.inputNames.includes(n));
+  const headOut = HEAD_OUTPUTS.filter((n) => session.outputNames.includes(n));
+  if ((headIn.length > 0 || headOut.length > 0) && (headIn.length < HEAD_INPUTS.length || headOut.length < HEAD_OUTPUTS.length))
+    throw new GraphError(
+      `${source}: incomplete statistics head: inputs ${HEAD_INPUTS.filter((n) => !headIn.includes(n)).join(', ') || '(all)'} ` +
+        `and outputs ${HEAD_OUTPUTS.filter((n) => !headOut.includes(n)).join(', ') || '(all)'} are missing`,
+    );
+  return {
+    hasAttentionMask: session.inputNames.includes('attention_mask'),
+    staticVocab: typeof v === 'number' ? v : null,
+    hasStatsHead: headIn.length === HEAD_INPUTS.length,
+  };
 }
 
 export interface OnnxOptions {
@@ -66,6 +86,8 @@ export interface OnnxOptions {
   source: string;
   /** Intra-op threads; default: the runtime's choice. */
   threads?: number;
+  /** Use the graph's statistics head when it has one (default true). */
+  statsHead?: boolean;
 }
 
 export class OnnxDenoiser extends LogitsDenoiser {
@@ -75,6 +97,8 @@ export class OnnxDenoiser extends LogitsDenoiser {
     readonly session: InferenceSession,
     readonly io: GraphIO,
     readonly source: string,
+    /** Statistics come from the in-graph head rather than from logits reduced in JS. */
+    readonly usesStatsHead: boolean,
   ) {
     super(card);
   }
@@ -88,16 +112,93 @@ export class OnnxDenoiser extends LogitsDenoiser {
     } catch (e) {
       throw new GraphError(`${options.source}: onnxruntime cannot load the graph: ${(e as Error).message.split('\n')[0]}`);
     }
-    return new OnnxDenoiser(card, ort, session, checkGraph(session, card, options.source), options.source);
+    const io = checkGraph(session, card, options.source);
+    return new OnnxDenoiser(card, ort, session, io, options.source, io.hasStatsHead && options.statsHead !== false);
   }
 
-  protected async logits(canvases: Int32Array[]): Promise<Float32Array> {
+  private modelFeeds(canvases: Int32Array[]): Record<string, Tensor> {
     const B = canvases.length;
     const T = B ? canvases[0].length : 0;
     const ids = new BigInt64Array(B * T);
     for (let b = 0; b < B; b++) for (let t = 0; t < T; t++) ids[b * T + t] = BigInt(canvases[b][t]);
     const feeds: Record<string, Tensor> = { input_ids: new this.ort.Tensor('int64', ids, [B, T]) };
     if (this.io.hasAttentionMask) feeds.attention_mask = new this.ort.Tensor('int64', new BigInt64Array(B * T).fill(1n), [B, T]);
+    return feeds;
+  }
+
+  override async forward(request: ForwardRequest): Promise<Predictions> {
+    if (!this.usesStatsHead) return super.forward(request);
+    validateRequest(this.card, request);
+    const rows = request.rows;
+    const B = rows.length;
+    const T = B ? rows[0].canvas.length : 0;
+    const V = this.card.vocabSize;
+    const tau = request.temperature;
+    const S = tau > 0 ? request.samples : 0; // at τ = 0 every draw is the argmax: no sampling in-graph
+    const positions = rows.map((r) => r.samplePositions ?? Int32Array.from({ length: T }, (_, t) => t));
+    const P = Math.max(0, ...positions.map((p) => p.length));
+    const posData = new BigInt64Array(B * P);
+    const uniforms = new Float32Array(B * P * S);
+    for (let b = 0; b < B; b++)
+      for (let j = 0; j < P; j++) {
+        const t = j < positions[b].length ? positions[b][j] : 0; // padding rows are ignored below
+        posData[b * P + j] = BigInt(t);
+        for (let s = 0; s < S; s++) uniforms[(b * P + j) * S + s] = drawUniform(rows[b].noiseKey, t, s);
+      }
+    const bias = new Float32Array(V);
+    for (const id of this.card.suppressTokens) bias[id] = -Infinity;
+    if (this.card.eosId !== null) bias[this.card.eosId] -= this.card.eosPenalty;
+    if (this.card.padId !== null) bias[this.card.padId] -= this.card.eosPenalty;
+    const feeds = this.modelFeeds(rows.map((r) => r.canvas));
+    const Ort = this.ort.Tensor;
+    feeds.logit_bias = new Ort('float32', bias, [V]);
+    feeds.shift = new Ort('int64', BigInt64Array.from([this.card.logitShift ? 1n : 0n]), [1]);
+    feeds.sample_positions = new Ort('int64', posData, [B, P]);
+    feeds.sample_uniforms = new Ort('float32', uniforms, [B, P, S]);
+    feeds.temperature = new Ort('float32', Float32Array.from([tau > 0 ? tau : 1]), [1]);
+    const out = await this.session.run(feeds, HEAD_OUTPUTS);
+    const K = out.top_probs.dims[2];
+    const entropy = out.entropy.data as Float32Array;
+    const topProbs = out.top_probs.data as Float32Array;
+    const topIds = out.top_ids.data as BigInt64Array;
+    const tokenProbs = out.token_probs.data as Float32Array;
+    const sampleIds = out.sample_ids.data as BigInt64Array;
+    const sampleProbs = out.sample_probs.data as Float32Array;
+    const pred = new Predictions(B, T, request.samples);
+    for (let i = 0; i < B * T; i++) {
+      pred.entropy[i] = entropy[i];
+      pred.top1Id[i] = Number(topIds[i * K]);
+      pred.top1Prob[i] = topProbs[i * K];
+      pred.top2Prob[i] = K > 1 ? topProbs[i * K + 1] : 0;
+      pred.tokenProb[i] = rows[Math.floor(i / T)].canvas[i % T] === this.card.maskId ? NaN : tokenProbs[i];
+    }
+    pred.sampleId.fill(-1);
+    pred.sampleProb.fill(NaN);
+    for (let b = 0; b < B; b++)
+      for (let j = 0; j < positions[b].length; j++) {
+        const i = b * T + positions[b][j];
+        for (let s = 0; s < request.samples; s++) {
+          pred.sampleId[i * request.samples + s] = S > 0 ? Number(sampleIds[(b * P + j) * S + s]) : pred.top1Id[i];
+          pred.sampleProb[i * request.samples + s] = S > 0 ? sampleProbs[(b * P + j) * S + s] : pred.top1Prob[i];
+        }
+      }
+    return pred;
+  }
+
+  protected async logits(canvases: Int32Array[]): Promise<Float32Array> {
+    const B = canvases.length;
+    const T = B ? canvases[0].length : 0;
+    const feeds = this.modelFeeds(canvases);
+    if (this.io.hasStatsHead) {
+      // The head's inputs are required by the graph even when only `logits` is fetched.
+      const V = this.card.vocabSize;
+      const Ort = this.ort.Tensor;
+      feeds.logit_bias = new Ort('float32', new Float32Array(V), [V]);
+      feeds.shift = new Ort('int64', new BigInt64Array(1), [1]);
+      feeds.sample_positions = new Ort('int64', new BigInt64Array(0), [B, 0]);
+      feeds.sample_uniforms = new Ort('float32', new Float32Array(0), [B, 0, 0]);
+      feeds.temperature = new Ort('float32', Float32Array.from([1]), [1]);
+    }
     const out = await this.session.run(feeds, ['logits']);
     const logits = out.logits;
     const dims = logits.dims;

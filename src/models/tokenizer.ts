@@ -180,8 +180,13 @@ export class HfTokenizer {
 
     // What the library reads from the config: special tokens as plain strings, every named special
     // token in `additional_special_tokens` so that skip_special_tokens skips all of them (as
-    // transformers does), and the model's own `unk_token` for word-level models when the config has none.
-    const libConfig: Json = { ...config, additional_special_tokens: additionalSpecials(config, configFile) };
+    // transformers does), the model's own `unk_token` for word-level models when the config has none,
+    // and transformers' current default (false) for `clean_up_tokenization_spaces` (the library's is true).
+    const libConfig: Json = {
+      ...config,
+      additional_special_tokens: additionalSpecials(config, configFile),
+      clean_up_tokenization_spaces: config.clean_up_tokenization_spaces ?? false,
+    };
     for (const key of NAMED_SPECIALS) {
       const text = tokenString(config[key], configFile, key);
       libConfig[key] = text ?? undefined;
