@@ -95,8 +95,6 @@ export class HfTokenizer {
   readonly modelType: string;
   readonly tokenizerFile: string;
   readonly configFile: string;
-  private readonly specialText: Partial<Record<NamedSpecial, string>>;
-  private readonly additionalSpecials: string[];
   private template: Template | null = null;
 
   private constructor(
@@ -104,18 +102,13 @@ export class HfTokenizer {
     /** The directory (or a label) the files are named after in messages. */
     readonly source: string,
     modelType: string,
-    config: Json,
+    private readonly specialText: Partial<Record<NamedSpecial, string>>,
+    private readonly additionalSpecials: string[],
     private readonly chatTemplate: { raw: unknown; where: string } | null,
   ) {
     this.tokenizerFile = join(source, 'tokenizer.json');
     this.configFile = join(source, 'tokenizer_config.json');
     this.modelType = modelType;
-    this.specialText = {};
-    for (const key of NAMED_SPECIALS) {
-      const text = tokenString(config[key], this.configFile, key);
-      if (text !== null) this.specialText[key] = text;
-    }
-    this.additionalSpecials = additionalSpecials(config, this.configFile);
     const idOf = (key: NamedSpecial): number | null => {
       const text = this.specialText[key];
       if (text === undefined) return null;
@@ -182,16 +175,18 @@ export class HfTokenizer {
     // token in `additional_special_tokens` so that skip_special_tokens skips all of them (as
     // transformers does), the model's own `unk_token` for word-level models when the config has none,
     // and transformers' current default (false) for `clean_up_tokenization_spaces` (the library's is true).
-    const libConfig: Json = {
-      ...config,
-      additional_special_tokens: additionalSpecials(config, configFile),
-      clean_up_tokenization_spaces: config.clean_up_tokenization_spaces ?? false,
-    };
+    const specialText: Partial<Record<NamedSpecial, string>> = {};
     for (const key of NAMED_SPECIALS) {
       const text = tokenString(config[key], configFile, key);
-      libConfig[key] = text ?? undefined;
-      if (text !== null) (libConfig.additional_special_tokens as string[]).push(text);
+      if (text !== null) specialText[key] = text;
     }
+    const additional = additionalSpecials(config, configFile);
+    const libConfig: Json = {
+      ...config,
+      ...Object.fromEntries(NAMED_SPECIALS.map((key) => [key, specialText[key]])),
+      additional_special_tokens: [...additional, ...Object.values(specialText)],
+      clean_up_tokenization_spaces: config.clean_up_tokenization_spaces ?? false,
+    };
     if (libConfig.unk_token === undefined && typeof model.unk_token === 'string') libConfig.unk_token = model.unk_token;
     const libJson = {
       normalizer: null, pre_tokenizer: null, post_processor: null, decoder: null, added_tokens: [],
@@ -205,7 +200,7 @@ export class HfTokenizer {
       throw new TokenizerFileError(`${file}: cannot be loaded by @huggingface/tokenizers (${oneLine((e as Error).message)}), expected a valid tokenizer.json`);
     }
     const chatTemplate = jinja ?? (config.chat_template == null ? null : { raw: config.chat_template, where: `${configFile}: field "chat_template"` });
-    return new HfTokenizer(tok, source, type, config, chatTemplate);
+    return new HfTokenizer(tok, source, type, specialText, additional, chatTemplate);
   }
 
   /** Token ids of `text`; special tokens written in the text become their ids. No BOS/EOS is added unless asked. */
