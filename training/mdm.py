@@ -1,0 +1,183 @@
+"""A small bidirectional transformer masked-diffusion LM (MDM) in PyTorch.
+
+Written to be reused for bigger built-in models: every size is a config field.
+
+    token embedding + learned positional embedding (max context `max_len`)
+    n_layers x pre-LN block: x + MHSA(LN(x)), then x + MLP(LN(x)) with GELU, hidden mlp_mult*d
+    final LN, output projection to the vocabulary (logits[:, i] predicts token i)
+
+Attention:
+    "full"          every position attends to every position (LLaDA, Dream)
+    "block-causal"  block size b, blocks aligned to ABSOLUTE positions (block id = position // b);
+                    a query in block i attends to keys in blocks <= i (SDAR). The mask is built
+                    inside forward() from the sequence length, so an ONNX export keeps a dynamic
+                    length axis.
+
+Training objective (`mdm_loss`, LLaDA's pre-training loss):
+    t ~ U(0, 1] per sequence; each token is replaced by the mask id with probability
+    p = (1 - eps) * t + eps; loss = sum over masked tokens of CE / p, divided by B * T
+    (an unbiased estimate of the per-token negative ELBO, averaged over the batch).
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+@dataclass
+class MDMConfig:
+    vocab_size: int
+    mask_id: int
+    d_model: int = 64
+    n_layers: int = 2
+    n_heads: int = 4
+    mlp_mult: int = 4
+    max_len: int = 64
+    attention: str = "full"  # "full" | "block-causal"
+    block_size: int = 4  # used by "block-causal" only
+    dropout: float = 0.0
+
+    def __post_init__(self) -> None:
+        if self.attention not in ("full", "block-causal"):
+            raise ValueError(f"attention must be 'full' or 'block-causal', got {self.attention!r}")
+        if self.d_model % self.n_heads != 0:
+            raise ValueError("d_model must be divisible by n_heads")
+        if self.attention == "block-causal" and self.block_size < 1:
+            raise ValueError("block_size must be >= 1")
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+class SelfAttention(nn.Module):
+    def __init__(self, cfg: MDMConfig) -> None:
+        super().__init__()
+        self.n_heads = cfg.n_heads
+        self.head_dim = cfg.d_model // cfg.n_heads
+        self.qkv = nn.Linear(cfg.d_model, 3 * cfg.d_model)
+        self.proj = nn.Linear(cfg.d_model, cfg.d_model)
+        self.drop = nn.Dropout(cfg.dropout)
+
+    def forward(self, x: torch.Tensor, bias: torch.Tensor | None) -> torch.Tensor:
+        B, T, D = x.shape
+        q, k, v = self.qkv(x).split(D, dim=2)
+        # [B, H, T, hd]
+        q = q.reshape(B, T, self.n_heads, self.head_dim).transpose(1, 2)
+        k = k.reshape(B, T, self.n_heads, self.head_dim).transpose(1, 2)
+        v = v.reshape(B, T, self.n_heads, self.head_dim).transpose(1, 2)
+        att = torch.matmul(q, k.transpose(-2, -1)) * (1.0 / math.sqrt(self.head_dim))
+        if bias is not None:
+            att = att + bias  # [T, T] additive mask: 0 allowed, large negative blocked
+        att = self.drop(torch.softmax(att, dim=-1))
+        y = torch.matmul(att, v).transpose(1, 2).reshape(B, T, D)
+        return self.proj(y)
+
+
+class Block(nn.Module):
+    def __init__(self, cfg: MDMConfig) -> None:
+        super().__init__()
+        self.ln1 = nn.LayerNorm(cfg.d_model)
+        self.attn = SelfAttention(cfg)
+        self.ln2 = nn.LayerNorm(cfg.d_model)
+        self.mlp = nn.Sequential(
+            nn.Linear(cfg.d_model, cfg.mlp_mult * cfg.d_model),
+            nn.GELU(),
+            nn.Linear(cfg.mlp_mult * cfg.d_model, cfg.d_model),
+            nn.Dropout(cfg.dropout),
+        )
+
+    def forward(self, x: torch.Tensor, bias: torch.Tensor | None) -> torch.Tensor:
+        x = x + self.attn(self.ln1(x), bias)
+        return x + self.mlp(self.ln2(x))
+
+
+# Finite "minus infinity": keeps softmax free of NaN and exports as a plain constant.
+NEG = -1e9
+
+
+class MDM(nn.Module):
+    def __init__(self, cfg: MDMConfig) -> None:
+        super().__init__()
+        self.cfg = cfg
+        self.tok_emb = nn.Embedding(cfg.vocab_size, cfg.d_model)
+        self.pos_emb = nn.Embedding(cfg.max_len, cfg.d_model)
+        self.drop = nn.Dropout(cfg.dropout)
+        self.blocks = nn.ModuleList(Block(cfg) for _ in range(cfg.n_layers))
+        self.ln_f = nn.LayerNorm(cfg.d_model)
+        self.head = nn.Linear(cfg.d_model, cfg.vocab_size)
+        self.apply(self._init)
+
+    @staticmethod
+    def _init(m: nn.Module) -> None:
+        if isinstance(m, nn.Linear):
+            nn.init.normal_(m.weight, std=0.02)
+            nn.init.zeros_(m.bias)
+        elif isinstance(m, nn.Embedding):
+            nn.init.normal_(m.weight, std=0.02)
+
+    def num_params(self) -> int:
+        return sum(p.numel() for p in self.parameters())
+
+    def attention_bias(self, T: int, device: torch.device) -> torch.Tensor | None:
+        """Additive [T, T] mask, or None for full attention. Built from T so exports stay dynamic."""
+        if self.cfg.attention == "full":
+            return None
+        pos = torch.arange(T, device=device)
+        blk = torch.div(pos, self.cfg.block_size, rounding_mode="floor")
+        allowed = blk.unsqueeze(0) <= blk.unsqueeze(1)  # [query, key]: key block <= query block
+        zero = torch.zeros((), dtype=torch.float32, device=device)
+        neg = torch.full((), NEG, dtype=torch.float32, device=device)
+        return torch.where(allowed, zero, neg)
+
+    def forward(self, input_ids: torch.Tensor) -> torch.Tensor:
+        """input_ids int64 [B, T] (T <= max_len) -> logits float32 [B, T, V]."""
+        T = input_ids.shape[1]
+        pos = torch.arange(T, device=input_ids.device)
+        x = self.drop(self.tok_emb(input_ids) + self.pos_emb(pos).unsqueeze(0))
+        bias = self.attention_bias(T, input_ids.device)
+        for block in self.blocks:
+            x = block(x, bias)
+        return self.head(self.ln_f(x))
+
+
+class ShiftedLogits(nn.Module):
+    """Dream-style output convention around an aligned MDM: raw[:, i] predicts token i + 1.
+
+    raw[:, i] = aligned[:, i + 1] for i < T - 1 and raw[:, T - 1] = aligned[:, T - 1]. A decoder
+    with `logitShift: true` restores aligned[0] = raw[0], aligned[i] = raw[i - 1], which equals the
+    aligned model's logits at every position >= 1 (position 0 gets aligned[1]'s row).
+    """
+
+    def __init__(self, inner: nn.Module) -> None:
+        super().__init__()
+        self.inner = inner
+
+    def forward(self, input_ids: torch.Tensor) -> torch.Tensor:
+        logits = self.inner(input_ids)
+        return torch.cat([logits[:, 1:], logits[:, -1:]], dim=1)
+
+
+def mask_tokens(x: torch.Tensor, mask_id: int, eps: float = 1e-3, generator: torch.Generator | None = None):
+    """Forward process: t ~ U(0,1] per row, mask each token with probability p = (1-eps) t + eps.
+
+    Returns (noisy ids, boolean mask of masked positions, p per row [B, 1])."""
+    B, T = x.shape
+    t = 1.0 - torch.rand(B, generator=generator, device=x.device)  # U(0, 1]
+    p = ((1.0 - eps) * t + eps).unsqueeze(1)
+    masked = torch.rand(B, T, generator=generator, device=x.device) < p
+    noisy = torch.where(masked, torch.full_like(x, mask_id), x)
+    return noisy, masked, p
+
+
+def mdm_loss(model: nn.Module, x: torch.Tensor, mask_id: int, eps: float = 1e-3,
+             generator: torch.Generator | None = None) -> torch.Tensor:
+    """Masked-diffusion loss: CE on masked tokens weighted by 1/p, summed, divided by B*T."""
+    noisy, masked, p = mask_tokens(x, mask_id, eps, generator)
+    logits = model(noisy)
+    ce = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), x.reshape(-1), reduction="none").view_as(x)
+    weighted = torch.where(masked, ce / p, torch.zeros_like(ce))
+    return weighted.sum() / x.numel()
