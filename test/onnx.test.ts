@@ -134,3 +134,22 @@ describe('load-time graph checks', () => {
     expect(() => parseCard({ vocabSize: 4, maskId: 9 }, 'x.json')).toThrow(/x\.json: field "maskId" is 9, expected an id below vocabSize 4/);
   });
 });
+
+describe('the same backend on onnxruntime-web', () => {
+  it('gives the predictions of onnxruntime-node (wasm backend, in Node)', async () => {
+    const web = await import('onnxruntime-web');
+    web.env.wasm.numThreads = 1;
+    const node = await loadModelDir(join(TINY, 'llada-tiny'), { threads: 1 });
+    const { readFileSync } = await import('node:fs');
+    const viaWeb = await OnnxDenoiser.create(web as unknown as OrtRuntime, readFileSync(join(TINY, 'llada-tiny', 'model.onnx')), node.card, { source: 'web' });
+    const canvas = new Int32Array(12).fill(node.card.maskId);
+    canvas.set(node.tokenizer!.encode('KING:'));
+    const req = { rows: [{ canvas, noiseKey: 5 }], samples: 2, temperature: 0.8 };
+    const a = await node.model.forward(req);
+    const b = await viaWeb.forward(req);
+    for (let t = 0; t < 12; t++) {
+      expect(b.row(0).top1Id(t)).toBe(a.row(0).top1Id(t));
+      expect(b.row(0).entropy(t)).toBeCloseTo(a.row(0).entropy(t), 4);
+    }
+  });
+});
