@@ -77,6 +77,29 @@ describe('infogain generate', () => {
   });
 });
 
+describe('model directories on the command line', () => {
+  it('inspect prints the card, the graph and the tokenizer', async () => {
+    const r = await cli('inspect', 'models/tiny/dream-tiny');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('"logitShift": true');
+    expect(r.stdout).toMatch(/input_ids: int64 \[batch, length\]/);
+    expect(r.stdout).toMatch(/logits: float32 \[batch, length, 70\]/);
+    expect(r.stdout).toMatch(/mask "<\|mask\|>" \(1\)/);
+  });
+  it('generate --chat applies the chat template and prints detokenized text', async () => {
+    const r = await cli('generate', '--model', 'models/tiny/llada-tiny', '--chat', 'ROMEO:', '--gen-length', '12', '--sampler', 'margin');
+    expect(r.code).toBe(0);
+    const lines = r.stdout.split('\n');
+    expect(lines.slice(0, -1).join('\n')).not.toContain('<|');
+    expect(lines.at(-1)).toMatch(/^margin: \d+ tokens in \d+ steps/);
+  });
+  it('--chat without a tokenizer, and a directory without model.onnx, fail with one line', async () => {
+    expect((await cli('generate', '--chat', 'hi')).stderr).toMatch(/--chat needs a model directory with tokenizer files/);
+    expect((await cli('generate', '--model', 'test/fixtures/tokenizers/bpe-chat')).stderr).toMatch(/a model directory needs model\.onnx and model\.json/);
+    expect((await cli('inspect', 'test/fixtures/onnx/needs-past-kv')).stderr).toMatch(/graph input "past_key_values\.0\.key" cannot be provided/);
+  });
+});
+
 describe('infogain compare', () => {
   it('prints one JSON object per sampler with the documented fields', async () => {
     const r = await cli('compare', '--samplers', 'info-gain,confidence', '--n', '4', '--seed', '1', '--json');
