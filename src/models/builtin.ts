@@ -28,7 +28,7 @@ export const BUILTIN_MODELS: readonly BuiltinModel[] = [
   },
   {
     name: 'markov-shakespeare',
-    description: 'exact order-1 character Markov chain fitted on TinyShakespeare (add-1 smoothing)',
+    description: 'exact order-1 character Markov chain fitted on the first 95% of TinyShakespeare (add-1 smoothing)',
     file: 'markov-shakespeare.json',
     promptLength: 16,
     genLength: 48,
