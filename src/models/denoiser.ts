@@ -144,6 +144,7 @@ export function reduceLogits(card: ModelCard, logits: Float32Array, request: For
   const tau = request.temperature;
   const out = new Predictions(B, T, S);
   const lseRow = new Float64Array(T);
+  const tau32 = Math.fround(tau); // the in-graph head receives τ as float32: draw with the same value
   for (let b = 0; b < B; b++) {
     const { canvas, noiseKey } = request.rows[b];
     for (let t = 0; t < T; t++) {
@@ -186,7 +187,7 @@ export function reduceLogits(card: ModelCard, logits: Float32Array, request: For
       const o = (b * T + t) * V;
       const i = b * T + t;
       for (let s = 0; s < S; s++) {
-        const id = tau > 0 ? inverseCdfDraw(logits, o, V, tau, drawUniform(noiseKey, t, s)) : out.top1Id[i];
+        const id = tau > 0 ? inverseCdfDraw(logits, o, V, tau32, drawUniform(noiseKey, t, s)) : out.top1Id[i];
         out.sampleId[i * S + s] = id;
         out.sampleProb[i * S + s] = Math.exp(logits[o + id] - lseRow[t]);
       }
