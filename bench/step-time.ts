@@ -2,6 +2,8 @@
  * Per-step time of the two statistics paths at V = 32 and V = 32,000:
  *   logits  – the graph returns [B,T,V] logits and JavaScript reduces them
  *   head    – the in-graph statistics head returns O(B·T) numbers
+ * Both paths run the same graph; onnxruntime executes the head's nodes even when only `logits`
+ * is fetched (with no draws requested), so the logits path here includes that overhead.
  * One Info-Gain step with N = 8 costs one 8-row forward (the winner's lookahead is reused);
  * a greedy step costs one 1-row forward. Canvas: T = 64, half masked, a 16-position block.
  *
