@@ -1,0 +1,206 @@
+/**
+ * Task adapters: how each task's examples become canvases for its built-in model (the formats
+ * of training/FORMATS.md) and how a decoded canvas is graded. The eval harness and the CLI use
+ * only this interface.
+ */
+import { readFile } from 'node:fs/promises';
+import { Rng } from '../core/rng.js';
+import type { ModelCard } from '../models/card.js';
+import type { HfTokenizer } from '../models/tokenizer.js';
+import * as countdown from './countdown.js';
+import * as sudoku from './sudoku.js';
+import * as text from './text.js';
+
+export type TaskName = 'sudoku' | 'countdown' | 'text';
+export const TASK_NAMES: readonly TaskName[] = ['sudoku', 'countdown', 'text'];
+
+/** What a task needs of a model: its card and its (character-level) tokenizer. */
+export interface ModelView {
+  card: ModelCard;
+  tokenizer: HfTokenizer;
+}
+
+export interface Outcome {
+  /** Exact-checker verdict; null for tasks scored by a judge. */
+  correct: boolean | null;
+  /** Judge score (text: mean log-probability per character); null otherwise. */
+  score: number | null;
+  /** The answer as text. */
+  answer: string;
+  reason?: string;
+}
+
+export interface Encoded {
+  canvas: Int32Array;
+  promptLength: number;
+}
+
+export interface Task<E> {
+  name: TaskName;
+  /** The built-in model trained for the task. */
+  defaultModel: string;
+  /** Examples from the task's generator; example i depends only on (seed, i, options). */
+  generate(seed: number, n: number, options: Record<string, unknown>): E[];
+  /** Examples from the task's common file format. */
+  parseFile(content: string, source: string): E[];
+  /** One example from a command-line prompt. */
+  fromPrompt(prompt: string, options: Record<string, unknown>): E;
+  encode(example: E, model: ModelView): Encoded;
+  grade(example: E, output: Int32Array, model: ModelView): Promise<Outcome>;
+  /** Fields recorded with each result (difficulty, numbers, …). */
+  describe(example: E): Record<string, string | number | boolean>;
+}
+
+function charId(model: ModelView, ch: string): number {
+  const id = model.tokenizer.tokenId(ch);
+  if (id === undefined) throw new Error(`the model ${model.card.name} has no token for ${JSON.stringify(ch)}`);
+  return id;
+}
+
+/** The characters of canvas positions [start, end) up to the first EOS (special tokens dropped). */
+function textOf(model: ModelView, output: ArrayLike<number>, start: number, end = output.length): string {
+  const ids: number[] = [];
+  for (let p = start; p < end; p++) {
+    if (output[p] === model.card.eosId) break;
+    ids.push(output[p]);
+  }
+  return model.tokenizer.decode(ids);
+}
+
+// ---------------------------------------------------------------- sudoku
+
+export interface SudokuExample {
+  puzzle: sudoku.Grid;
+  solution?: sudoku.Grid;
+}
+
+export const sudokuTask: Task<SudokuExample> = {
+  name: 'sudoku',
+  defaultModel: 'sudoku',
+  generate: (seed, n, options) =>
+    sudoku.generateSet(seed, n, { blanks: (options.blanks as number | [number, number]) ?? [40, 50] }).map((p) => ({ puzzle: p.puzzle, solution: p.solution })),
+  parseFile: (content, source) =>
+    sudoku.parseSudokuCsv(content, source).map((r, i) => {
+      if (r.size !== 9) throw new Error(`${source}: row ${i + 1} is a ${r.size}×${r.size} puzzle; the built-in model solves 9×9`);
+      return { puzzle: r.puzzle, solution: r.solution };
+    }),
+  fromPrompt: (prompt) => ({ puzzle: sudoku.parseGrid(prompt, { size: 9 }) }),
+  encode: (e, m) => ({
+    canvas: Int32Array.from(e.puzzle, (d) => (d === 0 ? m.card.maskId : charId(m, String(d)))),
+    promptLength: 81,
+  }),
+  grade: async (e, output, m) => {
+    // One cell per position; anything but a digit token counts as a blank.
+    const cells = Array.from(output.subarray(0, 81), (id) => {
+      const ch = m.tokenizer.tokenText(id) ?? '';
+      return /^[1-9]$/.test(ch) ? Number(ch) : 0;
+    });
+    const check = sudoku.checkSolution(e.puzzle, cells);
+    return { correct: check.correct, score: null, answer: sudoku.formatGrid(cells), ...(check.reason ? { reason: check.reason } : {}) };
+  },
+  describe: (e) => {
+    const g = sudoku.grade(e.puzzle);
+    return { blanks: g.blanks, difficulty: g.difficulty, technique: g.technique };
+  },
+};
+
+// ---------------------------------------------------------------- countdown
+
+const COUNTDOWN_LENGTH = 48;
+
+export const countdownTask: Task<countdown.CountdownRecord> = {
+  name: 'countdown',
+  defaultModel: 'countdown',
+  generate: (seed, n, options) => countdown.generateSet(seed, n, { count: (options.count as 3 | 4) ?? 3 }),
+  parseFile: (content, source) => countdown.parseCountdownJsonl(content, source),
+  fromPrompt: (prompt) => {
+    // "44,15,79,50" (the JSONL input field) or the model's own "44,15,79:50=".
+    if (prompt.includes(':')) return countdown.parsePrompt(prompt.endsWith('=') ? prompt : `${prompt}=`);
+    const parts = prompt.split(',').map((s) => Number(s.trim()));
+    if (parts.length < 3 || parts.some((x) => !Number.isInteger(x) || x <= 0))
+      throw new Error(`countdown prompt ${JSON.stringify(prompt)}: expected numbers and the target, e.g. "44,15,79,50"`);
+    return { numbers: parts.slice(0, -1), target: parts.at(-1)! };
+  },
+  encode: (e, m) => {
+    const prompt = countdown.formatPrompt(e);
+    if (prompt.length >= COUNTDOWN_LENGTH) throw new Error(`countdown prompt ${prompt} is too long for the ${COUNTDOWN_LENGTH}-token canvas`);
+    const canvas = new Int32Array(COUNTDOWN_LENGTH).fill(m.card.maskId);
+    for (let i = 0; i < prompt.length; i++) canvas[i] = charId(m, prompt[i]);
+    return { canvas, promptLength: prompt.length };
+  },
+  grade: async (e, output, m) => {
+    const start = countdown.formatPrompt(e).length;
+    const answer = textOf(m, output, start);
+    const check = countdown.checkSolution(e, answer);
+    return { correct: check.correct, score: null, answer, ...(check.reason ? { reason: check.reason } : {}) };
+  },
+  describe: (e) => ({ count: e.numbers.length, numbers: e.numbers.join(','), target: e.target }),
+};
+
+// ---------------------------------------------------------------- text
+
+let judge: Promise<text.NgramJudge> | null = null;
+const loadJudge = () => (judge ??= text.loadShakespeareJudge());
+
+export const textTask: Task<text.TextExample> = {
+  name: 'text',
+  defaultModel: 'text',
+  generate: (seed, n, options) =>
+    options.kind === 'unconditional'
+      ? text.generateSet(seed, n, { kind: 'unconditional', promptLength: (options.promptLength as number) ?? 32, length: 128 })
+      : text.generateSet(seed, n, { kind: 'infilling', length: 128 }),
+  parseFile: (content, source) => {
+    const passages = content.split(/\n\s*\n/).filter((p) => p.length >= 128);
+    if (passages.length === 0) throw new Error(`${source}: no passage of at least 128 characters (passages are separated by blank lines)`);
+    return Array.from({ length: passages.length }, (_, i) => text.generateInfilling(new Rng(i), passages, { length: 128 }));
+  },
+  fromPrompt: (prompt, options) => {
+    const length = (options.length as number) ?? 128;
+    const chars = Array.from(prompt);
+    const masked = chars.flatMap((c, i) => (c === text.MASK_CHAR ? [i] : []));
+    if (masked.length > 0)
+      return { kind: 'infilling', canvas: prompt, original: prompt, masked, spans: [], passage: -1, offset: 0 };
+    const canvas = prompt + text.MASK_CHAR.repeat(Math.max(0, length - chars.length));
+    return {
+      kind: 'unconditional', prompt, canvas, original: canvas, passage: -1, offset: 0, spans: [],
+      masked: Array.from({ length: Math.max(0, length - chars.length) }, (_, j) => chars.length + j),
+    };
+  },
+  encode: (e, m) => {
+    const chars = Array.from(e.canvas);
+    return {
+      canvas: Int32Array.from(chars, (c) => (c === text.MASK_CHAR ? m.card.maskId : charId(m, c))),
+      promptLength: e.kind === 'unconditional' ? Array.from(e.prompt).length : chars.length,
+    };
+  },
+  grade: async (e, output, m) => {
+    const j = await loadJudge();
+    const full = m.tokenizer.decode(Array.from(output));
+    if (e.kind === 'unconditional') {
+      const continuation = Array.from(full).slice(Array.from(e.prompt).length).join('');
+      const s = text.scoreText(j, continuation, { context: e.prompt });
+      return { correct: null, score: s.meanLogProb, answer: continuation, ...(s.degenerate ? { reason: `degenerate: ${text.degeneracy(continuation)}` } : {}) };
+    }
+    const s = text.scoreText(j, full);
+    return { correct: null, score: s.meanLogProb, answer: full, ...(s.degenerate ? { reason: `degenerate: ${text.degeneracy(full)}` } : {}) };
+  },
+  describe: (e) => ({ kind: e.kind, masked: e.masked.length }),
+};
+
+export const TASKS = { sudoku: sudokuTask, countdown: countdownTask, text: textTask } as const;
+
+export function taskByName(name: string): Task<unknown> {
+  if (!(TASK_NAMES as readonly string[]).includes(name)) throw new Error(`unknown task "${name}"; available: ${TASK_NAMES.join(', ')}`);
+  return TASKS[name as TaskName] as Task<unknown>;
+}
+
+/** Examples from `--data <file>` in the task's common format. */
+export async function loadTaskFile(task: Task<unknown>, path: string): Promise<unknown[]> {
+  let content: string;
+  try {
+    content = await readFile(path, 'utf8');
+  } catch (e) {
+    throw new Error(`--data ${path}: cannot read the file (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
+  return task.parseFile(content, path);
+}

@@ -1,0 +1,501 @@
+"""The three training tasks of train.py: data, canvases, held-out sets and cheap task metrics.
+
+Canvas formats are specified in training/FORMATS.md (the TypeScript evaluation builds its
+canvases the same way); keep the two in step.
+
+Each task provides
+    tok                 a CharTokenizer (llada convention: mask token <|mdm_mask|>, id 1; EOS/PAD id 0)
+    T                   the canvas length (= the model's context)
+    train_batch(B)      (x int64 [B, T], target bool [B, T]); targets may be masked, the rest never
+    heldout()           (x, target) of the fixed held-out set, for masked-token accuracy / loss
+    metric(model, n)    the task metric on the first n held-out problems (greedy confidence decoding)
+    reference_cases()   int64 input batches for the ONNX export check
+    state_dict() / load_state_dict()   the data RNG state, for exact resumption
+"""
+from __future__ import annotations
+
+import json
+import math
+import random
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import torch
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from char_tokenizer import CharTokenizer, corpus_chars  # noqa: E402
+
+REPO = Path(__file__).resolve().parent.parent
+DATA_DIR = REPO / "training" / "data"
+SHAKESPEARE = REPO.parent / "shared" / "data" / "tinyshakespeare-train.txt"
+COUNTDOWN_ALPHABET = "0123456789+-*/=,:"
+
+
+def make_data(args: list[str]) -> None:
+    """Run scripts/make-data.ts (the TypeScript generators) from the repository root."""
+    cmd = ["npx", "--no-install", "tsx", "scripts/make-data.ts", *args]
+    print("$ " + " ".join(cmd), flush=True)
+    subprocess.run(cmd, cwd=REPO, check=True)
+
+
+# ------------------------------------------------------------------------------ decoding
+
+@torch.no_grad()
+def greedy_confidence_decode(model: torch.nn.Module, x: torch.Tensor, mask_id: int, allowed: list[int],
+                             chunk: int = 256) -> torch.Tensor:
+    """Fill every mask, one position per row per step: the masked position whose most likely allowed
+    token has the highest probability gets that token (LLaDA low-confidence remasking, one token per
+    step, temperature 0). Tokens outside `allowed` are never predicted. fp32, as exported."""
+    x = x.clone()
+    V = None
+    while True:
+        active = (x == mask_id).any(1).nonzero().flatten()
+        if active.numel() == 0:
+            return x
+        for part in active.split(chunk):
+            xs = x[part]
+            logits = model(xs).float()
+            if V is None:
+                V = logits.shape[-1]
+                block = torch.full((V,), -math.inf)
+                block[allowed] = 0.0
+            p = torch.softmax(logits + block, -1)
+            conf, tok = p.max(-1)
+            conf = torch.where(xs == mask_id, conf, torch.full_like(conf, -1.0))
+            pos = conf.argmax(1)
+            rows = torch.arange(xs.shape[0])
+            xs[rows, pos] = tok[rows, pos]
+            x[part] = xs
+
+
+# ------------------------------------------------------------------------------ sudoku
+
+ROW = [c // 9 for c in range(81)]
+COL = [c % 9 for c in range(81)]
+BOX = [(c // 27) * 3 + (c % 9) // 3 for c in range(81)]
+UNITS = ([[r * 9 + k for k in range(9)] for r in range(9)] + [[r * 9 + k for r in range(9)] for k in range(9)]
+         + [[c for c in range(81) if BOX[c] == b] for b in range(9)])
+
+
+def sudoku_fill(rng: random.Random) -> list[int]:
+    """A random solved grid: randomized backtracking (most-constrained cell first, digits in random
+    order). ~1 ms in CPython."""
+    g = [0] * 81
+    rm, cm, bm = [0] * 9, [0] * 9, [0] * 9
+
+    def rec() -> bool:
+        best, bn, bfree = -1, 10, 0
+        for c in range(81):
+            if g[c]:
+                continue
+            f = 0x1FF & ~(rm[ROW[c]] | cm[COL[c]] | bm[BOX[c]])
+            n = bin(f).count("1")
+            if n < bn:
+                best, bn, bfree = c, n, f
+                if n <= 1:
+                    break
+        if best < 0:
+            return True
+        if bn == 0:
+            return False
+        ds = [d for d in range(9) if bfree >> d & 1]
+        rng.shuffle(ds)
+        r, k, b = ROW[best], COL[best], BOX[best]
+        for d in ds:
+            bit = 1 << d
+            g[best] = d + 1
+            rm[r] |= bit
+            cm[k] |= bit
+            bm[b] |= bit
+            if rec():
+                return True
+            g[best] = 0
+            rm[r] &= ~bit
+            cm[k] &= ~bit
+            bm[b] &= ~bit
+        return False
+
+    assert rec()
+    return g
+
+
+def sudoku_transform(grid: np.ndarray, rng: random.Random) -> np.ndarray:
+    """A uniformly random element of the validity-preserving group applied to a [9, 9] grid: digit
+    relabelling, rows within bands, columns within stacks, band and stack permutations, transpose."""
+    def lines() -> list[int]:
+        bands = rng.sample(range(3), 3)
+        return [b * 3 + i for b in bands for i in rng.sample(range(3), 3)]
+    rows, cols = lines(), lines()
+    relabel = np.array([0] + rng.sample(range(1, 10), 9), dtype=np.int64)
+    g = grid[np.ix_(rows, cols)]
+    if rng.random() < 0.5:
+        g = g.T
+    return relabel[g]
+
+
+def sudoku_check(puzzle: list[int], cand: list[int]) -> bool:
+    """Rule-based: complete, every row/column/box a permutation of 1..9, every given kept."""
+    if len(cand) != 81 or any(not 1 <= v <= 9 for v in cand):
+        return False
+    if any(p and p != v for p, v in zip(puzzle, cand)):
+        return False
+    return all(sorted(cand[c] for c in u) == list(range(1, 10)) for u in UNITS)
+
+
+class SudokuTask:
+    name = "sudoku"
+    T = 81
+    defaults = dict(d_model=256, layers=6, heads=8, mlp_mult=3, batch=64, lr=1e-3, metric_n=100)
+    smoke = dict(d_model=32, layers=2, heads=2, mlp_mult=2, batch=8, lr=3e-3, metric_n=4)
+    POOL, REFRESH = 256, 16  # base grids kept; fresh grids swapped in per batch
+
+    def __init__(self, seed: int = 0, heldout_path: Path | None = None, smoke: bool = False) -> None:
+        self.tok = CharTokenizer(list("123456789"), "llada")
+        self.digit_ids = [self.tok.vocab[ch] for ch in "123456789"]
+        self.rng = random.Random(f"sudoku-{seed}")
+        self.pool = [sudoku_fill(self.rng) for _ in range(self.POOL)]
+        self.heldout_path = heldout_path or DATA_DIR / "sudoku-heldout-45.csv"
+        if not self.heldout_path.exists():
+            make_data(["sudoku", "--n", "200", "--seed", "0", "--blanks", "45", "--out", str(self.heldout_path)])
+        rows = [ln.split(",") for ln in self.heldout_path.read_text().split("\n")[1:] if ln.strip()]
+        self.puzzles = [[int(ch) for ch in p] for p, _ in rows]
+        self.solutions = [[int(ch) for ch in s] for _, s in rows]
+        self.lut = torch.tensor([0] + self.digit_ids, dtype=torch.int64)  # digit -> token id
+
+    def encode(self, grid: list[int]) -> list[int]:
+        return [self.tok.mask_id if v == 0 else self.digit_ids[v - 1] for v in grid]
+
+    def decode(self, ids: list[int]) -> list[int]:
+        inv = {t: i + 1 for i, t in enumerate(self.digit_ids)}
+        return [inv.get(t, 0) for t in ids]
+
+    def train_batch(self, B: int) -> tuple[torch.Tensor, torch.Tensor]:
+        for _ in range(self.REFRESH):
+            self.pool[self.rng.randrange(self.POOL)] = sudoku_fill(self.rng)
+        grids = [sudoku_transform(np.array(self.pool[self.rng.randrange(self.POOL)]).reshape(9, 9), self.rng)
+                 for _ in range(B)]
+        x = self.lut[torch.from_numpy(np.stack(grids).reshape(B, 81))]
+        return x, torch.ones_like(x, dtype=torch.bool)
+
+    def heldout(self) -> tuple[torch.Tensor, torch.Tensor]:
+        x = self.lut[torch.tensor(self.solutions)]
+        return x, torch.ones_like(x, dtype=torch.bool)
+
+    def metric(self, model: torch.nn.Module, n: int) -> dict:
+        puzzles = self.puzzles[:n]
+        x = torch.tensor([self.encode(p) for p in puzzles])
+        out = greedy_confidence_decode(model, x, self.tok.mask_id, self.digit_ids)
+        solved = [sudoku_check(p, self.decode(row)) for p, row in zip(puzzles, out.tolist())]
+        cells = (out == self.lut[torch.tensor(self.solutions[:n])])[x == self.tok.mask_id].float().mean().item()
+        self.last_sample = (puzzles[0], self.decode(out[0].tolist()), solved[0])
+        return {"solved": sum(solved) / len(solved), "cell_acc": cells, "n": len(solved)}
+
+    def metric_desc(self) -> str:
+        return ("`solved`: fraction of the held-out 45-blank puzzles (`training/data/sudoku-heldout-45.csv`, "
+                "`generateSet(0, 200, {blanks: 45})` from `src/tasks/sudoku.ts`) that greedy confidence decoding, "
+                "one cell per step, restricted to the digits, solves by the rules; `cell_acc`: fraction of blank "
+                "cells equal to the stored (unique) solution")
+
+    def sample_text(self) -> str:
+        if not hasattr(self, "last_sample"):
+            return ""
+        p, s, ok = self.last_sample
+        fmt = lambda g: "\n".join("".join(str(v) if v else "." for v in g[r * 9:r * 9 + 9]) for r in range(9))
+        return f"puzzle:\n{fmt(p)}\n\ngreedy confidence decode ({'solved' if ok else 'not solved'}):\n{fmt(s)}"
+
+    def reference_cases(self) -> list[torch.Tensor]:
+        g = torch.Generator().manual_seed(123)
+        full, _ = self.heldout()
+        cases = [torch.tensor([self.encode(p) for p in self.puzzles[:2]])]  # [2, 81] 45-blank puzzles
+        x = full[:3].clone()
+        x[torch.rand(x.shape, generator=g) < 0.5] = self.tok.mask_id
+        x[2] = self.tok.mask_id  # an all-mask row
+        cases += [x, full[3:4, :30].clone(), full[4:6, :1].clone()]
+        cases[2][0, ::3] = self.tok.mask_id
+        return cases
+
+    def data_desc(self) -> str:
+        return ("random solved 9×9 grids generated on the fly in Python (`training/tasks.py`): a pool of "
+                f"{self.POOL} grids from randomized backtracking, {self.REFRESH} replaced by fresh grids per batch, "
+                "each sample a pool grid under a uniformly random validity-preserving transform (digit "
+                "relabelling, rows within bands, columns within stacks, band/stack permutations, transpose). "
+                "All 81 cells are targets; no prompt, no EOS")
+
+    def state_dict(self) -> dict:
+        return {"rng": self.rng.getstate(), "pool": [list(g) for g in self.pool]}
+
+    def load_state_dict(self, s: dict) -> None:
+        self.rng.setstate(s["rng"])
+        self.pool = [list(g) for g in s["pool"]]
+
+
+# ------------------------------------------------------------------------------ countdown
+
+STEP_RE = re.compile(r"^(\d+)([+\-*/])(\d+)=(\d+)$")
+
+
+def countdown_check(numbers: list[int], target: int, text: str) -> bool:
+    """Python port of checkSolution (src/tasks/countdown.ts, strict): every step `a op b=c` must be
+    exact arithmetic with a positive result, every operand an available input or earlier result
+    (each used at most once), and the last result the target."""
+    clean = re.sub(r"\s+", "", text)
+    if "=" not in clean:
+        return False
+    pieces = [s for s in re.split(r"[,;]", clean) if s]
+    steps = []
+    for s in pieces:
+        m = STEP_RE.match(s)
+        if not m:
+            return False
+        steps.append((int(m.group(1)), m.group(2), int(m.group(3)), int(m.group(4))))
+    if not steps:
+        return False
+    avail: dict[int, int] = {}
+    for v in numbers:
+        avail[v] = avail.get(v, 0) + 1
+    for a, op, b, c in steps:
+        if op == "+":
+            v = a + b
+        elif op == "-":
+            v = a - b
+        elif op == "*":
+            v = a * b
+        else:
+            if b == 0 or a % b:
+                return False
+            v = a // b
+        if v >= 2 ** 53 or v != c or c <= 0:
+            return False
+        for o in (a, b):
+            if avail.get(o, 0) == 0:
+                return False
+            avail[o] -= 1
+        avail[c] = avail.get(c, 0) + 1
+    return steps[-1][3] == target
+
+
+def read_countdown_jsonl(path: Path) -> list[tuple[list[int], int, str]]:
+    out = []
+    for line in path.read_text().splitlines():
+        if line.strip():
+            r = json.loads(line)
+            vals = [int(v) for v in r["input"].split(",")]
+            out.append((vals[:-1], vals[-1], r.get("output", "")))
+    return out
+
+
+def format_prompt(numbers: list[int], target: int) -> str:
+    """formatPrompt of src/tasks/countdown.ts: `44,15,79:50=`."""
+    return ",".join(map(str, numbers)) + f":{target}="
+
+
+class CountdownTask:
+    name = "countdown"
+    T = 48
+    defaults = dict(d_model=256, layers=6, heads=8, mlp_mult=3, batch=128, lr=1e-3, metric_n=200)
+    smoke = dict(d_model=32, layers=2, heads=2, mlp_mult=2, batch=8, lr=3e-3, metric_n=8)
+    TRAIN = DATA_DIR / "countdown-train.jsonl"
+    HELDOUT = DATA_DIR / "countdown-heldout.jsonl"
+    TRAIN_ARGS = ["--n", "1000000", "--seed", "1000000", "--mix", "0.7", "--exclude-seeds", "0-99", "--exclude-n", "1000"]
+    HELDOUT_ARGS = ["--n", "500", "--seed", "0", "--count", "3"]
+
+    def __init__(self, seed: int = 0, train_path: Path | None = None, heldout_path: Path | None = None,
+                 smoke: bool = False) -> None:
+        self.tok = CharTokenizer(sorted(COUNTDOWN_ALPHABET), "llada")
+        self.allowed = [self.tok.vocab[c] for c in COUNTDOWN_ALPHABET] + [self.tok.eos_id]
+        self.heldout_path = heldout_path or self.HELDOUT
+        self.train_path = train_path or self.TRAIN
+        if not self.heldout_path.exists():
+            make_data(["countdown", *self.HELDOUT_ARGS, "--out", str(self.heldout_path)])
+        if not self.train_path.exists():
+            n = ["--n", "5000"] if smoke else []
+            make_data(["countdown", *self.TRAIN_ARGS, *n, "--exclude", str(self.heldout_path), "--out", str(self.train_path)])
+        self.held = read_countdown_jsonl(self.heldout_path)
+        held_keys = {(tuple(sorted(n)), t) for n, t, _ in self.held}
+        train = [r for r in read_countdown_jsonl(self.train_path) if (tuple(sorted(r[0])), r[1]) not in held_keys]
+        self.n_train = len(train)
+        self.n_3 = sum(len(r[0]) == 3 for r in train)
+        self.train_x, self.train_p = self._encode(train)
+        self.train_x = self.train_x.to(torch.uint8)  # 48 bytes per example; ids < 256
+        self.seed_base = seed
+        self.epoch, self.pos = 0, 0
+        self.perm = self._perm()
+
+    def _encode(self, rows) -> tuple[torch.Tensor, torch.Tensor]:
+        prompts = [format_prompt(nums, target) for nums, target, _ in rows]
+        texts = [p + sol for p, (_, _, sol) in zip(prompts, rows)]
+        long = [t for t in texts if len(t) > self.T]
+        if long:
+            raise ValueError(f"countdown example longer than the canvas ({len(long[0])} > {self.T}): {long[0]}")
+        bad = set("".join(texts)) - set(COUNTDOWN_ALPHABET)
+        if bad:
+            raise ValueError(f"countdown data has characters outside the alphabet: {sorted(bad)}")
+        lut = np.zeros(256, dtype=np.int64)  # NUL (the padding) -> 0 = EOS
+        for ch in COUNTDOWN_ALPHABET:
+            lut[ord(ch)] = self.tok.vocab[ch]
+        raw = np.frombuffer("".join(t.ljust(self.T, "\0") for t in texts).encode("ascii"), dtype=np.uint8)
+        X = lut[raw].reshape(len(rows), self.T)
+        P = np.array([len(p) for p in prompts], dtype=np.int64)
+        return torch.from_numpy(X), torch.from_numpy(P)
+
+    def _perm(self) -> torch.Tensor:
+        return torch.randperm(self.n_train, generator=torch.Generator().manual_seed(self.seed_base * 1000003 + self.epoch))
+
+    def _targets(self, P: torch.Tensor) -> torch.Tensor:
+        return torch.arange(self.T).unsqueeze(0) >= P.unsqueeze(1)
+
+    def train_batch(self, B: int) -> tuple[torch.Tensor, torch.Tensor]:
+        idx = []
+        while len(idx) < B:
+            take = self.perm[self.pos:self.pos + B - len(idx)]
+            idx.extend(take.tolist())
+            self.pos += len(take)
+            if self.pos >= self.n_train:
+                self.epoch, self.pos = self.epoch + 1, 0
+                self.perm = self._perm()
+        idx_t = torch.tensor(idx)
+        return self.train_x[idx_t].long(), self._targets(self.train_p[idx_t])
+
+    def heldout(self) -> tuple[torch.Tensor, torch.Tensor]:
+        x, P = self._encode(self.held)
+        return x, self._targets(P)
+
+    def prompt_canvas(self, nums: list[int], target: int) -> list[int]:
+        ids = self.tok.encode(format_prompt(nums, target))
+        return ids + [self.tok.mask_id] * (self.T - len(ids))
+
+    def metric(self, model: torch.nn.Module, n: int) -> dict:
+        probs = self.held[:n]
+        x = torch.tensor([self.prompt_canvas(nums, t) for nums, t, _ in probs])
+        out = greedy_confidence_decode(model, x, self.tok.mask_id, self.allowed)
+        ok, texts = [], []
+        for (nums, t, _), row in zip(probs, out.tolist()):
+            P = len(format_prompt(nums, t))
+            gen = row[P:]
+            gen = gen[:gen.index(self.tok.eos_id)] if self.tok.eos_id in gen else gen
+            text = self.tok.decode(gen)
+            texts.append(text)
+            ok.append(countdown_check(nums, t, text))
+        self.last_sample = [(format_prompt(nums, t), s, k) for (nums, t, _), s, k in list(zip(probs, texts, ok))[:5]]
+        return {"solved": sum(ok) / len(ok), "n": len(ok)}
+
+    def metric_desc(self) -> str:
+        return ("`solved`: fraction of the held-out 3-number problems (`training/data/countdown-heldout.jsonl`, "
+                "`generateSet(0, 500, {count: 3})`) that greedy confidence decoding (one token per step, canvas "
+                "= prompt + masks to 48, restricted to the alphabet and EOS; the answer is the text before the "
+                "first EOS) solves by a Python port of the strict `checkSolution`")
+
+    def sample_text(self) -> str:
+        if not hasattr(self, "last_sample"):
+            return ""
+        return "\n".join(f"{p}{s}    {'ok' if k else 'wrong'}" for p, s, k in self.last_sample)
+
+    def reference_cases(self) -> list[torch.Tensor]:
+        g = torch.Generator().manual_seed(123)
+        x, tgt = self.heldout()
+        cases = [torch.tensor([self.prompt_canvas(n, t) for n, t, _ in self.held[:2]])]
+        y = x[:3].clone()
+        y[(torch.rand(y.shape, generator=g) < 0.5) & tgt[:3]] = self.tok.mask_id
+        y[2] = self.tok.mask_id
+        cases += [y, x[3:4, :20].clone(), x[4:6, :1].clone()]
+        return cases
+
+    def data_desc(self) -> str:
+        path = self.train_path.resolve()
+        return (f"`{path.relative_to(REPO) if path.is_relative_to(REPO) else path}`: "
+                f"{self.n_train:,} problems ({self.n_3:,} with 3 numbers, {self.n_train - self.n_3:,} with 4) from "
+                "`generateSet` of `src/tasks/countdown.ts` via `scripts/make-data.ts` (`npm run data:countdown`: seeds "
+                "1000000/1000001, problems equal to any of `generateSet(s, 1000, {count: 3|4})` for s = 0..99 or to a "
+                "held-out problem dropped). Canvas = `formatPrompt` + solution + EOS to 48 tokens; the prompt is never "
+                "masked, the solution and the EOS padding are targets. Read in epochs of seeded permutations")
+
+    def state_dict(self) -> dict:
+        return {"epoch": self.epoch, "pos": self.pos}
+
+    def load_state_dict(self, s: dict) -> None:
+        self.epoch, self.pos = s["epoch"], s["pos"]
+        self.perm = self._perm()
+
+
+# ------------------------------------------------------------------------------ text
+
+class TextTask:
+    name = "text"
+    T = 128
+    defaults = dict(d_model=256, layers=6, heads=8, mlp_mult=3, batch=64, lr=1e-3, metric_n=32)
+    smoke = dict(d_model=32, layers=2, heads=2, mlp_mult=2, batch=8, lr=3e-3, metric_n=16)
+
+    def __init__(self, seed: int = 0, corpus: Path | None = None, smoke: bool = False) -> None:
+        self.corpus = corpus or SHAKESPEARE
+        if not self.corpus.exists():
+            raise SystemExit(f"train.py: {self.corpus} not found (the text task needs the development checkout's "
+                             "shared/data/tinyshakespeare-train.txt)")
+        text = self.corpus.read_text()
+        self.tok = CharTokenizer(corpus_chars(text), "llada")
+        ids = torch.tensor(self.tok.encode(text), dtype=torch.int64)
+        cut = int(len(ids) * 0.95)
+        self.train, self.held = ids[:cut], ids[cut:]
+        self.g = torch.Generator().manual_seed(1000 + seed)
+        self.allowed = [self.tok.vocab[c] for c in self.tok.chars]
+
+    def train_batch(self, B: int) -> tuple[torch.Tensor, torch.Tensor]:
+        starts = torch.randint(0, len(self.train) - self.T + 1, (B,), generator=self.g)
+        x = torch.stack([self.train[s:s + self.T] for s in starts.tolist()])
+        return x, torch.ones_like(x, dtype=torch.bool)
+
+    def heldout(self) -> tuple[torch.Tensor, torch.Tensor]:
+        # 128 fixed, non-overlapping windows spread over the held-out 5%
+        n = min(128, (len(self.held) - self.T) // self.T)
+        step = (len(self.held) - self.T) // n
+        x = torch.stack([self.held[i * step:i * step + self.T] for i in range(n)])
+        return x, torch.ones_like(x, dtype=torch.bool)
+
+    def metric(self, model: torch.nn.Module, n: int) -> dict:
+        """Infilling: the middle half of each held-out window masked, filled by greedy confidence
+        decoding; char_acc is the fraction of filled characters equal to the original."""
+        x, _ = self.heldout()
+        x = x[:n]
+        y = x.clone()
+        a, b = self.T // 4, 3 * self.T // 4
+        y[:, a:b] = self.tok.mask_id
+        out = greedy_confidence_decode(model, y, self.tok.mask_id, self.allowed)
+        acc = (out[:, a:b] == x[:, a:b]).float().mean().item()
+        self.last_sample = (self.tok.decode(y[0].tolist()).replace(self.tok.mask_token, "_"),
+                            self.tok.decode(out[0].tolist()))
+        return {"infill_char_acc": acc, "n": x.shape[0]}
+
+    def metric_desc(self) -> str:
+        return ("`infill_char_acc`: the middle 64 characters of held-out 128-character windows masked and "
+                "filled by greedy confidence decoding (one character per step); the fraction equal to the original")
+
+    def sample_text(self) -> str:
+        if not hasattr(self, "last_sample"):
+            return ""
+        return f"held-out window, middle masked (_):\n{self.last_sample[0]}\n\nfilled:\n{self.last_sample[1]}"
+
+    def reference_cases(self) -> list[torch.Tensor]:
+        g = torch.Generator().manual_seed(123)
+        x, _ = self.heldout()
+        y = x[:3].clone()
+        y[torch.rand(y.shape, generator=g) < 0.5] = self.tok.mask_id
+        y[2] = self.tok.mask_id
+        prompt = self.tok.encode("ROMEO:\n")
+        row = prompt + [self.tok.mask_id] * (self.T - len(prompt))
+        return [y, torch.tensor([row]), x[3:6, :40].clone(), x[6:8, :1].clone()]
+
+    def data_desc(self) -> str:
+        return (f"character-level TinyShakespeare (`shared/data/tinyshakespeare-train.txt`, {len(self.tok.chars)} "
+                f"characters): the first 95% ({len(self.train):,} characters) for training as uniformly random "
+                f"{self.T}-character windows, the last 5% ({len(self.held):,}) held out. Every position is a target")
+
+    def state_dict(self) -> dict:
+        return {"g": self.g.get_state()}
+
+    def load_state_dict(self, s: dict) -> None:
+        self.g.set_state(s["g"])
+
+
+TASKS = {"sudoku": SudokuTask, "countdown": CountdownTask, "text": TextTask}
