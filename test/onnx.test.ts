@@ -123,6 +123,17 @@ describe('load-time graph checks', () => {
     const p = await m.model.forward({ rows: [{ canvas, noiseKey: 0 }], samples: 1, temperature: 0 });
     expect(Number.isFinite(p.row(0).entropy(0))).toBe(true);
   });
+  it('fills a card from a family preset, the tokenizer filling what the card leaves out', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'infogain-preset-'));
+    for (const f of ['model.onnx', 'tokenizer.json', 'tokenizer_config.json']) copyFileSync(join(TINY, 'sdar-tiny', f), join(dir, f));
+    writeFileSync(join(dir, 'model.json'), JSON.stringify({ preset: 'sdar', maskId: 1, contextLimit: 64 }));
+    const m = await loadModelDir(dir, { threads: 1 });
+    expect(m.card).toMatchObject({ maskId: 1, eosPenalty: 4, attention: { kind: 'block-causal', blockSize: 4 }, vocabSize: 70, eosId: 0, padId: 0, logitShift: false });
+    // Without maskId the SDAR preset's 151669 would not fit this vocabulary: a clear error, not garbage.
+    writeFileSync(join(dir, 'model.json'), JSON.stringify({ preset: 'sdar' }));
+    await expect(loadModelDir(dir)).rejects.toThrow(/field "maskId" is 151669, expected an id below vocabSize 70/);
+  });
+
   it('names a bad card field and a missing model.onnx', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'infogain-dir-'));
     copyFileSync(join(TINY, 'llada-tiny', 'model.onnx'), join(dir, 'model.onnx'));
