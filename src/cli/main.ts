@@ -1,20 +1,28 @@
 /**
  * The `infogain` command line.
  */
+import { existsSync, readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import cliProgress from 'cli-progress';
 import Table from 'cli-table3';
 import { DECODE_PARAMS, toDecodeConfig } from '../decode/config.js';
 import { decodeBatch } from '../decode/run.js';
-import { TRACE_FORMAT, TRACE_VERSION, type Trace } from '../decode/trace.js';
+import { TRACE_FORMAT, TRACE_VERSION, type SequenceTrace, type Trace } from '../decode/trace.js';
 import { compareSamplers, conditionalLogProb, oracleInputs } from '../eval/compare.js';
-import { BUILTIN_MODELS, DEFAULT_MODEL, loadModel } from '../models/builtin.js';
+import { BUILTIN_MODELS, DEFAULT_MODEL, loadModel, packageRoot } from '../models/builtin.js';
+import type { ModelCard } from '../models/card.js';
+import { isModelDir, readCard } from '../models/model-dir.js';
 import { OnnxDenoiser } from '../models/onnx.js';
 import { encodeText, isOracle } from '../models/oracle.js';
-import { describe } from '../samplers/params.js';
+import { describe, type Params } from '../samplers/params.js';
 import { SAMPLERS, samplerByName } from '../samplers/index.js';
+import { loadTaskFile, TASK_NAMES, taskByName } from '../tasks/index.js';
+import { mergeRuns, parseShard, runEvaluation, type RunMeta } from '../eval/harness.js';
+import { readEvalConfig } from './config-file.js';
 import { parseSettings } from './settings.js';
+import { outcomeLine, runTaskExample } from './task-view.js';
 
 const collect = (value: string, previous: string[]) => [...previous, value];
 
@@ -41,12 +49,18 @@ function displayText(model: { detokenize?: (ids: Int32Array) => string }, ids: n
   return model.detokenize ? model.detokenize(arr) : Array.from(arr).join(' ');
 }
 
+async function writeTrace(path: string, card: ModelCard, sampler: string, samplerParams: Params, decode: Params, sequences: SequenceTrace[]) {
+  const trace: Trace = { format: TRACE_FORMAT, version: TRACE_VERSION, model: card.name, maskId: card.maskId, sampler, samplerParams, decode, sequences };
+  await writeFile(path, JSON.stringify(trace));
+}
+
 export function buildProgram(): Command {
   const program = new Command();
   program
     .name('infogain')
     .description('Decode masked diffusion language models with the Info-Gain Sampler and its baselines.')
     .exitOverride()
+    .enablePositionalOptions()
     // main() prints the one error line itself, so commander's own copy is dropped.
     .configureOutput({ outputError: () => {} });
 
@@ -63,11 +77,28 @@ export function buildProgram(): Command {
     .option('--gen-length <n>', 'masks appended after the prompt', nonNegativeInt('--gen-length'))
     .option('--seed <n>', 'random seed', nonNegativeInt('--seed'), 0)
     .option('--trace <file>', 'write the step-by-step trace (JSON) here')
+    .option('--task <name>', `read --prompt in a task's format and grade the output (${TASK_NAMES.join(', ')}); default: the built-in model's task`)
     .action(async (opts) => {
       const spec = samplerByName(opts.sampler);
       const settings = parseSettings(opts.set, [spec]);
       const params = settings.samplers.get(spec.name)!;
       const { model, builtin, tokenizer } = await loadModel(opts.model, { threads: opts.threads });
+      const taskName: string | undefined = opts.task ?? builtin?.task;
+      if (taskName !== undefined) {
+        const task = taskByName(taskName);
+        if (!tokenizer) throw new Error(`--task ${taskName} needs a model directory with tokenizer files`);
+        const example = opts.prompt !== undefined ? task.fromPrompt(opts.prompt, {}) : task.generate(opts.seed, 1, {})[0];
+        const prepared = spec.prepare ? await spec.prepare(params, { vocabSize: model.card.vocabSize }) : params;
+        const run = await runTaskExample(task, model, tokenizer, example, spec, prepared, toDecodeConfig(settings.decodeOf.get(spec.name)!), opts.seed);
+        console.log(run.view);
+        const t = run.trace.totals;
+        console.log(
+          `${spec.name}: ${outcomeLine(run.outcome)}; ${t.steps} steps, ${t.forwardCalls} forward calls, ${t.rowForwards} row-forwards, ` +
+            `cumulative uncertainty ${t.cumulativeUncertainty.toFixed(3)} nats, ${t.wallMs.toFixed(1)} ms`,
+        );
+        if (opts.trace) await writeTrace(opts.trace, model.card, spec.name, params, settings.decode, [run.trace]);
+        return;
+      }
       const genLength: number = opts.genLength ?? builtin?.genLength ?? 32;
       if (opts.chat !== undefined && opts.prompt !== undefined) throw new Error('give either --prompt or --chat, not both');
       if (opts.chat !== undefined && !tokenizer) throw new Error(`--chat needs a model directory with tokenizer files; ${opts.model} has none`);
@@ -84,7 +115,7 @@ export function buildProgram(): Command {
       const canvas = new Int32Array(prompt.length + genLength).fill(model.card.maskId);
       canvas.set(prompt);
       if (!canvas.includes(model.card.maskId)) throw new Error('nothing to decode: the canvas has no masks (use --gen-length or `_` in --prompt)');
-      const cfg = toDecodeConfig(settings.decode);
+      const cfg = toDecodeConfig(settings.decodeOf.get(spec.name)!);
       const prepared = spec.prepare ? await spec.prepare(params, { vocabSize: model.card.vocabSize }) : params;
       const input = { canvas, promptLength: prompt.length, seed: opts.seed };
       const { traces } = await decodeBatch(model, [input], spec, prepared, cfg);
@@ -106,13 +137,7 @@ export function buildProgram(): Command {
           (logProb === null ? '' : `, log p ${logProb.toFixed(3)}`) +
           `, ${t.totals.wallMs.toFixed(1)} ms`,
       );
-      if (opts.trace) {
-        const trace: Trace = {
-          format: TRACE_FORMAT, version: TRACE_VERSION, model: model.card.name, maskId: model.card.maskId,
-          sampler: spec.name, samplerParams: params, decode: settings.decode, sequences: traces,
-        };
-        await writeFile(opts.trace, JSON.stringify(trace));
-      }
+      if (opts.trace) await writeTrace(opts.trace, model.card, spec.name, params, settings.decode, traces);
     });
 
   program
@@ -139,12 +164,13 @@ export function buildProgram(): Command {
       const entries = await Promise.all(
         specs.map(async (spec) => {
           const params = settings.samplers.get(spec.name)!;
-          return { spec, params: spec.prepare ? await spec.prepare(params, { vocabSize: model.card.vocabSize }) : params };
+          const decode = toDecodeConfig(settings.decodeOf.get(spec.name)!);
+          return { spec, params: spec.prepare ? await spec.prepare(params, { vocabSize: model.card.vocabSize }) : params, decode };
         }),
       );
       const bar = progressBar(specs.length * opts.n, 'compare');
       let total = 0;
-      const { summaries } = await compareSamplers(model, entries, inputs, toDecodeConfig(settings.decode), {
+      const { summaries } = await compareSamplers(model, entries, inputs, {
         batchSize: Math.max(1, opts.batchSize),
         onSequence: (sampler) => bar?.update(++total, { sampler }),
       });
@@ -162,6 +188,88 @@ export function buildProgram(): Command {
         table.push([s.sampler, s.logProb?.toFixed(3) ?? '–', s.cumulativeUncertainty.toFixed(3), s.forwardCalls.toFixed(1), s.rowForwards.toFixed(1), s.timeMs.toFixed(2)]);
       console.log(table.toString());
       console.log(`model ${model.card.name}, n = ${opts.n}, seed ${opts.seed}, τ_tok = ${settings.decode.temperature}; means over prompts`);
+    });
+
+  const evalCmd = program
+    .command('eval')
+    // Options after `merge` belong to merge (both have --out).
+    .enablePositionalOptions()
+    .description('evaluate samplers on a task: results.jsonl written as each example finishes; re-running resumes')
+    .option('--task <name>', `task (${TASK_NAMES.join(', ')})`)
+    .option('--model <ref>', "model (default: the task's built-in model)")
+    .option('--samplers <list>', 'comma-separated sampler names, or "all"')
+    .option('--set <key=value>', 'decode or sampler parameter; sampler.key=value for one sampler; repeatable', collect, [])
+    .option('--task-option <key=value>', 'task generator option, e.g. blanks=45, count=4, kind=unconditional; repeatable', collect, [])
+    .option('--n <n>', 'examples', nonNegativeInt('--n'))
+    .option('--seed <n>', 'seed of example 0 (example i decodes with seed + i)', nonNegativeInt('--seed'))
+    .option('--config <file>', 'YAML file with any of these options (command-line flags win)')
+    .option('--data <file>', "examples from a file in the task's common format instead of the generator")
+    .option('--out <dir>', 'output directory (results.jsonl, meta.json)')
+    .option('--shard <i/n>', 'evaluate only examples with index ≡ i (mod n)')
+    .option('--batch-size <n>', 'sequences decoded together', nonNegativeInt('--batch-size'))
+    .option('--threads <n>', 'onnxruntime intra-op threads', nonNegativeInt('--threads'))
+    .action(async (opts) => {
+      const cfgFile = opts.config ? await readEvalConfig(opts.config) : {};
+      const pick = <T>(flag: T | undefined, key: string, fallback: T): T => flag ?? (cfgFile[key] as T | undefined) ?? fallback;
+      const taskName = pick<string | undefined>(opts.task, 'task', undefined);
+      if (!taskName) throw new Error('eval: --task is required (or task: in --config)');
+      const task = taskByName(taskName);
+      const out = pick<string | undefined>(opts.out, 'out', undefined);
+      if (!out) throw new Error('eval: --out <dir> is required (or out: in --config)');
+      const samplerList = pick<string | string[]>(opts.samplers, 'samplers', 'all');
+      const names = Array.isArray(samplerList) ? samplerList : samplerList === 'all' ? SAMPLERS.map((x) => x.name) : samplerList.split(',').map((x) => x.trim()).filter(Boolean);
+      const specs = names.map(samplerByName);
+      const setPairs = [...Object.entries((cfgFile.set as Record<string, unknown>) ?? {}).map(([k, v]) => `${k}=${v}`), ...opts.set];
+      const settings = parseSettings(setPairs, specs);
+      const taskOptions: Record<string, unknown> = { ...((cfgFile.task_options as Record<string, unknown>) ?? {}) };
+      for (const pair of opts.taskOption as string[]) {
+        const [k, v] = pair.split('=');
+        if (!k || v === undefined) throw new Error(`--task-option ${JSON.stringify(pair)}: expected key=value`);
+        taskOptions[k] = /^-?\d+(\.\d+)?$/.test(v) ? Number(v) : v;
+      }
+      const modelRef = pick<string>(opts.model, 'model', task.defaultModel);
+      const { model, tokenizer } = await loadModel(modelRef, { threads: opts.threads });
+      if (!tokenizer) throw new Error(`eval: model ${modelRef} has no tokenizer; task models are model directories`);
+      const n = pick<number>(opts.n, 'n', 200);
+      const seed = pick<number>(opts.seed, 'seed', 0);
+      const data = pick<string | null>(opts.data, 'data', null);
+      const examples = data ? (await loadTaskFile(task, data)).slice(0, n) : task.generate(seed, n, taskOptions);
+      const entries = await Promise.all(
+        specs.map(async (spec) => {
+          const params = settings.samplers.get(spec.name)!;
+          const decode = settings.decodeOf.get(spec.name)!;
+          return {
+            spec,
+            params: spec.prepare ? await spec.prepare(params, { vocabSize: model.card.vocabSize }) : params,
+            raw: params,
+            rawDecode: decode,
+            decode: toDecodeConfig(decode),
+          };
+        }),
+      );
+      const meta: RunMeta = {
+        task: task.name, model: modelRef, n: examples.length, seed, data, taskOptions,
+        samplers: entries.map((e) => ({ name: e.spec.name, params: e.raw, decode: e.rawDecode })),
+      };
+      const shard = opts.shard ? parseShard(opts.shard) : undefined;
+      const total = Math.ceil(examples.length / (shard?.count ?? 1)) * entries.length;
+      const bar = progressBar(total, `eval ${task.name}`);
+      const r = await runEvaluation(task, model, { card: model.card, tokenizer }, examples, seed, entries, meta, {
+        out, shard, batchSize: pick<number>(opts.batchSize, 'batch_size', 16),
+        onLine: (line, done) => bar?.update(done, { sampler: line.sampler }),
+      });
+      bar?.stop();
+      console.log(`${out}/results.jsonl: ${r.written} new lines, ${r.skipped} already there`);
+    });
+
+  evalCmd
+    .command('merge')
+    .description('join shard directories into one evaluation')
+    .argument('<dirs...>', 'evaluation directories (same task, model, samplers and settings)')
+    .requiredOption('--out <dir>', 'merged directory')
+    .action((dirs: string[], opts: { out: string }) => {
+      const r = mergeRuns(dirs, opts.out);
+      console.log(`${opts.out}/results.jsonl: ${r.lines} lines (${r.duplicates} duplicates dropped)`);
     });
 
   program
@@ -199,8 +307,22 @@ export function buildProgram(): Command {
   program
     .command('models')
     .description('list the built-in models')
-    .action(() => {
-      for (const m of BUILTIN_MODELS) console.log(`${m.name}: ${m.description} (prompt ${m.promptLength}, generate ${m.genLength})`);
+    .action(async () => {
+      for (const m of BUILTIN_MODELS) {
+        const path = join(packageRoot(), 'models', m.file);
+        if (m.kind === 'oracle') {
+          console.log(`${m.name}: ${m.description} (oracle; prompt ${m.promptLength}, generate ${m.genLength})`);
+          continue;
+        }
+        if (!isModelDir(path)) {
+          console.log(`${m.name}: ${m.description} (task ${m.task}; not built in this checkout: npm run train:${m.task})`);
+          continue;
+        }
+        const card = await readCard(path, null);
+        console.log(`${m.name}: ${m.description} (task ${m.task}; vocabulary ${card.vocabSize}, context ${card.contextLimit})`);
+        const readme = join(path, 'README.md');
+        if (existsSync(readme)) console.log(readFileSync(readme, 'utf8').split('\n').filter((l) => l.trim()).slice(0, 12).map((l) => `    ${l}`).join('\n'));
+      }
     });
 
   return program;

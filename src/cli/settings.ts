@@ -8,13 +8,17 @@ import { ParamError, resolveParams, type Params } from '../samplers/params.js';
 import type { SamplerSpec } from '../samplers/sampler.js';
 
 export interface Settings {
+  /** Decode parameters shared by every sampler. */
   decode: Params;
   samplers: Map<string, Params>;
+  /** Decode parameters of each sampler: the shared ones with its `sampler.key` overrides. */
+  decodeOf: Map<string, Params>;
 }
 
 export function parseSettings(pairs: readonly string[], samplers: readonly SamplerSpec[]): Settings {
   const decodeOverrides: Params = {};
   const perSampler = new Map<string, Params>(samplers.map((s) => [s.name, {}]));
+  const perSamplerDecode = new Map<string, Params>(samplers.map((s) => [s.name, {}]));
   for (const pair of pairs) {
     const eq = pair.indexOf('=');
     if (eq <= 0) throw new ParamError(`--set ${JSON.stringify(pair)}: expected key=value`);
@@ -26,7 +30,8 @@ export function parseSettings(pairs: readonly string[], samplers: readonly Sampl
       const name = key.slice(dot + 1);
       const target = perSampler.get(owner);
       if (!target) throw new ParamError(`--set ${key}: "${owner}" is not one of the chosen samplers (${samplers.map((s) => s.name).join(', ')})`);
-      target[name] = value;
+      if (DECODE_PARAMS.some((p) => p.key === name)) perSamplerDecode.get(owner)![name] = value;
+      else target[name] = value;
       continue;
     }
     if (DECODE_PARAMS.some((p) => p.key === key)) {
@@ -42,6 +47,10 @@ export function parseSettings(pairs: readonly string[], samplers: readonly Sampl
   }
   const decode = resolveParams(DECODE_PARAMS, decodeOverrides, 'decode');
   const resolved = new Map<string, Params>();
-  for (const s of samplers) resolved.set(s.name, resolveParams(s.params, perSampler.get(s.name)!, s.name));
-  return { decode, samplers: resolved };
+  const decodeOf = new Map<string, Params>();
+  for (const s of samplers) {
+    resolved.set(s.name, resolveParams(s.params, perSampler.get(s.name)!, s.name));
+    decodeOf.set(s.name, resolveParams(DECODE_PARAMS, { ...decodeOverrides, ...perSamplerDecode.get(s.name)! }, `${s.name} (decode)`));
+  }
+  return { decode, samplers: resolved, decodeOf };
 }

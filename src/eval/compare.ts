@@ -47,20 +47,20 @@ export function conditionalLogProb(oracle: Oracle, trace: SequenceTrace, promptL
 export interface CompareEntry {
   spec: SamplerSpec;
   params: Params;
+  decode: DecodeConfig;
 }
 
 export async function compareSamplers(
   model: Denoiser,
   entries: readonly CompareEntry[],
   inputs: readonly SequenceInput[],
-  cfg: DecodeConfig,
   options: { batchSize?: number; onSequence?: (sampler: string, done: number) => void } = {},
 ): Promise<{ summaries: SamplerSummary[]; traces: Map<string, SequenceTrace[]> }> {
   const summaries: SamplerSummary[] = [];
   const traces = new Map<string, SequenceTrace[]>();
-  for (const { spec, params } of entries) {
+  for (const { spec, params, decode } of entries) {
     let done = 0;
-    const run = await decodeBatch(model, inputs, spec, params, cfg, {
+    const run = await decodeBatch(model, inputs, spec, params, decode, {
       batchSize: options.batchSize,
       onSequence: () => options.onSequence?.(spec.name, ++done),
     });

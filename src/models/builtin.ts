@@ -12,8 +12,12 @@ import type { HfTokenizer } from './tokenizer.js';
 export interface BuiltinModel {
   name: string;
   description: string;
+  /** An oracle JSON file or a model directory, relative to the repo's models/ folder. */
   file: string;
-  /** Defaults of `generate`/`compare` for this model. */
+  kind: 'oracle' | 'onnx';
+  /** The task a neural built-in was trained for (see src/tasks). */
+  task?: string;
+  /** Defaults of `generate`/`compare` for oracle models. */
   promptLength: number;
   genLength: number;
 }
@@ -23,6 +27,7 @@ export const BUILTIN_MODELS: readonly BuiltinModel[] = [
     name: 'hmm-demo',
     description: 'exact HMM oracle, 8 hidden states × 12 symbols, sticky transitions (seeded, scripts/make-models.ts)',
     file: 'hmm-demo.json',
+    kind: 'oracle',
     promptLength: 8,
     genLength: 24,
   },
@@ -30,9 +35,13 @@ export const BUILTIN_MODELS: readonly BuiltinModel[] = [
     name: 'markov-shakespeare',
     description: 'exact order-1 character Markov chain fitted on the first 95% of TinyShakespeare (add-1 smoothing)',
     file: 'markov-shakespeare.json',
+    kind: 'oracle',
     promptLength: 16,
     genLength: 48,
   },
+  { name: 'sudoku', description: 'masked diffusion transformer that fills 9×9 Sudoku blanks in place', file: 'sudoku', kind: 'onnx', task: 'sudoku', promptLength: 0, genLength: 0 },
+  { name: 'countdown', description: 'masked diffusion transformer that writes Countdown equations', file: 'countdown', kind: 'onnx', task: 'countdown', promptLength: 0, genLength: 0 },
+  { name: 'text', description: 'character-level masked diffusion transformer on TinyShakespeare', file: 'text', kind: 'onnx', task: 'text', promptLength: 0, genLength: 0 },
 ];
 
 export const DEFAULT_MODEL = 'hmm-demo';
@@ -62,7 +71,13 @@ export interface LoadedModel {
 /** A built-in name, an oracle JSON file, or a model directory (model.onnx + model.json). */
 export async function loadModel(ref: string, options: { threads?: number } = {}): Promise<LoadedModel> {
   const builtin = builtinByName(ref);
-  if (builtin) return { model: await loadOracleFile(join(packageRoot(), 'models', builtin.file)), builtin, tokenizer: null };
+  if (builtin?.kind === 'oracle') return { model: await loadOracleFile(join(packageRoot(), 'models', builtin.file)), builtin, tokenizer: null };
+  if (builtin) {
+    const dir = join(packageRoot(), 'models', builtin.file);
+    if (!isModelDir(dir)) throw new Error(`built-in model ${builtin.name} is not in this checkout (${dir}); build it with \`npm run train:${builtin.task}\``);
+    const { model, tokenizer } = await loadModelDir(dir, options);
+    return { model, tokenizer, builtin };
+  }
   if (!existsSync(ref))
     throw new Error(`--model ${JSON.stringify(ref)}: no such file or directory, and not a built-in model (${BUILTIN_MODELS.map((m) => m.name).join(', ')})`);
   if (statSync(ref).isDirectory()) {

@@ -1,0 +1,46 @@
+/**
+ * `generate` on a task model (sudoku, countdown, text): build the task's canvas, decode it, show
+ * the result with its fill order, and grade it.
+ */
+import type { DecodeConfig } from '../decode/config.js';
+import { decodeBatch } from '../decode/run.js';
+import type { SequenceTrace } from '../decode/trace.js';
+import type { Denoiser } from '../models/denoiser.js';
+import type { HfTokenizer } from '../models/tokenizer.js';
+import type { Params } from '../samplers/params.js';
+import type { SamplerSpec } from '../samplers/sampler.js';
+import type { Outcome, Task } from '../tasks/index.js';
+import { commitOrder, renderLine, renderSudoku } from './render.js';
+
+export interface TaskRun {
+  trace: SequenceTrace;
+  outcome: Outcome;
+  view: string;
+}
+
+export async function runTaskExample(
+  task: Task<unknown>,
+  model: Denoiser,
+  tokenizer: HfTokenizer,
+  example: unknown,
+  spec: SamplerSpec,
+  params: Params,
+  cfg: DecodeConfig,
+  seed: number,
+): Promise<TaskRun> {
+  const view = { card: model.card, tokenizer };
+  const { canvas, promptLength } = task.encode(example, view);
+  const { traces } = await decodeBatch(model, [{ canvas, promptLength, seed }], spec, params, cfg);
+  const trace = traces[0];
+  const output = Int32Array.from(trace.output);
+  const outcome = await task.grade(example, output, view);
+  const order = commitOrder(trace);
+  const chars = Array.from(output, (id) => (id === model.card.eosId ? '∅' : (tokenizer.tokenText(id) ?? '?')));
+  const shown = task.name === 'sudoku' ? renderSudoku(chars.join(''), order) : renderLine(chars, order, task.name === 'countdown' ? 0 : 0);
+  return { trace, outcome, view: shown };
+}
+
+export function outcomeLine(o: Outcome): string {
+  if (o.correct !== null) return o.correct ? 'correct' : `wrong: ${o.reason ?? 'incorrect'}`;
+  return `judge: ${o.score?.toFixed(3)} nats/char${o.reason ? ` (${o.reason})` : ''}`;
+}

@@ -1,0 +1,111 @@
+import { spawn } from 'node:child_process';
+import { appendFileSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { main } from '../src/cli/main.js';
+import { readResults } from '../src/eval/results.js';
+
+const root = mkdtempSync(join(tmpdir(), 'infogain-eval-'));
+let runs = 0;
+const freshDir = () => join(root, `run-${runs++}`);
+
+async function cli(...args: string[]) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const log = vi.spyOn(console, 'log').mockImplementation((...a) => void out.push(a.join(' ')));
+  const error = vi.spyOn(console, 'error').mockImplementation((...a) => void err.push(a.join(' ')));
+  try {
+    return { code: await main(args), stdout: out.join('\n'), stderr: err.join('\n') };
+  } finally {
+    log.mockRestore();
+    error.mockRestore();
+  }
+}
+afterEach(() => vi.restoreAllMocks());
+
+const base = ['eval', '--task', 'sudoku', '--model', 'sudoku', '--samplers', 'confidence,info-gain', '--task-option', 'blanks=20', '--seed', '7', '--set', 'candidates=3'];
+const pairs = (dir: string) => readResults(join(dir, 'results.jsonl')).map((r) => `${r.sampler}/${r.example}`).sort();
+
+describe('infogain eval', () => {
+  it('writes one line per (example, sampler) and resumes without duplicating', async () => {
+    const out = freshDir();
+    const first = await cli(...base, '--n', '3', '--out', out);
+    expect(first.code, first.stderr).toBe(0);
+    const lines = readResults(join(out, 'results.jsonl'));
+    expect(lines).toHaveLength(6);
+    for (const l of lines) {
+      expect(l.seed).toBe(7 + l.example);
+      expect(typeof l.correct).toBe('boolean');
+      expect(l.answer).toMatch(/^[1-9.]{81}$/);
+      expect(l.order).toHaveLength(81);
+      expect(l.order.filter((s) => s > 0)).toHaveLength(20); // the 20 blanks, each committed once
+      expect(l.info.blanks).toBe(20);
+      expect(l.cumulativeUncertainty).toBeGreaterThanOrEqual(0);
+    }
+    const again = await cli(...base, '--n', '3', '--out', out);
+    expect(again.stdout).toContain('0 new lines, 6 already there');
+    expect(pairs(out)).toHaveLength(6);
+    // Same examples and seeds for every sampler: confidence and info-gain saw the same puzzles.
+    const byExample = new Map<number, Set<string>>();
+    for (const l of lines) byExample.set(l.example, (byExample.get(l.example) ?? new Set()).add(JSON.stringify(l.info)));
+    for (const s of byExample.values()) expect(s.size).toBe(1);
+  });
+
+  it('refuses to mix a different evaluation into an existing directory', async () => {
+    const out = freshDir();
+    expect((await cli(...base, '--n', '1', '--out', out)).code).toBe(0);
+    const r = await cli(...base, '--n', '1', '--out', out, '--set', 'temperature=0.5');
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toMatch(/holds a different evaluation \(samplers is/);
+  });
+
+  it('survives kill -9: a torn last line is cut, nothing is lost or duplicated on resume', async () => {
+    const out = freshDir();
+    const args = [...base, '--n', '6', '--batch-size', '1', '--out', out];
+    const child = spawn('node', ['bin/infogain.js', ...args], { stdio: 'ignore' });
+    const results = join(out, 'results.jsonl');
+    await vi.waitFor(() => expect(existsSync(results) && readFileSync(results, 'utf8').split('\n').length > 3).toBe(true), { timeout: 60_000, interval: 50 });
+    child.kill('SIGKILL');
+    await new Promise((r) => child.once('exit', r));
+    const before = pairs(out);
+    expect(before.length).toBeGreaterThan(1);
+    expect(before.length).toBeLessThan(12);
+    appendFileSync(results, '{"example": 5, "sampler": "confi'); // a write torn by the kill
+    const r = await cli(...args);
+    expect(r.code, r.stderr).toBe(0);
+    const after = pairs(out);
+    expect(after).toEqual([...new Set(after)]);
+    expect(after).toHaveLength(12);
+    for (const p of before) expect(after).toContain(p);
+  });
+
+  it('shards split the examples and merge joins them into the full run', async () => {
+    const [a, b, full, merged] = [freshDir(), freshDir(), freshDir(), freshDir()];
+    expect((await cli(...base, '--n', '4', '--shard', '0/2', '--out', a)).code).toBe(0);
+    expect((await cli(...base, '--n', '4', '--shard', '1/2', '--out', b)).code).toBe(0);
+    expect(new Set(readResults(join(a, 'results.jsonl')).map((l) => l.example))).toEqual(new Set([0, 2]));
+    expect((await cli(...base, '--n', '4', '--out', full)).code).toBe(0);
+    const m = await cli('eval', 'merge', a, b, '--out', merged);
+    expect(m.code, m.stderr).toBe(0);
+    const strip = (dir: string) =>
+      readResults(join(dir, 'results.jsonl'))
+        .map(({ wallMs: _w, ...rest }) => rest)
+        .sort((x, y) => x.example - y.example || x.sampler.localeCompare(y.sampler));
+    expect(strip(merged)).toEqual(strip(full));
+    expect((await cli('eval', 'merge', a, freshDir(), '--out', freshDir())).stderr).toMatch(/no meta\.json; not an evaluation directory/);
+  });
+
+  it('reads YAML configs, and rejects unknown keys and bad shards', async () => {
+    const cfg = join(root, 'c.yaml');
+    writeFileSync(cfg, 'task: sudoku\nsamplers: [confidence]\nn: 1\ntask_options:\n  blanks: 10\nset:\n  confidence.temperature: 0\n');
+    const out = freshDir();
+    const r = await cli('eval', '--config', cfg, '--out', out);
+    expect(r.code, r.stderr).toBe(0);
+    expect(readResults(join(out, 'results.jsonl'))[0].info.blanks).toBe(10);
+    writeFileSync(cfg, 'task: sudoku\nsampler: confidence\n');
+    expect((await cli('eval', '--config', cfg, '--out', freshDir())).stderr).toMatch(/unknown key "sampler"; valid: task, model, samplers/);
+    expect((await cli(...base, '--shard', '2/2', '--out', freshDir())).stderr).toMatch(/--shard "2\/2": expected i\/n with 0 ≤ i < n/);
+    expect((await cli('eval', '--task', 'chess', '--out', freshDir())).stderr).toMatch(/unknown task "chess"; available: sudoku, countdown, text/);
+  });
+});
