@@ -115,3 +115,18 @@ export function mean(xs: ArrayLike<number>): number {
   for (let i = 0; i < xs.length; i++) s += xs[i];
   return s / xs.length;
 }
+
+/**
+ * Index of the category a uniform `u` ∈ [0,1) falls in, for a normalised probability row
+ * `table[offset .. offset+n)`. Zero-probability categories are never returned.
+ */
+export function drawCategory(table: ArrayLike<number>, offset: number, n: number, u: number): number {
+  let last = -1;
+  for (let k = 0; k < n; k++) {
+    const p = table[offset + k];
+    if (p > 0) last = k;
+    u -= p;
+    if (u < 0 && p > 0) return k;
+  }
+  return last; // rounding left u ≥ 0 after the whole row
+}

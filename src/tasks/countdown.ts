@@ -126,6 +126,18 @@ function checkOptions(opts: GenerateOptions): { count: number; maxNumber: number
   return { count, maxNumber, maxTarget };
 }
 
+/** The four ways to combine two numbers, written larger first for − and ÷. */
+function stepsOf(x: number, y: number): [number, CountdownOp, number][] {
+  const hi = Math.max(x, y);
+  const lo = Math.min(x, y);
+  return [
+    [x, '+', y],
+    [hi, '-', lo],
+    [x, '*', y],
+    [hi, '/', lo],
+  ];
+}
+
 /**
  * One random problem with a solution that uses every input exactly once (n−1 steps), as the
  * reference Countdown-3 data does (`a op b = r1, r1 op c = target`); with 4 inputs the steps
@@ -151,17 +163,7 @@ export function generateProblem(rng: Rng, opts: GenerateOptions): CountdownExamp
       const candidates: { i: number; j: number; a: number; op: CountdownOp; b: number; c: number }[] = [];
       for (let i = 0; i < pool.length; i++) {
         for (let j = i + 1; j < pool.length; j++) {
-          const x = pool[i];
-          const y = pool[j];
-          const hi = Math.max(x, y);
-          const lo = Math.min(x, y);
-          const options: [number, CountdownOp, number][] = [
-            [x, '+', y],
-            [hi, '-', lo],
-            [x, '*', y],
-            [hi, '/', lo],
-          ];
-          for (const [a, op, b] of options) {
+          for (const [a, op, b] of stepsOf(pool[i], pool[j])) {
             if (isTrivial(a, op, b)) continue;
             const r = apply(a, op, b);
             if (!('value' in r)) continue;
@@ -225,17 +227,7 @@ export function solve(problem: CountdownProblem, opts: SolveOptions = {}): strin
   const search = (pool: number[], depth: number): boolean => {
     for (let i = 0; i < pool.length; i++) {
       for (let j = i + 1; j < pool.length; j++) {
-        const x = pool[i];
-        const y = pool[j];
-        const hi = Math.max(x, y);
-        const lo = Math.min(x, y);
-        const options: [number, CountdownOp, number][] = [
-          [x, '+', y],
-          [hi, '-', lo],
-          [x, '*', y],
-          [hi, '/', lo],
-        ];
-        for (const [a, op, b] of options) {
+        for (const [a, op, b] of stepsOf(pool[i], pool[j])) {
           const r = apply(a, op, b);
           if (!('value' in r)) continue;
           const c = r.value;

@@ -70,12 +70,13 @@
  * chain's initial distribution when the prompt is empty): exact ancestral sampling from the
  * chain's own float64 tables.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { gunzipSync, gzipSync } from 'node:zlib';
+import { drawCategory } from '../core/math.js';
 import { Rng } from '../core/rng.js';
+import { packageRoot } from '../models/builtin.js';
 import type { MarkovOracle } from '../models/oracles/markov.js';
 
 /** Errors about bad text-task input (options, judge files). Always one line. */
@@ -89,16 +90,6 @@ export const MASK_CHAR = '_';
 // ---------------------------------------------------------------------------------------------
 // Files and the corpus split
 
-/** The package root: the nearest folder above this file that holds package.json. */
-function packageRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(dir, 'package.json'))) {
-    const up = dirname(dir);
-    if (up === dir) throw new Error('cannot find the infogain package root');
-    dir = up;
-  }
-  return dir;
-}
 
 /** The committed judge table (gzipped JSON). */
 export const JUDGE_PATH = join(packageRoot(), 'models', 'judge', 'shakespeare-5gram.json.gz');
@@ -847,16 +838,6 @@ function chainOf(markov: MarkovOracle): ChainTablesF64 {
   return t;
 }
 
-function draw(table: Float64Array, offset: number, n: number, u: number): number {
-  let last = -1;
-  for (let k = 0; k < n; k++) {
-    const p = table[offset + k];
-    if (p > 0) last = k;
-    u -= p;
-    if (u < 0 && p > 0) return k;
-  }
-  return last;
-}
 
 /**
  * `length` characters sampled from the bigram chain at temperature 1 after `prompt` (returned
@@ -870,7 +851,7 @@ export function bigramBaseline(markov: MarkovOracle, rng: Rng, prompt: string, l
   const out = new Int32Array(length);
   let prev = ids.length > 0 ? ids[ids.length - 1] : -1;
   for (let i = 0; i < length; i++) {
-    prev = prev < 0 ? draw(initial, 0, V, rng.nextFloat64()) : draw(transition, prev * V, V, rng.nextFloat64());
+    prev = prev < 0 ? drawCategory(initial, 0, V, rng.nextFloat64()) : drawCategory(transition, prev * V, V, rng.nextFloat64());
     out[i] = prev;
   }
   return markov.decode(out);

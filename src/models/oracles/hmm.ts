@@ -10,6 +10,7 @@
  */
 import type { ModelCard } from '../card.js';
 import { LogitsDenoiser } from '../denoiser.js';
+import { drawCategory } from '../../core/math.js';
 import { Rng } from '../../core/rng.js';
 
 /** Rows of a stochastic table must sum to 1 within this; they are then renormalised exactly. */
@@ -152,17 +153,6 @@ function alphabetSymbols(alphabet: unknown, V: number): string[] | undefined {
   return chars;
 }
 
-/** Index of the category that the uniform `u` falls in; rows are normalised. */
-function drawCategory(table: Float64Array, offset: number, n: number, u: number): number {
-  let last = -1;
-  for (let k = 0; k < n; k++) {
-    const p = table[offset + k];
-    if (p > 0) last = k;
-    u -= p;
-    if (u < 0 && p > 0) return k;
-  }
-  return last; // rounding left u ≥ 0 after the whole row
-}
 
 /** Base of the exact oracles: an HMM with its forward–backward math. */
 export abstract class ChainOracle extends LogitsDenoiser {
