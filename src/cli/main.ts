@@ -20,6 +20,7 @@ import { describe, type Params } from '../samplers/params.js';
 import { SAMPLERS, samplerByName } from '../samplers/index.js';
 import { loadTaskFile, TASK_NAMES, taskByName } from '../tasks/index.js';
 import { mergeRuns, parseShard, runEvaluation, type RunMeta } from '../eval/harness.js';
+import { mainTable, writeReport } from '../eval/report.js';
 import { readEvalConfig } from './config-file.js';
 import { parseSettings } from './settings.js';
 import { outcomeLine, runTaskExample } from './task-view.js';
@@ -270,6 +271,21 @@ export function buildProgram(): Command {
     .action((dirs: string[], opts: { out: string }) => {
       const r = mergeRuns(dirs, opts.out);
       console.log(`${opts.out}/results.jsonl: ${r.lines} lines (${r.duplicates} duplicates dropped)`);
+    });
+
+  program
+    .command('report')
+    .description('statistics, tables and charts of an evaluation directory: report.md and a self-contained report.html')
+    .argument('<dir>', 'evaluation directory (meta.json + results.jsonl)')
+    .option('--baseline <sampler>', 'sampler the others are tested against (default: confidence if present, else the first)')
+    .option('--out <dir>', 'directory for report.md and report.html (default: <dir>)')
+    .option('--bootstrap <n>', 'bootstrap resamples for the 95% intervals (0: none)', nonNegativeInt('--bootstrap'), 2000)
+    .option('--seed <n>', 'bootstrap seed', nonNegativeInt('--seed'), 0)
+    .action((dir: string, opts: { baseline?: string; out?: string; bootstrap: number; seed: number }) => {
+      const r = writeReport(dir, opts);
+      console.log(r.table);
+      console.log(mainTable(r.report).note);
+      console.log(`wrote ${r.markdownPath} and ${r.htmlPath}`);
     });
 
   program
