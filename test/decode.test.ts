@@ -245,3 +245,36 @@ describe('block-causal models', () => {
     ).rejects.toThrow(/block_length 8 does not match the block-causal model's block size 4/);
   });
 });
+
+describe('best-of-N (compute-matched baseline)', () => {
+  const model = HmmOracle.fromSeed(21, { states: 4, symbols: 6 });
+  const inputs = Array.from({ length: 4 }, (_, i) => masks(model, [i % 6], 8, 300 + i));
+  const hot = config({ temperature: 0.9 });
+
+  it('N = 1 is greedy confidence; N copies keep the lowest-uncertainty decode and pay for all of them', async () => {
+    const one = await run(model, 'best-of-n', inputs, hot, { n: 1 });
+    const conf = await run(model, 'confidence', inputs, hot);
+    expect(one.traces.map((t) => t.output)).toEqual(conf.traces.map((t) => t.output));
+
+    const four = await run(model, 'best-of-n', inputs, hot, { n: 4 });
+    const { mix32 } = await import('../src/core/rng.js');
+    for (const [i, t] of four.traces.entries()) {
+      const seeds = [0, 1, 2, 3].map((j) => (j === 0 ? inputs[i].seed : mix32((inputs[i].seed + Math.imul(j, 0x9e3779b9)) >>> 0)));
+      const singles = await run(model, 'confidence', seeds.map((seed) => ({ ...inputs[i], seed })), hot);
+      const cus = singles.traces.map((s) => s.totals.cumulativeUncertainty);
+      expect(t.totals.cumulativeUncertainty).toBeCloseTo(Math.min(...cus), 12);
+      expect(t.totals.rowForwards).toBe(singles.traces.reduce((s, x) => s + x.totals.rowForwards, 0));
+      expect(t.totals.forwardCalls).toBe(8);
+      expect(t.seed).toBe(inputs[i].seed);
+    }
+    const batched = await run(model, 'best-of-n', inputs, hot, { n: 4 }, 1);
+    expect(batched.traces.map((t) => t.output)).toEqual(four.traces.map((t) => t.output));
+  });
+
+  it('the likelihood criterion keeps the decode with the highest Σ log p of its commits', async () => {
+    const { pathLogLikelihood } = await import('../src/decode/best-of-n.js');
+    const byLik = await run(model, 'best-of-n', inputs, hot, { n: 4, criterion: 'likelihood' });
+    const byCu = await run(model, 'best-of-n', inputs, hot, { n: 4 });
+    for (let i = 0; i < inputs.length; i++) expect(pathLogLikelihood(byLik.traces[i])).toBeGreaterThanOrEqual(pathLogLikelihood(byCu.traces[i]) - 1e-12);
+  });
+});

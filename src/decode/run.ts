@@ -8,6 +8,7 @@ import type { Denoiser, ForwardRow, RowPredictions } from '../models/denoiser.js
 import type { Params } from '../samplers/params.js';
 import type { SamplerSpec } from '../samplers/sampler.js';
 import type { DecodeConfig } from './config.js';
+import { decodeBestOfN } from './best-of-n.js';
 import { decodeSequence, type SequenceGenerator, type SequenceInput } from './sequence.js';
 import type { SequenceTrace } from './trace.js';
 
@@ -39,7 +40,12 @@ export async function decodeBatch(
   let modelCalls = 0;
   for (let first = 0; first < inputs.length; first += batchSize) {
     const chunk = inputs.slice(first, first + batchSize);
-    const gens: SequenceGenerator[] = chunk.map((input) => decodeSequence(input, denoiser.card, spec, spec.create(samplerParams), cfg));
+    const copies = spec.sequenceCopies?.(samplerParams);
+    const gens: SequenceGenerator[] = chunk.map((input) =>
+      copies
+        ? decodeBestOfN(input, denoiser.card, spec, samplerParams, cfg, copies.copies, copies.criterion)
+        : decodeSequence(input, denoiser.card, spec, spec.create(samplerParams), cfg),
+    );
     const pending = gens.map((g) => g.next());
     for (;;) {
       const waiting: { seq: number; rows: ForwardRow[] }[] = [];

@@ -10,9 +10,10 @@ import { origin } from './origin.js';
 import { pc } from './pc.js';
 import { random } from './random.js';
 import { remdm } from './remdm.js';
+import { bestOfN } from './best-of-n.js';
 import type { SamplerSpec } from './sampler.js';
 
-export const SAMPLERS: readonly SamplerSpec[] = [infoGain, lookum, confidence, margin, entropy, random, leftToRight, eb, fastDllm, pc, remdm, origin];
+export const SAMPLERS: readonly SamplerSpec[] = [infoGain, lookum, confidence, margin, entropy, random, leftToRight, eb, fastDllm, pc, remdm, origin, bestOfN];
 
 export function samplerByName(name: string): SamplerSpec {
   const s = SAMPLERS.find((x) => x.name === name);

@@ -81,6 +81,11 @@ export interface SamplerSpec {
   prepare?(params: Params, context: { vocabSize: number }): Promise<Params>;
   /** A fresh instance per sequence; it may keep per-sequence state. */
   create(params: Params): Sampler;
+  /**
+   * Sequence-level strategies (best-of-N): decode this many independent copies of each canvas
+   * and keep the best by the criterion.
+   */
+  sequenceCopies?(params: Params): { copies: number; criterion: 'uncertainty' | 'likelihood' };
 }
 
 /** Build a commit of draw `s` at `position` from `pred`. */
