@@ -133,3 +133,14 @@ describe('the installed command', () => {
     expect(bad.stderr.trim()).toMatch(/^infogain: unknown sampler "nope"/);
   });
 });
+
+describe('sampler variants', () => {
+  it('name:label runs one sampler under several settings in one comparison', async () => {
+    const r = await cli('compare', '--samplers', 'info-gain:n2,info-gain:n8', '--set', 'info-gain:n2.candidates=2', '--n', '3', '--json');
+    expect(r.code, r.stderr).toBe(0);
+    const rows = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    expect(rows.map((x) => x.sampler)).toEqual(['info-gain:n2', 'info-gain:n8']);
+    expect(rows[0].rowForwards).toBeLessThan(rows[1].rowForwards);
+    expect((await cli('compare', '--samplers', 'info-gain:a.b')).stderr).toMatch(/sampler variant "info-gain:a\.b": expected name:label/);
+  });
+});

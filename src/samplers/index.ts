@@ -15,10 +15,19 @@ import type { SamplerSpec } from './sampler.js';
 
 export const SAMPLERS: readonly SamplerSpec[] = [infoGain, lookum, confidence, margin, entropy, random, leftToRight, eb, fastDllm, pc, remdm, origin, bestOfN];
 
+/**
+ * A sampler by CLI name. `name:label` (e.g. `info-gain:n4`) is a named variant of the same sampler,
+ * so one run can hold several settings of it (sweeps, compute-matched baselines): parameters are
+ * then set per variant with `--set info-gain:n4.candidates=4`.
+ */
 export function samplerByName(name: string): SamplerSpec {
-  const s = SAMPLERS.find((x) => x.name === name);
-  if (!s) throw new Error(`unknown sampler "${name}"; available: ${SAMPLERS.map((x) => x.name).join(', ')}`);
-  return s;
+  const [base, label, ...rest] = name.split(':');
+  const s = SAMPLERS.find((x) => x.name === base);
+  if (!s) throw new Error(`unknown sampler "${base}"; available: ${SAMPLERS.map((x) => x.name).join(', ')}`);
+  if (label === undefined) return s;
+  if (rest.length > 0 || !/^[A-Za-z0-9_-]+$/.test(label))
+    throw new Error(`sampler variant "${name}": expected name:label with a label of letters, digits, _ or -`);
+  return { ...s, name, summary: `${s.summary} (variant ${label})` };
 }
 
 export type { SamplerSpec } from './sampler.js';
