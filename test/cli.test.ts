@@ -144,3 +144,18 @@ describe('sampler variants', () => {
     expect((await cli('compare', '--samplers', 'info-gain:a.b')).stderr).toMatch(/sampler variant "info-gain:a\.b": expected name:label/);
   });
 });
+
+describe('generate on a task model', () => {
+  it('prints the Sudoku board with the step at which each blank was filled, and the verdict', async () => {
+    const puzzle = '53..7....6..195....98....6.8...6...34..8.3..17...2...6.6....28....419..5....8..79';
+    const r = await cli('generate', '--model', 'sudoku', '--prompt', puzzle, '--sampler', 'confidence');
+    expect(r.code, r.stderr).toBe(0);
+    const lines = r.stdout.split('\n');
+    expect(lines[0]).toMatch(/^board\s+fill order/);
+    const rows = lines.filter((l) => /^[1-9?] /.test(l));
+    expect(rows).toHaveLength(9);
+    expect(rows[0].startsWith('5 3 ')).toBe(true); // givens stay
+    expect(rows[0]).toMatch(/· · [1-9a-zA-Z]/); // givens show ·, blanks their step
+    expect(lines.at(-1)).toMatch(/^confidence: (correct|wrong: .+); 51 steps, 51 forward calls/);
+  });
+});
