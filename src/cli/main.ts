@@ -97,7 +97,7 @@ export function buildProgram(): Command {
           `${spec.name}: ${outcomeLine(run.outcome)}; ${t.steps} steps, ${t.forwardCalls} forward calls, ${t.rowForwards} row-forwards, ` +
             `cumulative uncertainty ${t.cumulativeUncertainty.toFixed(3)} nats, ${t.wallMs.toFixed(1)} ms`,
         );
-        if (opts.trace) await writeTrace(opts.trace, model.card, spec.name, params, settings.decode, [run.trace]);
+        if (opts.trace) await writeTrace(opts.trace, model.card, spec.name, params, settings.decodeOf.get(spec.name)!, [run.trace]);
         return;
       }
       const genLength: number = opts.genLength ?? builtin?.genLength ?? 32;
@@ -138,7 +138,7 @@ export function buildProgram(): Command {
           (logProb === null ? '' : `, log p ${logProb.toFixed(3)}`) +
           `, ${t.totals.wallMs.toFixed(1)} ms`,
       );
-      if (opts.trace) await writeTrace(opts.trace, model.card, spec.name, params, settings.decode, traces);
+      if (opts.trace) await writeTrace(opts.trace, model.card, spec.name, params, settings.decodeOf.get(spec.name)!, traces);
     });
 
   program
