@@ -226,7 +226,7 @@ export function buildProgram(): Command {
       for (const pair of opts.taskOption as string[]) {
         const [k, v] = pair.split('=');
         if (!k || v === undefined) throw new Error(`--task-option ${JSON.stringify(pair)}: expected key=value`);
-        taskOptions[k] = /^-?\d+(\.\d+)?$/.test(v) ? Number(v) : v;
+        taskOptions[k] = /^-?\d+(\.\d+)?$/.test(v) ? Number(v) : /^\[.*\]$/.test(v) ? JSON.parse(v) : v;
       }
       const modelRef = pick<string>(opts.model, 'model', task.defaultModel);
       const { model, tokenizer } = await loadModel(modelRef, { threads: opts.threads });
