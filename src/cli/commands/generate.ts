@@ -1,0 +1,90 @@
+/** `infogain generate`: decode one sequence (oracle, model directory or task model). */
+import { Command } from 'commander';
+import { toDecodeConfig } from '../../decode/config.js';
+import { decodeBatch } from '../../decode/run.js';
+import { conditionalLogProb, oracleInputs } from '../../eval/compare.js';
+import { BUILTIN_MODELS, DEFAULT_MODEL, loadModel } from '../../models/builtin.js';
+import { encodeText, isOracle } from '../../models/oracle.js';
+import { SAMPLERS, samplerByName } from '../../samplers/index.js';
+import { TASK_NAMES, taskByName } from '../../tasks/index.js';
+import { parseSettings } from '../settings.js';
+import { outcomeLine, runTaskExample } from '../task-view.js';
+import { collect, displayText, nonNegativeInt, writeTrace } from '../common.js';
+
+export function registerGenerate(program: Command): void {
+  program
+    .command('generate')
+    .description('decode one sequence and print it with a one-line summary')
+    .option('--model <ref>', `built-in model name or model file (${BUILTIN_MODELS.map((m) => m.name).join(', ')})`, DEFAULT_MODEL)
+    .option('--sampler <name>', `sampler (${SAMPLERS.map((s) => s.name).join(', ')})`, 'info-gain')
+    .option('--set <key=value>', 'sampler or decode parameter, repeatable (see `infogain samplers`)', collect, [])
+    .option('--prompt <text>', 'prompt text; for oracles `_` marks a position to fill, for tokenizer models the mask token text does (default for oracles: a sampled prompt)')
+    .option('--chat <message>', 'a user message, wrapped in the model\'s chat template (tokenizer models)')
+    .option('--threads <n>', 'onnxruntime intra-op threads', nonNegativeInt('--threads'))
+    .option('--prompt-length <n>', 'length of the sampled prompt when --prompt is absent', nonNegativeInt('--prompt-length'))
+    .option('--gen-length <n>', 'masks appended after the prompt', nonNegativeInt('--gen-length'))
+    .option('--seed <n>', 'random seed', nonNegativeInt('--seed'), 0)
+    .option('--trace <file>', 'write the step-by-step trace (JSON) here')
+    .option('--task <name>', `read --prompt in a task's format and grade the output (${TASK_NAMES.join(', ')}); default: the built-in model's task`)
+    .action(async (opts) => {
+      const spec = samplerByName(opts.sampler);
+      const settings = parseSettings(opts.set, [spec]);
+      const params = settings.samplers.get(spec.name)!;
+      const { model, builtin, tokenizer } = await loadModel(opts.model, { threads: opts.threads });
+      const taskName: string | undefined = opts.task ?? builtin?.task;
+      if (taskName !== undefined) {
+        const task = taskByName(taskName);
+        if (!tokenizer) throw new Error(`--task ${taskName} needs a model directory with tokenizer files`);
+        const example = opts.prompt !== undefined ? task.fromPrompt(opts.prompt, {}) : task.generate(opts.seed, 1, {})[0];
+        const prepared = spec.prepare ? await spec.prepare(params, { vocabSize: model.card.vocabSize }) : params;
+        const run = await runTaskExample(task, model, tokenizer, example, spec, prepared, toDecodeConfig(settings.decodeOf.get(spec.name)!), opts.seed);
+        console.log(run.view);
+        const t = run.trace.totals;
+        console.log(
+          `${spec.name}: ${outcomeLine(run.outcome)}; ${t.steps} steps, ${t.forwardCalls} forward calls, ${t.rowForwards} row-forwards, ` +
+            `cumulative uncertainty ${t.cumulativeUncertainty.toFixed(3)} nats, ${t.wallMs.toFixed(1)} ms`,
+        );
+        if (opts.trace) await writeTrace(opts.trace, model.card, spec.name, params, settings.decodeOf.get(spec.name)!, [run.trace]);
+        return;
+      }
+      const genLength: number = opts.genLength ?? builtin?.genLength ?? 32;
+      if (opts.chat !== undefined && opts.prompt !== undefined) throw new Error('give either --prompt or --chat, not both');
+      if (opts.chat !== undefined && !tokenizer) throw new Error(`--chat needs a model directory with tokenizer files; ${opts.model} has none`);
+      let prompt: Int32Array;
+      if (tokenizer && (opts.chat !== undefined || opts.prompt !== undefined)) {
+        const text = opts.chat !== undefined ? tokenizer.applyChatTemplate([{ role: 'user', content: opts.chat }]) : opts.prompt;
+        prompt = tokenizer.encode(text);
+      } else if (opts.prompt !== undefined) {
+        prompt = encodeText(opts.prompt, (model as { alphabet?: string }).alphabet, model.card.vocabSize, model.card.maskId);
+      } else if (isOracle(model)) {
+        const len: number = opts.promptLength ?? builtin?.promptLength ?? 0;
+        prompt = oracleInputs(model, 1, opts.seed, len, 0)[0].canvas;
+      } else prompt = new Int32Array(0);
+      const canvas = new Int32Array(prompt.length + genLength).fill(model.card.maskId);
+      canvas.set(prompt);
+      if (!canvas.includes(model.card.maskId)) throw new Error('nothing to decode: the canvas has no masks (use --gen-length or `_` in --prompt)');
+      const cfg = toDecodeConfig(settings.decodeOf.get(spec.name)!);
+      const prepared = spec.prepare ? await spec.prepare(params, { vocabSize: model.card.vocabSize }) : params;
+      const input = { canvas, promptLength: prompt.length, seed: opts.seed };
+      const { traces } = await decodeBatch(model, [input], spec, prepared, cfg);
+      const t = traces[0];
+      if (tokenizer) {
+        // The decoded text of the generated region, special tokens (EOS fill) skipped.
+        const start = t.region.start;
+        console.log(tokenizer.decode(t.output.slice(start)));
+      } else {
+        const shown = displayText(model as never, t.output);
+        const head = displayText(model as never, prompt);
+        console.log(opts.prompt === undefined && shown.startsWith(head) ? `${head}|${shown.slice(head.length)}` : shown);
+      }
+      const logProb = isOracle(model) && !prompt.includes(model.card.maskId) ? conditionalLogProb(model, t, prompt.length) : null;
+      console.log(
+        `${spec.name}: ${t.steps.reduce((s, r) => s + r.commits.length, 0)} tokens in ${t.totals.steps} steps, ` +
+          `${t.totals.forwardCalls} forward calls, ${t.totals.rowForwards} row-forwards, ` +
+          `cumulative uncertainty ${t.totals.cumulativeUncertainty.toFixed(3)} nats` +
+          (logProb === null ? '' : `, log p ${logProb.toFixed(3)}`) +
+          `, ${t.totals.wallMs.toFixed(1)} ms`,
+      );
+      if (opts.trace) await writeTrace(opts.trace, model.card, spec.name, params, settings.decodeOf.get(spec.name)!, traces);
+    });
+}

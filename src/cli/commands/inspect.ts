@@ -1,0 +1,25 @@
+/** `infogain inspect`: a model directory's card, graph and tokenizer. */
+import { Command } from 'commander';
+import { loadModel } from '../../models/builtin.js';
+import { OnnxDenoiser } from '../../models/onnx.js';
+
+export function registerInspect(program: Command): void {
+  program
+    .command('inspect')
+    .description('print a model directory\'s card, graph inputs/outputs and tokenizer')
+    .argument('<dir>', 'model directory (model.onnx + model.json [+ tokenizer.json])')
+    .action(async (dir: string) => {
+      const { model, tokenizer } = await loadModel(dir);
+      if (!(model instanceof OnnxDenoiser)) throw new Error(`${dir}: not a model directory`);
+      console.log(`model card (${dir}/model.json, presets and tokenizer ids resolved):`);
+      console.log(JSON.stringify(model.card, null, 2));
+      const meta = (list: typeof model.session.inputMetadata) =>
+        list.map((m) => (m.isTensor ? `  ${m.name}: ${m.type} [${m.shape.map((d) => (typeof d === 'string' ? d || '?' : d)).join(', ')}]` : `  ${m.name}: (non-tensor)`));
+      console.log('graph inputs:');
+      for (const line of meta(model.session.inputMetadata)) console.log(line);
+      console.log('graph outputs:');
+      for (const line of meta(model.session.outputMetadata)) console.log(line);
+      console.log(`statistics head: ${model.io.hasStatsHead ? 'yes (used)' : 'no (logits are reduced in JavaScript)'}`);
+      console.log(tokenizer ? `tokenizer: ${tokenizer.summary()}` : 'tokenizer: none (no tokenizer.json)');
+    });
+}
