@@ -64,7 +64,7 @@ export function* decodeSequence(
       // D1/B5: the last scheduled step takes whatever is left, so no block ends with masks.
       const scheduled = i < sched.length - 1 ? sched[i] : allowed.length;
       if (scheduled <= 0 && !spec.adaptive) continue;
-      const before = { calls, rows };
+      const before = { calls, rows, time: performance.now() };
       const pred: RowPredictions = cached ?? (yield* forward([x.slice()]))[0];
       cached = null;
       const k = Math.min(scheduled, allowed.length);
@@ -97,7 +97,7 @@ export function* decodeSequence(
         ...(result?.remask?.length ? { remasked: result.remask } : {}),
         ...(filled.length ? { eosFilled: filled } : {}),
         ...(result?.candidates ? { candidates: result.candidates, winner: result.winner } : {}),
-        forwardCalls: calls - before.calls, rowForwards: rows - before.rows,
+        forwardCalls: calls - before.calls, rowForwards: rows - before.rows, wallMs: performance.now() - before.time,
       });
     }
   }

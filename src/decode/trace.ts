@@ -22,6 +22,8 @@ export interface StepRecord {
   winner?: number;
   forwardCalls: number;
   rowForwards: number;
+  /** Wall time of the step, ms; in a batch it includes the other sequences' share of each model call. */
+  wallMs: number;
 }
 
 export interface SequenceTotals {
