@@ -126,12 +126,13 @@ describe('load-time graph checks', () => {
   it('fills a card from a family preset, the tokenizer filling what the card leaves out', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'infogain-preset-'));
     for (const f of ['model.onnx', 'tokenizer.json', 'tokenizer_config.json']) copyFileSync(join(TINY, 'sdar-tiny', f), join(dir, f));
-    writeFileSync(join(dir, 'model.json'), JSON.stringify({ preset: 'sdar', maskId: 1, contextLimit: 64 }));
+    writeFileSync(join(dir, 'model.json'), JSON.stringify({ preset: 'sdar', vocabSize: 70, contextLimit: 64 }));
     const m = await loadModelDir(dir, { threads: 1 });
+    // The tokenizer's ids (<|MASK|> = 1, <|endoftext|> = 0) win over the preset's public ones.
     expect(m.card).toMatchObject({ maskId: 1, eosPenalty: 4, attention: { kind: 'block-causal', blockSize: 4 }, vocabSize: 70, eosId: 0, padId: 0, logitShift: false });
-    // Without maskId the SDAR preset's 151669 would not fit this vocabulary: a clear error, not garbage.
-    writeFileSync(join(dir, 'model.json'), JSON.stringify({ preset: 'sdar' }));
-    await expect(loadModelDir(dir)).rejects.toThrow(/field "maskId" is 151669, expected an id below vocabSize 70/);
+    // The preset's vocabulary (LLaDA's 126,464) does not match this graph: a clear error naming both.
+    writeFileSync(join(dir, 'model.json'), JSON.stringify({ preset: 'llada' }));
+    await expect(loadModelDir(dir)).rejects.toThrow(/output "logits" has shape \[batch, length, 70\], expected \[batch, length, 126464\]/);
   });
 
   it('names a bad card field and a missing model.onnx', async () => {

@@ -33,17 +33,29 @@ export async function readCard(dir: string, tokenizer: HfTokenizer | null): Prom
   }
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new CardError(`${file}: expected a JSON object`);
   const { preset, ...fields } = raw;
-  let merged: Record<string, unknown> = { ...fields };
+  let defaults: Record<string, unknown> = {};
   if (preset !== undefined) {
     if (typeof preset !== 'string' || !(preset in PRESETS))
       throw new CardError(`${file}: field "preset" is ${JSON.stringify(preset)}, expected one of ${Object.keys(PRESETS).join(', ')}`);
-    const { description: _d, ...defaults } = PRESETS[preset];
-    merged = { ...defaults, ...fields };
+    const { description: _d, ...rest } = PRESETS[preset];
+    defaults = rest;
   }
+  // Token ids: model.json, then the model's own tokenizer files, then the preset's public ids.
+  const fromTokenizer: Record<string, unknown> = {};
+  if (tokenizer) {
+    fromTokenizer.vocabSize = tokenizer.vocabSize;
+    if (tokenizer.eosId !== null) fromTokenizer.eosId = tokenizer.eosId;
+    if (tokenizer.padId !== null) fromTokenizer.padId = tokenizer.padId;
+    try {
+      fromTokenizer.maskId = resolveMaskId(tokenizer, {});
+    } catch {
+      // no mask token in the tokenizer: the card or the preset must give it
+    }
+  }
+  const merged: Record<string, unknown> = { ...defaults, ...fromTokenizer, ...fields };
+  // A preset's vocabulary covers ids the tokenizer file may not list (padding rows of the matrix).
+  if (fields.vocabSize === undefined && defaults.vocabSize !== undefined) merged.vocabSize = defaults.vocabSize;
   if (merged.maskId === undefined) merged.maskId = resolveMaskId(tokenizer, {});
-  if (merged.eosId === undefined && tokenizer) merged.eosId = tokenizer.eosId;
-  if (merged.padId === undefined && tokenizer) merged.padId = tokenizer.padId;
-  if (merged.vocabSize === undefined && tokenizer) merged.vocabSize = tokenizer.vocabSize;
   if (merged.name === undefined) merged.name = dir.split(/[\\/]/).filter(Boolean).pop();
   return parseCard(merged, file);
 }

@@ -1,9 +1,10 @@
 /**
  * Conventions of the public MDM families, as card defaults (spec §4). A model directory's
  * `model.json` may name one with `"preset"` and override any field. Mask ids and the EOS/PAD
- * penalty come from the specification; EOS/PAD ids left null are read from the model's
- * tokenizer_config.json (`eos_token`, `pad_token`) at load time, because they differ between
- * releases of the same family.
+ * penalty come from the specification; EOS/PAD ids are those of the families' public configs
+ * (LLaDA/MMaDA `<|endoftext|>` 126081; Dream/Qwen2.5 `<|endoftext|>` 151643; SDAR/Qwen3
+ * `<|im_end|>` 151645 and `<|endoftext|>` 151643). The model's own tokenizer files win over
+ * these ids when they name the tokens, and model.json wins over both.
  */
 import type { ModelCard } from './card.js';
 
@@ -14,12 +15,18 @@ export const PRESETS: Record<string, Preset> = {
     description: 'LLaDA (GSAI-ML/LLaDA-8B-Instruct): full attention, no shift, <|mdm_mask|> = 126336, EOS/PAD −4',
     vocabSize: 126464,
     maskId: 126336,
+    eosId: 126081,
+    padId: 126081,
     eosPenalty: 4,
     logitShift: false,
     attention: { kind: 'full' },
   },
   dream: {
-    description: 'Dream (Dream-org/Dream-v0-Instruct-7B): full attention, logits shifted right by one, mask from the tokenizer (<|mask|>), EOS/PAD −4',
+    description: 'Dream (Dream-org/Dream-v0-Instruct-7B): full attention, logits shifted right by one, <|mask|> = 151666, EOS/PAD −4',
+    vocabSize: 152064,
+    maskId: 151666,
+    eosId: 151643,
+    padId: 151643,
     eosPenalty: 4,
     logitShift: true,
     attention: { kind: 'full' },
@@ -27,6 +34,8 @@ export const PRESETS: Record<string, Preset> = {
   sdar: {
     description: 'SDAR / TraDo (JetLM/SDAR-8B-Chat, Gen-Verse/TraDo-8B-Instruct): block-causal attention, block 4, <|MASK|> = 151669, no shift, EOS/PAD −4',
     maskId: 151669,
+    eosId: 151645,
+    padId: 151643,
     eosPenalty: 4,
     logitShift: false,
     attention: { kind: 'block-causal', blockSize: 4 },
@@ -35,6 +44,8 @@ export const PRESETS: Record<string, Preset> = {
     description: 'MMaDA text part (Gen-Verse/MMaDA-8B): LLaDA backbone, <|mdm_mask|> = 126336, vocabulary 134656 with image codes, EOS/PAD −4',
     vocabSize: 134656,
     maskId: 126336,
+    eosId: 126081,
+    padId: 126081,
     eosPenalty: 4,
     logitShift: false,
     attention: { kind: 'full' },
