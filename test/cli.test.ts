@@ -4,30 +4,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { main } from '../src/cli/main.js';
+import { cli } from './helpers/cli.js';
 import { parseTrace } from '../src/decode/trace.js';
 import { SAMPLERS } from '../src/samplers/index.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'infogain-cli-'));
 
-/** Run the CLI in-process; returns exit code and what it printed. */
-async function cli(...args: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const log = vi.spyOn(console, 'log').mockImplementation((...a) => void out.push(a.join(' ')));
-  const error = vi.spyOn(console, 'error').mockImplementation((...a) => void err.push(a.join(' ')));
-  const stderr = vi.spyOn(process.stderr, 'write').mockImplementation((s) => (err.push(String(s)), true));
-  const stdout = vi.spyOn(process.stdout, 'write').mockImplementation((s) => (out.push(String(s)), true));
-  try {
-    const code = await main(args);
-    return { code, stdout: out.join('\n'), stderr: err.join('') };
-  } finally {
-    log.mockRestore();
-    error.mockRestore();
-    stderr.mockRestore();
-    stdout.mockRestore();
-  }
-}
 
 afterEach(() => vi.restoreAllMocks());
 

@@ -3,25 +3,13 @@ import { appendFileSync, existsSync, mkdtempSync, readFileSync, writeFileSync } 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { main } from '../src/cli/main.js';
+import { cli } from './helpers/cli.js';
 import { readResults } from '../src/eval/results.js';
 
 const root = mkdtempSync(join(tmpdir(), 'infogain-eval-'));
 let runs = 0;
 const freshDir = () => join(root, `run-${runs++}`);
 
-async function cli(...args: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const log = vi.spyOn(console, 'log').mockImplementation((...a) => void out.push(a.join(' ')));
-  const error = vi.spyOn(console, 'error').mockImplementation((...a) => void err.push(a.join(' ')));
-  try {
-    return { code: await main(args), stdout: out.join('\n'), stderr: err.join('\n') };
-  } finally {
-    log.mockRestore();
-    error.mockRestore();
-  }
-}
 afterEach(() => vi.restoreAllMocks());
 
 const base = ['eval', '--task', 'sudoku', '--model', 'sudoku', '--samplers', 'confidence,info-gain', '--task-option', 'blanks=20', '--seed', '7', '--set', 'candidates=3'];

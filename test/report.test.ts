@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { chromium } from 'playwright-core';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { main } from '../src/cli/main.js';
+import { cli } from './helpers/cli.js';
 import { buildReport, chartJsSource, loadRun, writeReport, type Report } from '../src/eval/report.js';
 import { binomialTwoSided, mcnemarExact, median, pairedBootstrap, pearson, quantileSorted, signTest } from '../src/eval/stats.js';
 
@@ -13,19 +13,6 @@ const SUDOKU = join(FIX, 'sudoku');
 const TEXT = join(FIX, 'text');
 const tmp = mkdtempSync(join(tmpdir(), 'infogain-report-'));
 
-async function cli(...args: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const log = vi.spyOn(console, 'log').mockImplementation((...a) => void out.push(a.join(' ')));
-  const error = vi.spyOn(console, 'error').mockImplementation((...a) => void err.push(a.join(' ')));
-  try {
-    const code = await main(args);
-    return { code, stdout: out.join('\n'), stderr: err.join('\n') };
-  } finally {
-    log.mockRestore();
-    error.mockRestore();
-  }
-}
 
 afterEach(() => vi.restoreAllMocks());
 
