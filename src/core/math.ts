@@ -16,9 +16,8 @@ export function rowMax(logits: ArrayLike<number>, offset: number, V: number): nu
   return m;
 }
 
-/** log Σ exp(z_v); −∞ for an all −∞ row. */
-export function logSumExp(logits: ArrayLike<number>, offset: number, V: number): number {
-  const m = rowMax(logits, offset, V);
+/** log Σ exp(z_v); −∞ for an all −∞ row. `m` is the row's maximum when the caller has it. */
+export function logSumExp(logits: ArrayLike<number>, offset: number, V: number, m = rowMax(logits, offset, V)): number {
   if (m === -Infinity) return -Infinity;
   if (!Number.isFinite(m)) throw new Error(`logSumExp: row contains ${m}`);
   let s = 0;
@@ -54,8 +53,7 @@ export function logSoftmaxInto(
  * Entropy in nats of softmax(row), with p' = max(p, 1e-12) in both factors (spec §1).
  * An all-zero row gives ln V.
  */
-export function entropyOfLogits(logits: ArrayLike<number>, offset: number, V: number): number {
-  const lse = logSumExp(logits, offset, V);
+export function entropyOfLogits(logits: ArrayLike<number>, offset: number, V: number, lse = logSumExp(logits, offset, V)): number {
   let h = 0;
   for (let v = 0; v < V; v++) {
     let p = Math.exp(logits[offset + v] - lse);
@@ -107,13 +105,6 @@ export function topK(candidates: ArrayLike<number>, score: (item: number) => num
   const out: number[] = [];
   for (let i = 0; i < Math.min(k, n); i++) out.push(candidates[items[i]] as number);
   return out;
-}
-
-/** Mean of a numeric array; NaN for an empty one. */
-export function mean(xs: ArrayLike<number>): number {
-  let s = 0;
-  for (let i = 0; i < xs.length; i++) s += xs[i];
-  return s / xs.length;
 }
 
 /**

@@ -14,6 +14,7 @@
  * needs one number per draw instead of V, so the same draw can be recomputed in-graph.
  */
 import type { ModelCard } from './card.js';
+import { entropyOfLogits, logSumExp } from '../core/math.js';
 import { hashUniform } from '../core/rng.js';
 
 export interface ForwardRow {
@@ -161,18 +162,10 @@ export function reduceLogits(card: ModelCard, logits: Float32Array, request: For
         } else if (z > m2) m2 = z;
       }
       if (!(m > -Infinity) || Number.isNaN(m)) throw new Error(`row ${b} position ${t}: logits are all −∞ or NaN`);
-      let sum = 0;
-      for (let v = 0; v < V; v++) sum += Math.exp(logits[o + v] - m);
-      const lse = m + Math.log(sum);
+      const lse = logSumExp(logits, o, V, m);
       lseRow[t] = lse;
-      let h = 0;
-      for (let v = 0; v < V; v++) {
-        let p = Math.exp(logits[o + v] - lse);
-        if (p < 1e-12) p = 1e-12;
-        h -= p * Math.log(p);
-      }
       const i = b * T + t;
-      out.entropy[i] = h;
+      out.entropy[i] = entropyOfLogits(logits, o, V, lse);
       out.top1Id[i] = i1;
       out.top1Prob[i] = Math.exp(m - lse);
       out.top2Prob[i] = Math.exp(m2 - lse);
