@@ -5,7 +5,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { chromium } from 'playwright-core';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { cli } from './helpers/cli.js';
-import { buildReport, chartJsSource, loadRun, writeReport, type Report } from '../src/eval/report.js';
+import { buildReport, chartJsSource, loadRun, mainTable, writeReport, type Report } from '../src/eval/report.js';
 import { binomialTwoSided, mcnemarExact, median, pairedBootstrap, pearson, quantileSorted, signTest } from '../src/eval/stats.js';
 
 const FIX = fileURLToPath(new URL('./fixtures/report', import.meta.url));
@@ -205,6 +205,37 @@ describe('report on a judge-scored text run', () => {
     expect(report.correlation.rows[0].n).toBe(29);
     expect(report.correlation.rows.find((r) => r.scope === 'entropy')!.r).toBeNull(); // constant score
     expect(report.breakdowns.map((b) => b.field)).toEqual(['kind']);
+  });
+
+  it("compares every sampler with the task's reference lines without ranking them among the samplers", () => {
+    // A bigram-like reference scoring −1.65 everywhere, degenerate on example 9.
+    const refLines = Array.from({ length: 10 }, (_, e) => ({
+      ...lines.find((l) => l.example === e)!,
+      sampler: 'bigram',
+      score: e === 9 ? -3 : -1.65,
+      cumulativeUncertainty: 0,
+      forwardCalls: 0,
+      rowForwards: 0,
+      wallMs: 0,
+      order: [],
+      reference: true as const,
+      ...(e === 9 ? { reason: 'degenerate: "e" repeated more than 8 times' } : { reason: undefined }),
+    }));
+    const r = buildReport(TEXT, meta, [...lines, ...refLines], { seed: 1 });
+    expect(r.samplers.map((s) => s.sampler)).toEqual(report.samplers.map((s) => s.sampler));
+    expect(r.lines).toBe(report.lines);
+    expect(r.reference).toEqual({ name: 'bigram', n: 10, accuracy: null, meanScore: (9 * -1.65 - 3) / 10, degenerate: 1 });
+    // info-gain against it: wins 0, 1, 2, 4, 7; losses 3, 6, 8 and 5 (degenerate); tie 9 (both degenerate).
+    expect(sampler(r, 'info-gain').vsReference).toEqual({ wins: 5, losses: 4, ties: 1, n: 10, winRate: 0.55 });
+    expect(sampler(report, 'info-gain').vsReference).toBeNull();
+    // The statistics against the baseline are unchanged.
+    expect(sampler(r, 'info-gain').winRate).toEqual(sampler(report, 'info-gain').winRate);
+    const t = mainTable(r);
+    expect(t.head).toContain('win rate vs bigram');
+    expect(t.rows.at(-1)!.slice(0, 3)).toEqual(['bigram (reference)', '10', '-1.785']);
+    expect(t.rows.every((row) => row.length === t.head.length)).toBe(true);
+    expect(t.rows.find((row) => row[0] === 'info-gain')![t.head.indexOf('win rate vs bigram')]).toBe('55.0%');
+    expect(r.reading).toMatch(/Against the bigram reference's outputs \(mean score -1\.785\), the samplers win [\d.]+–[\d.]+% of pairs, Info-Gain 55\.0% \(5 wins, 4 losses, 1 ties\)/);
   });
 
   it('the baseline defaults to the first sampler when confidence is absent', () => {

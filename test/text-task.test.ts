@@ -7,6 +7,7 @@ import { Rng } from '../src/core/rng.js';
 import { MarkovOracle } from '../src/models/oracles/index.js';
 import {
   bigramBaseline,
+  bigramInfill,
   comparePairs,
   degeneracy,
   distinctN,
@@ -313,5 +314,54 @@ describe('bigramBaseline', () => {
     expect(bigramBaseline(markov, new Rng(3), 'ROMEO:', 200)).toBe(x);
     expect(bigramBaseline(markov, new Rng(4), 'ROMEO:', 200)).not.toBe(x);
     expect(() => bigramBaseline(markov, new Rng(3), 'RO_EO', 5)).toThrow(/mask/);
+  });
+});
+
+describe('bigramInfill', () => {
+  const chain = new MarkovOracle({ initial: [0.2, 0.3, 0.5], transition: [[0.1, 0.6, 0.3], [0.5, 0.2, 0.3], [0.25, 0.25, 0.5]] }, { alphabet: 'abc' });
+  const T = [[0.1, 0.6, 0.3], [0.5, 0.2, 0.3], [0.25, 0.25, 0.5]];
+  const I = [0.2, 0.3, 0.5];
+  const draws = (canvas: string, n: number) => {
+    const counts = new Map<string, number>();
+    for (let i = 0; i < n; i++) {
+      const s = bigramInfill(chain, new Rng(9).fork(i), canvas);
+      counts.set(s, (counts.get(s) ?? 0) + 1);
+    }
+    return counts;
+  };
+
+  it('draws a masked run exactly from the chain conditioned on both neighbours', () => {
+    // "a__c": P(x, y | a, c) ∝ T[a][x]·T[x][y]·T[y][c].
+    const exact = new Map<string, number>();
+    let z = 0;
+    for (let x = 0; x < 3; x++)
+      for (let y = 0; y < 3; y++) {
+        const w = T[0][x] * T[x][y] * T[y][2];
+        exact.set(`a${'abc'[x]}${'abc'[y]}c`, w);
+        z += w;
+      }
+    const n = 30_000;
+    const got = draws('a__c', n);
+    for (const [s, w] of exact) expect(Math.abs((got.get(s) ?? 0) / n - w / z)).toBeLessThan(0.012);
+    // A run at the start uses the initial distribution: "_b" ∝ I[x]·T[x][b].
+    const start = draws('_b', 20_000);
+    const zs = I.reduce((acc, p, x) => acc + p * T[x][1], 0);
+    for (let x = 0; x < 3; x++) expect(Math.abs((start.get(`${'abc'[x]}b`) ?? 0) / 20_000 - (I[x] * T[x][1]) / zs)).toBeLessThan(0.012);
+  });
+
+  it('keeps the given characters, is reproducible from its seed, and fills long Shakespeare spans', () => {
+    const markov = loadMarkov();
+    const e = generateInfilling(new Rng(5), [loadHeldout()], { length: 128 });
+    const out = bigramInfill(markov, new Rng(1), e.canvas);
+    expect(out).toHaveLength(128);
+    expect(out).not.toContain(MASK_CHAR);
+    for (let i = 0; i < 128; i++) if (e.canvas[i] !== MASK_CHAR) expect(out[i]).toBe(e.canvas[i]);
+    expect(bigramInfill(markov, new Rng(1), e.canvas)).toBe(out);
+    expect(bigramInfill(markov, new Rng(2), e.canvas)).not.toBe(out);
+    // Deterministic chains leave one completion: a→b→a→b→a.
+    const flip = new MarkovOracle({ initial: [1, 0], transition: [[0, 1], [1, 0]] }, { alphabet: 'ab' });
+    expect(bigramInfill(flip, new Rng(3), 'a___a')).toBe('ababa');
+    expect(bigramInfill(flip, new Rng(3), '_b_')).toBe('aba');
+    expect(() => bigramInfill(flip, new Rng(3), 'a__a')).toThrow(/positions 1–2 .*probability 0/);
   });
 });

@@ -10,7 +10,7 @@ import type { SequenceTrace } from '../decode/trace.js';
 import type { Denoiser } from '../models/denoiser.js';
 import type { Params } from '../samplers/params.js';
 import type { SamplerSpec } from '../samplers/sampler.js';
-import type { ModelView, Task } from '../tasks/index.js';
+import type { ModelView, Outcome, Task } from '../tasks/index.js';
 import { appendResult, key, readResults, type ResultLine } from './results.js';
 
 export interface Shard {
@@ -76,6 +76,22 @@ export function orderOf(trace: SequenceTrace): number[] {
   return order;
 }
 
+type Cost = Pick<ResultLine, 'cumulativeUncertainty' | 'forwardCalls' | 'rowForwards' | 'wallMs' | 'order'>;
+/** A reference line's cost: no decoding. */
+const NO_COST: Cost & { reference: true } = { cumulativeUncertainty: 0, forwardCalls: 0, rowForwards: 0, wallMs: 0, order: [], reference: true };
+
+function resultLine(example: number, sampler: string, seed: number, outcome: Outcome, info: ResultLine['info'], cost: Cost): ResultLine {
+  return {
+    example, sampler, seed,
+    correct: outcome.correct,
+    score: outcome.score,
+    answer: outcome.answer,
+    ...(outcome.reason ? { reason: outcome.reason } : {}),
+    ...cost,
+    info,
+  };
+}
+
 /**
  * Run (or resume) an evaluation. Examples are processed in chunks; within a chunk every sampler
  * decodes the chunk, so partial results cover all samplers evenly.
@@ -95,13 +111,27 @@ export async function runEvaluation<E>(
   const done = new Set(readResults(resultsPath).map(key));
   const shard = options.shard ?? { index: 0, count: 1 };
   const mine = examples.map((_, i) => i).filter((i) => i % shard.count === shard.index);
-  const total = mine.length * entries.length;
-  let finished = mine.reduce((s, i) => s + entries.filter((e) => done.has(key({ example: i, sampler: e.spec.name }))).length, 0);
+  // The task's reference (if any) is graded on every example like one more sampler.
+  const reference = task.reference;
+  const names = [...entries.map((e) => e.spec.name), ...(reference ? [reference.name] : [])];
+  const total = mine.length * names.length;
+  let finished = mine.reduce((s, i) => s + names.filter((name) => done.has(key({ example: i, sampler: name }))).length, 0);
   const skipped = finished;
   let written = 0;
+  const record = async (line: ResultLine) => {
+    await appendResult(resultsPath, line);
+    done.add(key(line));
+    written++;
+    options.onLine?.(line, ++finished, total);
+  };
   const chunk = Math.max(1, options.batchSize ?? 16);
   for (let c = 0; c < mine.length; c += chunk) {
     const ids = mine.slice(c, c + chunk);
+    if (reference)
+      for (const i of ids.filter((i) => !done.has(key({ example: i, sampler: reference.name })))) {
+        const outcome = await reference.produce(examples[i], seed + i);
+        await record(resultLine(i, reference.name, seed + i, outcome, task.describe(examples[i]), NO_COST));
+      }
     for (const { spec, params, decode } of entries) {
       const todo = ids.filter((i) => !done.has(key({ example: i, sampler: spec.name })));
       if (todo.length === 0) continue;
@@ -111,25 +141,9 @@ export async function runEvaluation<E>(
         onSequence: async (j, trace) => {
           const i = todo[j];
           const outcome = await task.grade(examples[i], Int32Array.from(trace.output), view);
-          const line: ResultLine = {
-            example: i,
-            sampler: spec.name,
-            seed: seed + i,
-            correct: outcome.correct,
-            score: outcome.score,
-            answer: outcome.answer,
-            ...(outcome.reason ? { reason: outcome.reason } : {}),
-            cumulativeUncertainty: trace.totals.cumulativeUncertainty,
-            forwardCalls: trace.totals.forwardCalls,
-            rowForwards: trace.totals.rowForwards,
-            wallMs: trace.totals.wallMs,
-            order: orderOf(trace),
-            info: task.describe(examples[i]),
-          };
-          await appendResult(resultsPath, line);
-          done.add(key(line));
-          written++;
-          options.onLine?.(line, ++finished, total);
+          const t = trace.totals;
+          const cost = { cumulativeUncertainty: t.cumulativeUncertainty, forwardCalls: t.forwardCalls, rowForwards: t.rowForwards, wallMs: t.wallMs, order: orderOf(trace) };
+          await record(resultLine(i, spec.name, seed + i, outcome, task.describe(examples[i]), cost));
         },
       });
     }

@@ -65,11 +65,22 @@ export interface SamplerSummary {
   degenerate: number;
   /** Against the baseline (score kind, not for the baseline itself). */
   winRate: PairwiseResult | null;
+  /** Against the task's reference outputs (score kind, when the run has reference lines). */
+  vsReference: PairwiseResult | null;
   cuMean: number;
   cuMedian: number;
   forwardCalls: number;
   rowForwards: number;
   wallMs: number;
+}
+
+/** The task's reference (e.g. the text task's bigram chain), graded like a sampler. */
+export interface ReferenceSummary {
+  name: string;
+  n: number;
+  accuracy: number | null;
+  meanScore: number | null;
+  degenerate: number;
 }
 
 export interface PairedTest {
@@ -116,9 +127,11 @@ export interface Report {
   kind: ReportKind;
   baseline: string;
   samplers: SamplerSummary[];
-  /** Distinct example indices across all lines. */
+  /** Distinct example indices across all sampler lines. */
   examples: number[];
+  /** Sampler lines (reference lines not counted). */
   lines: number;
+  reference: ReferenceSummary | null;
   bootstrap: { resamples: number; seed: number; level: number };
   paired: PairedTest[];
   correlation: { against: 'correctness' | 'score'; rows: CorrelationRow[] };
@@ -187,6 +200,13 @@ function compareValues(a: string | number | boolean, b: string | number | boolea
   return String(a).localeCompare(String(b));
 }
 
+/** Pairwise win rate of `a` over `b` on the examples both have (null when none). */
+function winRateOf(a: Map<number, ResultLine>, b: Map<number, ResultLine>): PairwiseResult | null {
+  const common = [...a.keys()].filter((e) => b.has(e)).sort((x, y) => x - y);
+  if (common.length === 0) return null;
+  return comparePairs(common.map((e) => textScore(a.get(e)!)), common.map((e) => textScore(b.get(e)!)));
+}
+
 /** The samplers of the run in meta order, then any others found in the lines. */
 function samplerOrder(meta: RunMeta, lines: readonly ResultLine[]): string[] {
   const present = new Set(lines.map((l) => l.sampler));
@@ -195,7 +215,10 @@ function samplerOrder(meta: RunMeta, lines: readonly ResultLine[]): string[] {
   return order;
 }
 
-export function buildReport(dir: string, meta: RunMeta, lines: readonly ResultLine[], options: ReportOptions = {}): Report {
+export function buildReport(dir: string, meta: RunMeta, allLines: readonly ResultLine[], options: ReportOptions = {}): Report {
+  // The task's reference lines (e.g. the bigram chain) are compared with, not ranked among, the samplers.
+  const referenceLines = allLines.filter((l) => l.reference === true);
+  const lines = allLines.filter((l) => l.reference !== true);
   if (lines.length === 0) throw new ReportError(`report: ${dir}: no results yet`);
   const names = samplerOrder(meta, lines);
   const baseline = options.baseline ?? (names.includes('confidence') ? 'confidence' : names[0]);
@@ -224,20 +247,28 @@ export function buildReport(dir: string, meta: RunMeta, lines: readonly ResultLi
   );
   const intervals = pairedBootstrap([...valueSeries, ...diffSeries], { resamples, seed, level: 0.95 });
 
+  let reference: (ReferenceSummary & { byExample: Map<number, ResultLine> }) | null = null;
+  if (referenceLines.length > 0) {
+    const byExample = new Map<number, ResultLine>();
+    for (const l of referenceLines) if (!byExample.has(l.example)) byExample.set(l.example, l);
+    const own = [...byExample.values()];
+    const graded = own.filter((l) => l.correct !== null && l.correct !== undefined);
+    reference = {
+      name: referenceLines[0].sampler,
+      n: own.length,
+      accuracy: graded.length ? graded.filter((l) => l.correct === true).length / graded.length : null,
+      meanScore: mean(own.map(finiteScore).filter((x): x is number => x !== null)),
+      degenerate: own.filter(isDegenerateLine).length,
+      byExample,
+    };
+  }
+
   const samplers: SamplerSummary[] = names.map((name, i) => {
     const own = [...bySampler.get(name)!.values()];
     const graded = own.filter((l) => l.correct !== null && l.correct !== undefined);
     const scores = own.map(finiteScore).filter((s): s is number => s !== null);
     const cu = own.map((l) => l.cumulativeUncertainty);
-    let winRate: PairwiseResult | null = null;
-    if (kind === 'score' && name !== baseline) {
-      const common = examples.filter((e) => bySampler.get(name)!.has(e) && base.has(e));
-      if (common.length > 0)
-        winRate = comparePairs(
-          common.map((e) => textScore(bySampler.get(name)!.get(e)!)),
-          common.map((e) => textScore(base.get(e)!)),
-        );
-    }
+    const winRate = kind === 'score' && name !== baseline ? winRateOf(bySampler.get(name)!, base) : null;
     return {
       sampler: name,
       n: own.length,
@@ -249,6 +280,7 @@ export function buildReport(dir: string, meta: RunMeta, lines: readonly ResultLi
       interval: intervals[i],
       degenerate: own.filter(isDegenerateLine).length,
       winRate,
+      vsReference: kind === 'score' && reference ? winRateOf(bySampler.get(name)!, reference.byExample) : null,
       cuMean: mean(cu)!,
       cuMedian: median(cu)!,
       forwardCalls: mean(own.map((l) => l.forwardCalls))!,
@@ -331,6 +363,7 @@ export function buildReport(dir: string, meta: RunMeta, lines: readonly ResultLi
 
   const report: Report = {
     dir, meta, kind, baseline, samplers, examples, lines: lines.length,
+    reference: reference && { name: reference.name, n: reference.n, accuracy: reference.accuracy, meanScore: reference.meanScore, degenerate: reference.degenerate },
     bootstrap: { resamples, seed, level: 0.95 },
     paired, correlation, breakdowns, reading: '',
   };
@@ -373,18 +406,25 @@ export interface TableModel {
 
 export function mainTable(report: Report): TableModel {
   const acc = report.kind === 'accuracy';
+  const ref = report.reference;
   const pairedOf = new Map(report.paired.map((t) => [t.sampler, t]));
   const head = acc
     ? ['sampler', 'n', 'accuracy % [95% CI]', `Δ vs ${report.baseline} (McNemar p)`, 'CU mean', 'CU median', 'forward calls', 'row-forwards', 'ms']
-    : ['sampler', 'n', 'mean score [95% CI]', `win rate vs ${report.baseline} (sign p)`, 'degenerate', 'CU mean', 'CU median', 'forward calls', 'row-forwards', 'ms'];
+    : ['sampler', 'n', 'mean score [95% CI]', `win rate vs ${report.baseline} (sign p)`, ...(ref ? [`win rate vs ${ref.name}`] : []), 'degenerate', 'CU mean', 'CU median', 'forward calls', 'row-forwards', 'ms'];
   const rows = report.samplers.map((s) => {
     const t = pairedOf.get(s.sampler);
     const vs = !t ? 'baseline' : acc ? `${signed(fmtPct(t.difference))} pp (p ${fmtP(t.p)})` : `${fmtPct(s.winRate?.winRate ?? null)}% (p ${fmtP(t.p)})`;
     const cells = [s.sampler, String(s.n), valueText(report, s), vs];
+    if (!acc && ref) cells.push(`${fmtPct(s.vsReference?.winRate ?? null)}%`);
     if (!acc) cells.push(String(s.degenerate));
     cells.push(fmtNum(s.cuMean), fmtNum(s.cuMedian), fmtNum(s.forwardCalls, 1), fmtNum(s.rowForwards, 1), fmtNum(s.wallMs, 1));
     return cells;
   });
+  if (ref) {
+    // The reference row: its quality, no decoding cost.
+    const value = acc ? `${fmtPct(ref.accuracy)}%` : fmtNum(ref.meanScore, 3);
+    rows.push([`${ref.name} (reference)`, String(ref.n), value, '–', ...(acc ? [] : ['–', String(ref.degenerate)]), '–', '–', '–', '–', '–']);
+  }
   const b = report.bootstrap;
   return {
     title: acc ? 'Accuracy and cost per sampler' : 'Judge score and cost per sampler',
@@ -394,7 +434,8 @@ export function mainTable(report: Report): TableModel {
     note:
       `${report.examples.length} examples, ${report.lines} lines. CU: cumulative uncertainty (nats). ` +
       (b.resamples > 0 ? `Intervals: 95% paired percentile bootstrap, ${b.resamples} resamples, seed ${b.seed}.` : 'No bootstrap intervals (--bootstrap 0).') +
-      (acc ? '' : ' Win rate: higher judge score wins, a degenerate output loses to a non-degenerate one, ties count half.'),
+      (acc ? '' : ' Win rate: higher judge score wins, a degenerate output loses to a non-degenerate one, ties count half.') +
+      (ref ? ` ${ref.name} (reference): the task's model-independent baseline on the same examples, not a sampler.` : ''),
   };
 }
 
@@ -487,6 +528,15 @@ function readingOf(report: Report): string {
     const bb = baselines[0];
     out.push(
       `Info-Gain's mean cumulative uncertainty is ${fmtNum(ig.cuMean)} nats, ${fmtNum(ig.cuMean / bb.cuMean)} times that of the best baseline by ${acc ? 'accuracy' : 'mean score'}, ${bb.sampler} (${fmtNum(bb.cuMean)} nats).`,
+    );
+  }
+  const withRef = S.filter((s) => s.vsReference);
+  if (report.reference && withRef.length > 0) {
+    const rates = withRef.map((s) => s.vsReference!.winRate);
+    const igRef = ig?.vsReference;
+    out.push(
+      `Against the ${report.reference.name} reference's outputs (mean score ${fmtNum(report.reference.meanScore, 3)}), the samplers win ${fmtPct(Math.min(...rates))}–${fmtPct(Math.max(...rates))}% of pairs` +
+        (igRef ? `, Info-Gain ${fmtPct(igRef.winRate)}% (${igRef.wins} wins, ${igRef.losses} losses, ${igRef.ties} ties).` : '.'),
     );
   }
   const all = report.correlation.rows[0];

@@ -22,6 +22,11 @@ export interface ResultLine {
   order: number[];
   /** Task fields of the example (difficulty, count, …). */
   info: Record<string, string | number | boolean>;
+  /**
+   * A line of the task's reference (e.g. the text task's bigram chain), not of a sampler: it has
+   * no decoding cost, so its uncertainty and counts are 0 and `order` is empty.
+   */
+  reference?: true;
 }
 
 export const key = (r: { example: number; sampler: string }) => `${r.sampler}\u0000${r.example}`;

@@ -4,8 +4,12 @@
  * only this interface.
  */
 import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { Rng } from '../core/rng.js';
+import { packageRoot } from '../models/builtin.js';
 import type { ModelCard } from '../models/card.js';
+import { loadOracleFile } from '../models/oracles/load.js';
+import { MarkovOracle } from '../models/oracles/markov.js';
 import type { HfTokenizer } from '../models/tokenizer.js';
 import * as countdown from './countdown.js';
 import * as sudoku from './sudoku.js';
@@ -49,6 +53,19 @@ export interface Task<E> {
   grade(example: E, output: Int32Array, model: ModelView): Promise<Outcome>;
   /** Fields recorded with each result (difficulty, numbers, …). */
   describe(example: E): Record<string, string | number | boolean>;
+  /**
+   * A model-independent baseline whose output for each example is graded like a sampler's, so
+   * every sampler can be compared with it (text: the character-bigram chain).
+   */
+  reference?: Reference<E>;
+}
+
+export interface Reference<E> {
+  /** The name its result lines carry in place of a sampler's. */
+  name: string;
+  description: string;
+  /** Its output for `example`, drawn from `seed`, graded. */
+  produce(example: E, seed: number): Promise<Outcome>;
 }
 
 function charId(model: ModelView, ch: string): number {
@@ -141,6 +158,20 @@ export const countdownTask: Task<countdown.CountdownRecord> = {
 
 let judge: Promise<text.NgramJudge> | null = null;
 const loadJudge = () => (judge ??= text.loadShakespeareJudge());
+let bigram: Promise<MarkovOracle> | null = null;
+const loadBigram = () =>
+  (bigram ??= loadOracleFile(join(packageRoot(), 'models', 'markov-shakespeare.json')).then((m) => {
+    if (!(m instanceof MarkovOracle)) throw new Error('models/markov-shakespeare.json: expected a Markov chain');
+    return m;
+  }));
+
+/** The judge's verdict on a text example's full decoded text. */
+async function gradeText(e: text.TextExample, full: string): Promise<Outcome> {
+  const j = await loadJudge();
+  const answer = e.kind === 'unconditional' ? Array.from(full).slice(Array.from(e.prompt).length).join('') : full;
+  const s = text.scoreText(j, answer, e.kind === 'unconditional' ? { context: e.prompt } : {});
+  return { correct: null, score: s.meanLogProb, answer, ...(s.degenerate ? { reason: `degenerate: ${text.degeneracy(answer)}` } : {}) };
+}
 
 export const textTask: Task<text.TextExample> = {
   name: 'text',
@@ -173,18 +204,22 @@ export const textTask: Task<text.TextExample> = {
       promptLength: e.kind === 'unconditional' ? Array.from(e.prompt).length : chars.length,
     };
   },
-  grade: async (e, output, m) => {
-    const j = await loadJudge();
-    const full = m.tokenizer.decode(Array.from(output));
-    if (e.kind === 'unconditional') {
-      const continuation = Array.from(full).slice(Array.from(e.prompt).length).join('');
-      const s = text.scoreText(j, continuation, { context: e.prompt });
-      return { correct: null, score: s.meanLogProb, answer: continuation, ...(s.degenerate ? { reason: `degenerate: ${text.degeneracy(continuation)}` } : {}) };
-    }
-    const s = text.scoreText(j, full);
-    return { correct: null, score: s.meanLogProb, answer: full, ...(s.degenerate ? { reason: `degenerate: ${text.degeneracy(full)}` } : {}) };
-  },
+  grade: (e, output, m) => gradeText(e, m.tokenizer.decode(Array.from(output))),
   describe: (e) => ({ kind: e.kind, masked: e.masked.length }),
+  reference: {
+    name: 'bigram',
+    description:
+      'the character-bigram chain `markov-shakespeare` (fitted on the training 95%) sampled at τ = 1: infilling draws each masked run exactly from the chain conditioned on both neighbours; unconditional continues the prompt',
+    produce: async (e, seed) => {
+      const chain = await loadBigram();
+      const rng = new Rng(seed).fork(0x62696772);
+      const full =
+        e.kind === 'unconditional'
+          ? e.prompt + text.bigramBaseline(chain, rng, e.prompt, Array.from(e.canvas).length - Array.from(e.prompt).length)
+          : text.bigramInfill(chain, rng, e.canvas);
+      return gradeText(e, full);
+    },
+  },
 };
 
 export const TASKS = { sudoku: sudokuTask, countdown: countdownTask, text: textTask } as const;

@@ -856,3 +856,46 @@ export function bigramBaseline(markov: MarkovOracle, rng: Rng, prompt: string, l
   }
   return markov.decode(out);
 }
+
+/**
+ * An exact sample of the masked characters of `canvas` (MASK_CHAR marks them) from the bigram
+ * chain conditioned on every given character: each masked run between a left character a (or the
+ * text start) and a right character b (or the text end) is drawn from
+ * P(x₁…x_L | a, b) ∝ P(x₁|a)·∏P(x_{t+1}|x_t)·P(b|x_L) by backward messages then forward sampling
+ * (the chain is order 1, so runs are independent given their neighbours). Returns the whole text.
+ */
+export function bigramInfill(markov: MarkovOracle, rng: Rng, canvas: string): string {
+  const { initial, transition, V } = chainOf(markov);
+  const ids = markov.encode(canvas); // the mask encodes as V
+  const beta: Float64Array[] = [];
+  const row = new Float64Array(V);
+  for (let s = 0; s < ids.length; s++) {
+    if (ids[s] !== V) continue;
+    let e = s;
+    while (e < ids.length && ids[e] === V) e++;
+    // beta[t][x] ∝ P(rest of the run and b | x_{s+t} = x), normalised to max 1 against underflow.
+    const L = e - s;
+    for (let t = L - 1; t >= 0; t--) {
+      const b = (beta[t] ??= new Float64Array(V));
+      for (let x = 0; x < V; x++) {
+        let acc = 0;
+        if (t === L - 1) acc = e < ids.length ? transition[x * V + ids[e]] : 1;
+        else for (let y = 0; y < V; y++) acc += transition[x * V + y] * beta[t + 1][y];
+        b[x] = acc;
+      }
+      let max = 0;
+      for (let x = 0; x < V; x++) max = Math.max(max, b[x]);
+      for (let x = 0; x < V; x++) b[x] /= max;
+    }
+    for (let t = 0; t < L; t++) {
+      const prev = s + t > 0 ? ids[s + t - 1] : -1;
+      let total = 0;
+      for (let x = 0; x < V; x++) total += row[x] = (prev < 0 ? initial[x] : transition[prev * V + x]) * beta[t][x];
+      if (!(total > 0)) throw new TextTaskError(`bigramInfill: the chain gives every filling of positions ${s}–${e - 1} probability 0`);
+      for (let x = 0; x < V; x++) row[x] /= total;
+      ids[s + t] = drawCategory(row, 0, V, rng.nextFloat64());
+    }
+    s = e;
+  }
+  return markov.decode(ids);
+}
