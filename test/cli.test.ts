@@ -6,6 +6,7 @@ import { promisify } from 'node:util';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { cli } from './helpers/cli.js';
 import { parseTrace } from '../src/decode/trace.js';
+import { readResults } from '../src/eval/results.js';
 import { SAMPLERS } from '../src/samplers/index.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'infogain-cli-'));
@@ -14,9 +15,23 @@ const dir = mkdtempSync(join(tmpdir(), 'infogain-cli-'));
 afterEach(() => vi.restoreAllMocks());
 
 describe('infogain generate', () => {
-  it('decodes the default model, prints the sequence and a summary, writes a trace', async () => {
+  it('with no arguments solves a generated puzzle with the default Sudoku model and prints the board', async () => {
+    const r = await cli('generate');
+    expect(r.code, r.stderr).toBe(0);
+    const lines = r.stdout.split('\n');
+    expect(lines[0]).toMatch(/^board\s+fill order/);
+    expect(lines.filter((l) => /^[1-9?] /.test(l))).toHaveLength(9);
+    // The generator's default puzzles have 40–50 blanks; confidence-style decoding fills one per step.
+    const m = /^info-gain: (correct|wrong: .+); (\d+) steps, (\d+) forward calls, \d+ row-forwards, cumulative uncertainty [\d.]+ nats, [\d.]+ ms$/.exec(lines.at(-1)!);
+    expect(m, lines.at(-1)).not.toBeNull();
+    expect(Number(m![2])).toBeGreaterThanOrEqual(40);
+    expect(Number(m![2])).toBeLessThanOrEqual(50);
+    expect(Number(m![3])).toBe(Number(m![2]));
+  });
+
+  it('decodes an oracle, prints the sequence and a summary, writes a trace', async () => {
     const tracePath = join(dir, 'trace.json');
-    const r = await cli('generate', '--sampler', 'info-gain', '--seed', '4', '--trace', tracePath);
+    const r = await cli('generate', '--model', 'hmm-demo', '--sampler', 'info-gain', '--seed', '4', '--trace', tracePath);
     expect(r.code).toBe(0);
     const [text, summary] = r.stdout.split('\n');
     expect(text).toMatch(/^[a-l]{8}\|[a-l]{24}$/);
@@ -25,7 +40,7 @@ describe('infogain generate', () => {
     expect(trace.sampler).toBe('info-gain');
     expect(trace.sequences[0].output.length).toBe(32);
     expect(trace.sequences[0].steps.some((s) => s.kind === 'lookahead' && s.candidates!.length > 1)).toBe(true);
-    const again = await cli('generate', '--sampler', 'info-gain', '--seed', '4');
+    const again = await cli('generate', '--model', 'hmm-demo', '--sampler', 'info-gain', '--seed', '4');
     expect(again.stdout.split('\n')[0]).toBe(text);
   });
 
@@ -48,6 +63,14 @@ describe('infogain generate', () => {
     [['generate', '--gen-length', '-3'], /--gen-length must be an integer ≥ 0/],
     [['compare', '--samplers', 'info-gain,nope'], /unknown sampler "nope"/],
     [['compare', '--set', 'margin.gamma=2', '--samplers', 'info-gain'], /"margin" is not one of the chosen samplers/],
+    [['compare', '--model', 'sudoku', '--task-option', 'bogus=1'], /--task-option bogus: unknown option for task sudoku; valid: blanks$/],
+    [['compare', '--model', 'sudoku', '--task-option', 'blanks=100'], /blanks must be an integer or \[min, max\] within 0\.\.81, got 100/],
+    [['compare', '--model', 'sudoku', '--task-option', 'blanks'], /--task-option "blanks": expected key=value/],
+    [['compare', '--model', 'sudoku', '--gen-length', '5'], /--gen-length is for oracle models; the sudoku task sets the canvas/],
+    [['compare', '--model', 'hmm-demo', '--task-option', 'blanks=20'], /--task-option needs a task/],
+    [['compare', '--model', 'hmm-demo', '--task', 'sudoku'], /model hmm-demo has no tokenizer/],
+    [['compare', '--task', 'chess'], /unknown task "chess"; available: sudoku, countdown, text/],
+    [['eval', '--task', 'countdown', '--task-option', 'blanks=3', '--out', join(dir, 'never')], /--task-option blanks: unknown option for task countdown; valid: count$/],
   ])('%j fails with one clear line', async (args, message) => {
     writeFileSync(join(dir, 'bad.json'), '{"type": "hmm", ');
     writeFileSync(join(dir, 'badfield.json'), JSON.stringify({ type: 'markov', maskId: 7, initial: [0.5, 0.5], transition: [[1, 0], [0, 1]] }));
@@ -76,7 +99,8 @@ describe('model directories on the command line', () => {
     expect(lines.at(-1)).toMatch(/^margin: \d+ tokens in \d+ steps/);
   });
   it('--chat without a tokenizer, and a directory without model.onnx, fail with one line', async () => {
-    expect((await cli('generate', '--chat', 'hi')).stderr).toMatch(/--chat needs a model directory with tokenizer files/);
+    expect((await cli('generate', '--model', 'hmm-demo', '--chat', 'hi')).stderr).toMatch(/--chat needs a model directory with tokenizer files/);
+    expect((await cli('generate', '--chat', 'hi')).stderr).toMatch(/--chat is for chat models; the sudoku task reads its example from --prompt/);
     expect((await cli('generate', '--model', 'test/fixtures/tokenizers/bpe-chat')).stderr).toMatch(/a model directory needs model\.onnx and model\.json/);
     expect((await cli('inspect', 'test/fixtures/onnx/needs-past-kv')).stderr).toMatch(/graph input "past_key_values\.0\.key" cannot be provided/);
   });
@@ -84,7 +108,7 @@ describe('model directories on the command line', () => {
 
 describe('infogain compare', () => {
   it('prints one JSON object per sampler with the documented fields', async () => {
-    const r = await cli('compare', '--samplers', 'info-gain,confidence', '--n', '4', '--seed', '1', '--json');
+    const r = await cli('compare', '--model', 'hmm-demo', '--samplers', 'info-gain,confidence', '--n', '4', '--seed', '1', '--json');
     expect(r.code).toBe(0);
     const rows = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
     expect(rows.map((x) => x.sampler)).toEqual(['info-gain', 'confidence']);
@@ -98,10 +122,60 @@ describe('infogain compare', () => {
   });
 
   it('prints a table for every sampler', async () => {
-    const r = await cli('compare', '--n', '2', '--gen-length', '6');
+    const r = await cli('compare', '--model', 'hmm-demo', '--n', '2', '--gen-length', '6');
     expect(r.code).toBe(0);
     for (const s of SAMPLERS) expect(r.stdout).toContain(s.name);
     expect(r.stdout).toContain('cum. uncertainty');
+    expect(r.stdout).toContain('log p(gen | prompt)');
+  });
+});
+
+describe('infogain compare on a task model', () => {
+  const args = ['compare', '--model', 'sudoku', '--n', '3', '--seed', '7', '--samplers', 'confidence,info-gain', '--set', 'candidates=3', '--task-option', 'blanks=20'];
+
+  it('prints a table with an accuracy column and a row per sampler', async () => {
+    const r = await cli(...args);
+    expect(r.code, r.stderr).toBe(0);
+    const head = r.stdout.split('\n').find((l) => l.includes('sampler'))!;
+    expect(head.split('│').map((c) => c.trim()).filter(Boolean)).toEqual(['sampler', 'accuracy', 'cum. uncertainty', 'forward calls', 'row-forwards', 'ms / seq']);
+    const cells = (name: string) => r.stdout.split('\n').find((l) => l.startsWith(`│ ${name} `))!.split('│').map((c) => c.trim()).filter(Boolean);
+    for (const name of ['confidence', 'info-gain']) {
+      const row = cells(name);
+      expect(row[1]).toMatch(/^(0\.0|33\.3|66\.7|100\.0)%$/);
+      expect(row[3]).toBe('20.0'); // one commit per step over the 20 blanks
+    }
+    // 20 blanks is easy: the model with confidence decoding solves at least 2 of 3.
+    expect(parseFloat(cells('confidence')[1])).toBeGreaterThanOrEqual(66);
+    expect(r.stdout).toMatch(/model sudoku, task sudoku \(blanks=20\), n = 3, seed 7/);
+  });
+
+  it('--json: one object per sampler, the same examples, seeds and outcomes as eval', async () => {
+    const r = await cli(...args, '--json');
+    expect(r.code, r.stderr).toBe(0);
+    const rows = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    expect(rows.map((x) => x.sampler)).toEqual(['confidence', 'info-gain']);
+    for (const row of rows) {
+      expect(Object.keys(row).sort()).toEqual(['accuracy', 'cumulativeUncertainty', 'forwardCalls', 'n', 'rowForwards', 'sampler', 'score', 'task', 'timeMs']);
+      expect(row).toMatchObject({ task: 'sudoku', n: 3, score: null, forwardCalls: 20 });
+      expect(row.accuracy).toBeGreaterThanOrEqual(0);
+      expect(row.accuracy).toBeLessThanOrEqual(1);
+      expect(row.cumulativeUncertainty).toBeGreaterThanOrEqual(0);
+      expect(row.timeMs).toBeGreaterThan(0);
+    }
+    expect(rows[0].accuracy).toBeGreaterThanOrEqual(2 / 3);
+    expect(rows[0].rowForwards).toBe(20);
+    expect(rows[1].rowForwards).toBeGreaterThan(20); // info-gain scores candidates with extra rows
+    // eval on the same examples and seeds grades every output the same way.
+    const out = join(dir, 'compare-vs-eval');
+    const ev = await cli('eval', '--task', 'sudoku', ...args.slice(1).filter((a) => a !== '--json'), '--out', out);
+    expect(ev.code, ev.stderr).toBe(0);
+    const lines = readResults(join(out, 'results.jsonl'));
+    for (const row of rows) {
+      const mine = lines.filter((l) => l.sampler === row.sampler);
+      expect(mine).toHaveLength(3);
+      expect(row.accuracy).toBeCloseTo(mine.filter((l) => l.correct).length / 3, 12);
+      expect(row.cumulativeUncertainty).toBeCloseTo(mine.reduce((s, l) => s + l.cumulativeUncertainty, 0) / 3, 9);
+    }
   });
 });
 
@@ -118,12 +192,12 @@ describe('the installed command', () => {
 
 describe('sampler variants', () => {
   it('name:label runs one sampler under several settings in one comparison', async () => {
-    const r = await cli('compare', '--samplers', 'info-gain:n2,info-gain:n8', '--set', 'info-gain:n2.candidates=2', '--n', '3', '--json');
+    const r = await cli('compare', '--model', 'hmm-demo', '--samplers', 'info-gain:n2,info-gain:n8', '--set', 'info-gain:n2.candidates=2', '--n', '3', '--json');
     expect(r.code, r.stderr).toBe(0);
     const rows = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
     expect(rows.map((x) => x.sampler)).toEqual(['info-gain:n2', 'info-gain:n8']);
     expect(rows[0].rowForwards).toBeLessThan(rows[1].rowForwards);
-    expect((await cli('compare', '--samplers', 'info-gain:a.b')).stderr).toMatch(/sampler variant "info-gain:a\.b": expected name:label/);
+    expect((await cli('compare', '--model', 'hmm-demo', '--samplers', 'info-gain:a.b')).stderr).toMatch(/sampler variant "info-gain:a\.b": expected name:label/);
   });
 });
 

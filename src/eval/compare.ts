@@ -1,5 +1,7 @@
 /**
- * `compare`: every sampler on the same inputs with the same seeds, summarised per sampler.
+ * `compare`: every sampler on the same inputs with the same seeds, summarised per sampler:
+ * prompts from an oracle's joint (scored by exact log-probability), or examples of a task
+ * (scored by the task's checker or judge).
  */
 import { Rng } from '../core/rng.js';
 import type { DecodeConfig } from '../decode/config.js';
@@ -10,6 +12,8 @@ import type { Denoiser } from '../models/denoiser.js';
 import { isOracle, type Oracle } from '../models/oracle.js';
 import type { Params } from '../samplers/params.js';
 import type { SamplerSpec } from '../samplers/sampler.js';
+import type { ModelView, Task } from '../tasks/index.js';
+import { decodeAndGrade } from './task-run.js';
 
 export interface SamplerSummary {
   sampler: string;
@@ -78,4 +82,56 @@ export async function compareSamplers(
     });
   }
   return { summaries, traces };
+}
+
+export interface TaskSamplerSummary {
+  sampler: string;
+  task: string;
+  n: number;
+  /** Fraction of examples the task's exact checker accepts, in [0, 1]; null for judged tasks. */
+  accuracy: number | null;
+  /** Mean judge score (text: nats per character); null for tasks with an exact checker. */
+  score: number | null;
+  cumulativeUncertainty: number;
+  forwardCalls: number;
+  rowForwards: number;
+  /** Mean decoding wall time per example (batch wall time without grading / n), ms. */
+  timeMs: number;
+}
+
+/** Every sampler on the same task examples; example i decodes with seed `seed + i`. */
+export async function compareOnTask<E>(
+  task: Task<E>,
+  model: Denoiser,
+  view: ModelView,
+  examples: readonly E[],
+  seed: number,
+  entries: readonly CompareEntry[],
+  options: { batchSize?: number; onSequence?: (sampler: string, done: number) => void } = {},
+): Promise<TaskSamplerSummary[]> {
+  const ids = examples.map((_, i) => i);
+  const summaries: TaskSamplerSummary[] = [];
+  for (const entry of entries) {
+    let done = 0;
+    const run = await decodeAndGrade(task, model, view, examples, ids, seed, entry, {
+      batchSize: options.batchSize,
+      onGraded: () => options.onSequence?.(entry.spec.name, ++done),
+    });
+    const n = run.traces.length;
+    const mean = (xs: readonly number[]) => xs.reduce((s, x) => s + x, 0) / xs.length;
+    const checked = run.outcomes.filter((o) => o.correct !== null);
+    const scored = run.outcomes.flatMap((o) => (o.score !== null ? [o.score] : []));
+    summaries.push({
+      sampler: entry.spec.name,
+      task: task.name,
+      n,
+      accuracy: checked.length > 0 ? checked.filter((o) => o.correct).length / checked.length : null,
+      score: scored.length > 0 ? mean(scored) : null,
+      cumulativeUncertainty: mean(run.traces.map((t) => t.totals.cumulativeUncertainty)),
+      forwardCalls: mean(run.traces.map((t) => t.totals.forwardCalls)),
+      rowForwards: mean(run.traces.map((t) => t.totals.rowForwards)),
+      timeMs: run.decodeMs / n,
+    });
+  }
+  return summaries;
 }

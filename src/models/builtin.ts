@@ -44,7 +44,8 @@ export const BUILTIN_MODELS: readonly BuiltinModel[] = [
   { name: 'text', description: 'character-level masked diffusion transformer on TinyShakespeare', file: 'text', kind: 'onnx', task: 'text', promptLength: 0, genLength: 0 },
 ];
 
-export const DEFAULT_MODEL = 'hmm-demo';
+/** The model of `generate` and `compare` without --model: the neural Sudoku solver (a task model). */
+export const DEFAULT_MODEL = 'sudoku';
 
 /** The package root: the nearest folder above this file that holds package.json. */
 export function packageRoot(): string {

@@ -1,49 +1,112 @@
-/** `infogain compare`: several samplers on the same oracle prompts, one table. */
+/**
+ * `infogain compare`: several samplers on the same N inputs, one table: prompts sampled from an
+ * oracle (exact log p), or examples of a task model's task (accuracy or judge score).
+ */
 import { Command, Option } from 'commander';
 import Table from 'cli-table3';
 import { toDecodeConfig } from '../../decode/config.js';
-import { compareSamplers, oracleInputs } from '../../eval/compare.js';
+import { compareOnTask, compareSamplers, oracleInputs, type CompareEntry } from '../../eval/compare.js';
 import { DEFAULT_MODEL, loadModel } from '../../models/builtin.js';
+import type { Denoiser } from '../../models/denoiser.js';
 import { isOracle } from '../../models/oracle.js';
 import { SAMPLERS, samplerByName } from '../../samplers/index.js';
-import { parseSettings } from '../settings.js';
+import { TASK_NAMES, taskByName } from '../../tasks/index.js';
+import { parseSettings, type Settings } from '../settings.js';
+import { parseTaskOptions } from '../task-options.js';
 import { collect, nonNegativeInt, progressBar } from '../common.js';
+
+const TABLE_STYLE = { head: [], border: [] };
+
+async function prepareEntries(specs: ReturnType<typeof samplerByName>[], settings: Settings, model: Denoiser): Promise<CompareEntry[]> {
+  return Promise.all(
+    specs.map(async (spec) => {
+      const params = settings.samplers.get(spec.name)!;
+      const decode = toDecodeConfig(settings.decodeOf.get(spec.name)!);
+      return { spec, params: spec.prepare ? await spec.prepare(params, { vocabSize: model.card.vocabSize }) : params, decode };
+    }),
+  );
+}
 
 export function registerCompare(program: Command): void {
   program
     .command('compare')
-    .description('run several samplers on the same N prompts and print a table')
+    .description("run several samplers on the same N inputs (an oracle's sampled prompts, or a task's examples) and print a table")
     .option('--model <ref>', 'built-in model name or model file', DEFAULT_MODEL)
     .option('--samplers <list>', 'comma-separated sampler names, or "all"', 'all')
     .option('--set <key=value>', 'parameter for every sampler that has it, or sampler.key=value for one; repeatable', collect, [])
-    .option('--n <n>', 'number of prompts', nonNegativeInt('--n'), 32)
+    .option('--n <n>', 'number of prompts or task examples', nonNegativeInt('--n'), 32)
     .option('--seed <n>', 'seed of example 0 (example i uses seed + i)', nonNegativeInt('--seed'), 0)
-    .option('--prompt-length <n>', 'prompt tokens sampled from the oracle', nonNegativeInt('--prompt-length'))
-    .option('--gen-length <n>', 'masks to decode after each prompt', nonNegativeInt('--gen-length'))
+    .option('--task <name>', `take examples from a task's generator and grade the outputs (${TASK_NAMES.join(', ')}); default: the built-in model's task`)
+    .option('--task-option <key=value>', 'task generator option, e.g. blanks=45, count=4, kind=unconditional; repeatable', collect, [])
+    .option('--prompt-length <n>', 'prompt tokens sampled from the oracle (oracle models)', nonNegativeInt('--prompt-length'))
+    .option('--gen-length <n>', 'masks to decode after each prompt (oracle models)', nonNegativeInt('--gen-length'))
     .option('--batch-size <n>', 'sequences decoded together', nonNegativeInt('--batch-size'), 16)
+    .option('--threads <n>', 'onnxruntime intra-op threads', nonNegativeInt('--threads'))
     .addOption(new Option('--json', 'print one JSON object per sampler instead of a table'))
     .action(async (opts) => {
       const names: string[] = opts.samplers === 'all' ? SAMPLERS.map((s) => s.name) : opts.samplers.split(',').map((s: string) => s.trim()).filter(Boolean);
       if (names.length === 0) throw new Error('--samplers: no sampler named');
       const specs = names.map(samplerByName);
       const settings = parseSettings(opts.set, specs);
-      const { model, builtin } = await loadModel(opts.model);
-      if (!isOracle(model)) throw new Error(`compare: model ${model.card.name} is not an oracle; prompts come from an oracle's joint`);
       if (opts.n < 1) throw new Error('--n must be at least 1');
+      const taskName: string | undefined = opts.task;
+      const task = taskName !== undefined ? taskByName(taskName) : undefined;
+      const { model, builtin, tokenizer } = await loadModel(opts.model, { threads: opts.threads });
+      const batchSize = Math.max(1, opts.batchSize);
+      // Started once the inputs are known to be good, so an error line is not mixed with a bar.
+      const startBar = () => {
+        const bar = progressBar(specs.length * opts.n, 'compare');
+        let total = 0;
+        return { bar, onSequence: (sampler: string) => bar?.update(++total, { sampler }) };
+      };
+
+      const modelTask = task ?? (builtin?.task !== undefined ? taskByName(builtin.task) : undefined);
+      if (modelTask) {
+        if (!tokenizer) throw new Error(`compare --task ${modelTask.name}: model ${model.card.name} has no tokenizer; task models are model directories`);
+        for (const flag of ['promptLength', 'genLength'] as const)
+          if (opts[flag] !== undefined)
+            throw new Error(`compare: --${flag === 'promptLength' ? 'prompt' : 'gen'}-length is for oracle models; the ${modelTask.name} task sets the canvas`);
+        const taskOptions = parseTaskOptions(modelTask.name, opts.taskOption);
+        const examples = modelTask.generate(opts.seed, opts.n, taskOptions);
+        const entries = await prepareEntries(specs, settings, model);
+        const { bar, onSequence } = startBar();
+        const summaries = await compareOnTask(modelTask, model, { card: model.card, tokenizer }, examples, opts.seed, entries, { batchSize, onSequence });
+        bar?.stop();
+        if (opts.json) {
+          for (const s of summaries) console.log(JSON.stringify(s));
+          return;
+        }
+        const judged = summaries.every((s) => s.accuracy === null);
+        const table = new Table({
+          head: ['sampler', judged ? 'judge score' : 'accuracy', 'cum. uncertainty', 'forward calls', 'row-forwards', 'ms / seq'],
+          colAligns: ['left', 'right', 'right', 'right', 'right', 'right'],
+          style: TABLE_STYLE,
+        });
+        for (const s of summaries)
+          table.push([
+            s.sampler,
+            judged ? (s.score?.toFixed(3) ?? '–') : s.accuracy === null ? '–' : `${(100 * s.accuracy).toFixed(1)}%`,
+            s.cumulativeUncertainty.toFixed(3),
+            s.forwardCalls.toFixed(1),
+            s.rowForwards.toFixed(1),
+            s.timeMs.toFixed(2),
+          ]);
+        console.log(table.toString());
+        const shownOptions = Object.entries(taskOptions).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(', ');
+        console.log(
+          `model ${model.card.name}, task ${modelTask.name}${shownOptions ? ` (${shownOptions})` : ''}, n = ${opts.n}, seed ${opts.seed}, τ_tok = ${settings.decode.temperature}; ` +
+            (judged ? 'judge score: mean nats per character; ' : '') +
+            'means over examples',
+        );
+        return;
+      }
+
+      if (opts.taskOption.length > 0) throw new Error(`compare: --task-option needs a task (--task, or a built-in task model); ${opts.model} has none`);
+      if (!isOracle(model)) throw new Error(`compare: model ${model.card.name} is not an oracle and has no task; give --task (${TASK_NAMES.join(', ')})`);
       const inputs = oracleInputs(model, opts.n, opts.seed, opts.promptLength ?? builtin?.promptLength ?? 0, opts.genLength ?? builtin?.genLength ?? 32);
-      const entries = await Promise.all(
-        specs.map(async (spec) => {
-          const params = settings.samplers.get(spec.name)!;
-          const decode = toDecodeConfig(settings.decodeOf.get(spec.name)!);
-          return { spec, params: spec.prepare ? await spec.prepare(params, { vocabSize: model.card.vocabSize }) : params, decode };
-        }),
-      );
-      const bar = progressBar(specs.length * opts.n, 'compare');
-      let total = 0;
-      const { summaries } = await compareSamplers(model, entries, inputs, {
-        batchSize: Math.max(1, opts.batchSize),
-        onSequence: (sampler) => bar?.update(++total, { sampler }),
-      });
+      const entries = await prepareEntries(specs, settings, model);
+      const { bar, onSequence } = startBar();
+      const { summaries } = await compareSamplers(model, entries, inputs, { batchSize, onSequence });
       bar?.stop();
       if (opts.json) {
         for (const s of summaries) console.log(JSON.stringify(s));
@@ -52,7 +115,7 @@ export function registerCompare(program: Command): void {
       const table = new Table({
         head: ['sampler', 'log p(gen | prompt)', 'cum. uncertainty', 'forward calls', 'row-forwards', 'ms / seq'],
         colAligns: ['left', 'right', 'right', 'right', 'right', 'right'],
-        style: { head: [], border: [] },
+        style: TABLE_STYLE,
       });
       for (const s of summaries)
         table.push([s.sampler, s.logProb?.toFixed(3) ?? '–', s.cumulativeUncertainty.toFixed(3), s.forwardCalls.toFixed(1), s.rowForwards.toFixed(1), s.timeMs.toFixed(2)]);

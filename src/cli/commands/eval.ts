@@ -7,6 +7,7 @@ import { loadTaskFile, TASK_NAMES, taskByName } from '../../tasks/index.js';
 import { mergeRuns, parseShard, runEvaluation, type RunMeta } from '../../eval/harness.js';
 import { readEvalConfig } from '../config-file.js';
 import { parseSettings } from '../settings.js';
+import { parseTaskOptions } from '../task-options.js';
 import { collect, nonNegativeInt, progressBar } from '../common.js';
 
 export function registerEval(program: Command): void {
@@ -41,12 +42,7 @@ export function registerEval(program: Command): void {
       const specs = names.map(samplerByName);
       const setPairs = [...Object.entries((cfgFile.set as Record<string, unknown>) ?? {}).map(([k, v]) => `${k}=${v}`), ...opts.set];
       const settings = parseSettings(setPairs, specs);
-      const taskOptions: Record<string, unknown> = { ...((cfgFile.task_options as Record<string, unknown>) ?? {}) };
-      for (const pair of opts.taskOption as string[]) {
-        const [k, v] = pair.split('=');
-        if (!k || v === undefined) throw new Error(`--task-option ${JSON.stringify(pair)}: expected key=value`);
-        taskOptions[k] = /^-?\d+(\.\d+)?$/.test(v) ? Number(v) : /^\[.*\]$/.test(v) ? JSON.parse(v) : v;
-      }
+      const taskOptions = parseTaskOptions(task.name, opts.taskOption, (cfgFile.task_options as Record<string, unknown>) ?? {});
       const modelRef = pick<string>(opts.model, 'model', task.defaultModel);
       const { model, tokenizer } = await loadModel(modelRef, { threads: opts.threads });
       if (!tokenizer) throw new Error(`eval: model ${modelRef} has no tokenizer; task models are model directories`);

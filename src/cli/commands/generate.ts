@@ -35,6 +35,7 @@ export function registerGenerate(program: Command): void {
       if (taskName !== undefined) {
         const task = taskByName(taskName);
         if (!tokenizer) throw new Error(`--task ${taskName} needs a model directory with tokenizer files`);
+        if (opts.chat !== undefined) throw new Error(`--chat is for chat models; the ${taskName} task reads its example from --prompt`);
         const example = opts.prompt !== undefined ? task.fromPrompt(opts.prompt, opts.genLength !== undefined ? { length: [...opts.prompt].length + opts.genLength } : {}) : task.generate(opts.seed, 1, {})[0];
         const prepared = spec.prepare ? await spec.prepare(params, { vocabSize: model.card.vocabSize }) : params;
         const run = await runTaskExample(task, model, tokenizer, example, spec, prepared, toDecodeConfig(settings.decodeOf.get(spec.name)!), opts.seed);

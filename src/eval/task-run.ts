@@ -1,0 +1,56 @@
+/**
+ * Task examples decoded by one sampler and graded, each output as it finishes: what `compare`
+ * on a task model summarises, and what the eval harness's inner loop does (encode with seed + i,
+ * decodeBatch, task.grade), so the harness can call it too.
+ */
+import type { DecodeConfig } from '../decode/config.js';
+import { decodeBatch } from '../decode/run.js';
+import type { SequenceTrace } from '../decode/trace.js';
+import type { Denoiser } from '../models/denoiser.js';
+import type { Params } from '../samplers/params.js';
+import type { SamplerSpec } from '../samplers/sampler.js';
+import type { ModelView, Outcome, Task } from '../tasks/index.js';
+
+export interface TaskDecodeEntry {
+  spec: SamplerSpec;
+  params: Params;
+  decode: DecodeConfig;
+}
+
+export interface GradedRun {
+  /** In the order of `ids`. */
+  traces: SequenceTrace[];
+  outcomes: Outcome[];
+  /** Wall time of decoding alone: grading and `onGraded` are not counted. */
+  decodeMs: number;
+}
+
+/**
+ * Decode `examples[i]` for each i in `ids` with seed `seed + i`, and grade each output as it
+ * finishes; `onGraded` gets the example index i.
+ */
+export async function decodeAndGrade<E>(
+  task: Task<E>,
+  model: Denoiser,
+  view: ModelView,
+  examples: readonly E[],
+  ids: readonly number[],
+  seed: number,
+  entry: TaskDecodeEntry,
+  options: { batchSize?: number; onGraded?: (example: number, trace: SequenceTrace, outcome: Outcome) => void | Promise<void> } = {},
+): Promise<GradedRun> {
+  const inputs = ids.map((i) => ({ ...task.encode(examples[i], view), seed: seed + i }));
+  const outcomes: Outcome[] = new Array(ids.length);
+  let outsideMs = 0;
+  const run = await decodeBatch(model, inputs, entry.spec, entry.params, entry.decode, {
+    batchSize: options.batchSize,
+    onSequence: async (j, trace) => {
+      const started = performance.now();
+      const i = ids[j];
+      outcomes[j] = await task.grade(examples[i], Int32Array.from(trace.output), view);
+      await options.onGraded?.(i, trace, outcomes[j]);
+      outsideMs += performance.now() - started;
+    },
+  });
+  return { traces: run.traces, outcomes, decodeMs: run.stats.wallMs - outsideMs };
+}
