@@ -1,17 +1,24 @@
 /**
- * `npm run results`: the reproduction report, docs/results.md. Runs (or resumes) every task cell's
- * evaluation into out/results/<cell>/, writes each cell's report.md/report.html there, and
- * assembles the paper-style tables. RESULTS_N (default 500) sets the examples per cell; cells
- * whose built-in model is not in the checkout are listed as missing.
+ * `npm run results [-- cell …]`: the reproduction report, docs/results.md. Runs (or resumes) the
+ * named task cells' evaluations (default: every cell) into out/results/<cell>/, writes each cell's
+ * report.md/report.html there, copies report.md to docs/results/<cell>.md, and assembles the
+ * paper-style tables from every cell that has results (a cell short of its N examples is marked).
+ *
+ * Environment: RESULTS_N (default 500) examples per cell, RESULTS_SWEEP_N (default RESULTS_N) for
+ * the sweep, RESULTS_THREADS onnxruntime threads per evaluation (default: the runtime's choice).
+ * Cells can run in separate processes (`npm run results -- sudoku-40-50` and, at the same time,
+ * `npm run results -- countdown-3`); the last one to finish writes the complete document.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { packageRoot } from '../src/models/builtin.js';
 import { isModelDir } from '../src/models/model-dir.js';
 import { mainTable, markdownTable, writeReport, type Report } from '../src/eval/report.js';
 
 const N = Number(process.env.RESULTS_N ?? 500);
+const SWEEP_N = Number(process.env.RESULTS_SWEEP_N ?? N);
+const THREADS = process.env.RESULTS_THREADS;
 const root = packageRoot();
 
 interface Cell {
@@ -19,36 +26,65 @@ interface Cell {
   title: string;
   config: string;
   model: string;
+  n: number;
   options: string[];
 }
 
 const CELLS: Cell[] = [
-  { id: 'sudoku-40-50', title: 'Sudoku 9×9, 40–50 blanks', config: 'configs/sudoku.yaml', model: 'sudoku', options: ['--task-option', 'blanks=[40,50]'] },
-  { id: 'sudoku-51-56', title: 'Sudoku 9×9, 51–56 blanks (harder)', config: 'configs/sudoku.yaml', model: 'sudoku', options: ['--task-option', 'blanks=[51,56]'] },
-  { id: 'countdown-3', title: 'Countdown, 3 numbers', config: 'configs/countdown.yaml', model: 'countdown', options: ['--task-option', 'count=3'] },
-  { id: 'countdown-4', title: 'Countdown, 4 numbers', config: 'configs/countdown.yaml', model: 'countdown', options: ['--task-option', 'count=4'] },
-  { id: 'text-infilling', title: 'Text infilling (128 chars, 25% masked), judge win-rate', config: 'configs/text.yaml', model: 'text', options: [] },
+  { id: 'sudoku-40-50', title: 'Sudoku 9×9, 40–50 blanks', config: 'configs/sudoku.yaml', model: 'sudoku', n: N, options: ['--task-option', 'blanks=[40,50]'] },
+  { id: 'sudoku-51-56', title: 'Sudoku 9×9, 51–56 blanks (harder)', config: 'configs/sudoku.yaml', model: 'sudoku', n: N, options: ['--task-option', 'blanks=[51,56]'] },
+  { id: 'countdown-3', title: 'Countdown, 3 numbers', config: 'configs/countdown.yaml', model: 'countdown', n: N, options: ['--task-option', 'count=3'] },
+  { id: 'countdown-4', title: 'Countdown, 4 numbers', config: 'configs/countdown.yaml', model: 'countdown', n: N, options: ['--task-option', 'count=4'] },
+  { id: 'text-infilling', title: 'Text infilling (128 chars, 25% masked), judge win-rate', config: 'configs/text.yaml', model: 'text', n: N, options: [] },
+  {
+    id: 'sudoku-sweep',
+    title: 'Sudoku 40–50 blanks: where the gain comes from (N, τ_pos, bypass) and compute-matched best-of-N',
+    config: 'configs/sudoku-sweep.yaml',
+    model: 'sudoku',
+    n: SWEEP_N,
+    options: ['--task-option', 'blanks=[40,50]'],
+  },
 ];
 
-const sections: string[] = [];
-const missing: string[] = [];
-for (const cell of CELLS) {
+const wanted = process.argv.slice(2);
+for (const w of wanted)
+  if (!CELLS.some((c) => c.id === w)) throw new Error(`results: unknown cell "${w}"; cells: ${CELLS.map((c) => c.id).join(', ')}`);
+
+const outOf = (cell: Cell) => join('out', 'results', cell.id);
+const commandOf = (cell: Cell) => `infogain eval --config ${cell.config} --n ${cell.n} --out ${outOf(cell)} ${cell.options.join(' ')}`.trim();
+
+for (const cell of CELLS.filter((c) => wanted.length === 0 || wanted.includes(c.id))) {
   if (!isModelDir(join(root, 'models', cell.model))) {
-    missing.push(`${cell.title}: model \`${cell.model}\` not built (\`npm run train:${cell.model}\`)`);
+    console.log(`\n== ${cell.title}: model \`${cell.model}\` not built (\`npm run train:${cell.model}\`); skipped`);
     continue;
   }
-  const out = join('out', 'results', cell.id);
-  mkdirSync(out, { recursive: true });
-  const args = ['bin/infogain.js', 'eval', '--config', cell.config, '--n', String(N), '--out', out, ...cell.options];
+  mkdirSync(join(root, outOf(cell)), { recursive: true });
+  const args = ['bin/infogain.js', 'eval', '--config', cell.config, '--n', String(cell.n), '--out', outOf(cell), ...cell.options, ...(THREADS ? ['--threads', THREADS] : [])];
   console.log(`\n== ${cell.title}: node ${args.join(' ')}`);
   const r = spawnSync('node', args, { cwd: root, stdio: 'inherit' });
   if (r.status !== 0) throw new Error(`evaluation of ${cell.id} failed (exit ${r.status})`);
+}
+
+// Assemble from every cell with results, whichever process ran it.
+const sections: string[] = [];
+const missing: string[] = [];
+mkdirSync(join(root, 'docs', 'results'), { recursive: true });
+for (const cell of CELLS) {
+  const out = join(root, outOf(cell));
+  if (!existsSync(join(out, 'results.jsonl'))) {
+    missing.push(`${cell.title}: not evaluated yet (\`npm run results -- ${cell.id}\`)`);
+    continue;
+  }
   const { report }: { report: Report } = writeReport(out, { baseline: 'confidence' });
+  copyFileSync(join(out, 'report.md'), join(root, 'docs', 'results', `${cell.id}.md`));
+  const expected = cell.n * (report.samplers.length + (report.reference ? 1 : 0));
+  const lines = readFileSync(join(out, 'results.jsonl'), 'utf8').split('\n').filter(Boolean).length;
+  const partial = lines < expected ? ` **Partial: ${report.examples.length} of ${cell.n} examples so far.**` : '';
   sections.push(
     [
       `### ${cell.title}`,
       '',
-      `\`infogain eval --config ${cell.config} --n ${N} --out ${out} ${cell.options.join(' ')}\` — full report: \`${out}/report.md\``,
+      `\`${commandOf(cell)}\` — full report with paired tests, breakdowns and correlations: [docs/results/${cell.id}.md](results/${cell.id}.md).${partial}`,
       '',
       markdownTable(mainTable(report)),
       '',
@@ -58,17 +94,21 @@ for (const cell of CELLS) {
   );
 }
 
+const reading = join(root, 'docs', 'results-reading.md');
 const doc = [
   '# Results: does Info-Gain beat the greedy samplers on our built-in models?',
   '',
-  `Regenerated by \`npm run results\` (RESULTS_N = ${N} examples per cell; resumable). Every sampler sees the same examples with the same seeds; intervals are 95% paired bootstrap; p-values are McNemar's exact test (accuracy) or a sign test (text) against greedy confidence.`,
+  `Regenerated by \`npm run results\` (RESULTS_N = ${N} examples per cell, sweep ${SWEEP_N}; resumable). Every sampler sees the same examples with the same seeds; intervals are 95% paired bootstrap; p-values are McNemar's exact test (accuracy) or a sign test (text) against greedy confidence. Hyper-parameters: the YAML config named in each cell (\`configs/\`).`,
   '',
   'Paper claims for comparison (spec §8): +3.6 points average accuracy on reasoning, cumulative uncertainty 78.4 → 48.6 against the best baseline, 63.1% creative-writing win-rate, Pearson r = −0.70 between cumulative uncertainty and accuracy.',
+  '',
+  // The hand-written reading of the numbers (kept in its own file so regeneration never loses it).
+  ...(existsSync(reading) ? [readFileSync(reading, 'utf8').trim(), ''] : []),
+  '## Tables',
   '',
   ...sections,
   ...(missing.length ? ['', '## Not evaluated', '', ...missing.map((m) => `- ${m}`)] : []),
   '',
 ].join('\n');
-mkdirSync(join(root, 'docs'), { recursive: true });
 writeFileSync(join(root, 'docs', 'results.md'), doc);
 console.log(`\nwrote docs/results.md (${sections.length} cells${missing.length ? `, ${missing.length} missing` : ''})`);
