@@ -40,6 +40,18 @@ describe('infogain eval', () => {
     for (const s of byExample.values()) expect(s.size).toBe(1);
   });
 
+  it('extends a generator run with a larger --n and records it; a smaller --n is a prefix', async () => {
+    const out = freshDir();
+    expect((await cli(...base, '--n', '1', '--out', out)).code).toBe(0);
+    const first = readResults(join(out, 'results.jsonl'));
+    const more = await cli(...base, '--n', '2', '--out', out);
+    expect(more.stdout).toContain('2 new lines, 2 already there');
+    expect(JSON.parse(readFileSync(join(out, 'meta.json'), 'utf8')).n).toBe(2);
+    expect(readResults(join(out, 'results.jsonl')).slice(0, 2)).toEqual(first);
+    expect((await cli(...base, '--n', '1', '--out', out)).stdout).toContain('0 new lines, 2 already there');
+    expect(JSON.parse(readFileSync(join(out, 'meta.json'), 'utf8')).n).toBe(2);
+  });
+
   it('refuses to mix a different evaluation into an existing directory', async () => {
     const out = freshDir();
     expect((await cli(...base, '--n', '1', '--out', out)).code).toBe(0);

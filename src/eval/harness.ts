@@ -51,13 +51,20 @@ export interface EvalEntry {
   decode: DecodeConfig;
 }
 
+/**
+ * Why two metas describe different evaluations, or null. `n` may differ (generator runs only):
+ * example i depends only on (seed, i, options), so a larger --n extends a run and a smaller one
+ * is a prefix of it.
+ */
 function sameMeta(a: RunMeta, b: RunMeta): string | null {
-  for (const k of Object.keys(a) as (keyof RunMeta)[])
+  for (const k of Object.keys(a) as (keyof RunMeta)[]) {
+    if (k === 'n' && a.data === null && b.data === null) continue;
     if (JSON.stringify(a[k]) !== JSON.stringify(b[k])) return `${k} is ${JSON.stringify(b[k])} here but ${JSON.stringify(a[k])} in the existing run`;
+  }
   return null;
 }
 
-/** Write or check <out>/meta.json. */
+/** Write or check <out>/meta.json; a generator run resumed with a larger n records the larger n. */
 export function claimOutDir(out: string, meta: RunMeta): void {
   mkdirSync(out, { recursive: true });
   const path = join(out, 'meta.json');
@@ -65,6 +72,7 @@ export function claimOutDir(out: string, meta: RunMeta): void {
     const old = JSON.parse(readFileSync(path, 'utf8')) as RunMeta;
     const diff = sameMeta(old, meta);
     if (diff) throw new Error(`${out}: holds a different evaluation (${diff}); use another --out`);
+    if (meta.n > old.n) writeFileSync(path, JSON.stringify({ ...old, n: meta.n }, null, 2) + '\n');
   } else writeFileSync(path, JSON.stringify(meta, null, 2) + '\n');
 }
 

@@ -68,7 +68,8 @@ export function registerEval(program: Command): void {
         samplers: entries.map((e) => ({ name: e.spec.name, params: e.raw, decode: e.rawDecode })),
       };
       const shard = opts.shard ? parseShard(opts.shard) : undefined;
-      const total = Math.ceil(examples.length / (shard?.count ?? 1)) * entries.length;
+      const references = task.reference ? 1 : 0;
+      const total = Math.ceil(examples.length / (shard?.count ?? 1)) * (entries.length + references);
       const bar = progressBar(total, `eval ${task.name}`);
       const r = await runEvaluation(task, model, { card: model.card, tokenizer }, examples, seed, entries, meta, {
         out, shard, batchSize: pick<number>(opts.batchSize, 'batch_size', 16),
