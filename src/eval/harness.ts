@@ -5,12 +5,12 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DecodeConfig } from '../decode/config.js';
-import { decodeBatch } from '../decode/run.js';
 import type { SequenceTrace } from '../decode/trace.js';
 import type { Denoiser } from '../models/denoiser.js';
 import type { Params } from '../samplers/params.js';
 import type { SamplerSpec } from '../samplers/sampler.js';
 import type { ModelView, Outcome, Task } from '../tasks/index.js';
+import { decodeAndGrade } from './task-run.js';
 import { appendResult, key, readResults, type ResultLine } from './results.js';
 
 export interface Shard {
@@ -143,12 +143,9 @@ export async function runEvaluation<E>(
     for (const { spec, params, decode } of entries) {
       const todo = ids.filter((i) => !done.has(key({ example: i, sampler: spec.name })));
       if (todo.length === 0) continue;
-      const inputs = todo.map((i) => ({ ...task.encode(examples[i], view), seed: seed + i }));
-      await decodeBatch(model, inputs, spec, params, decode, {
+      await decodeAndGrade(task, model, view, examples, todo, seed, { spec, params, decode }, {
         batchSize: chunk,
-        onSequence: async (j, trace) => {
-          const i = todo[j];
-          const outcome = await task.grade(examples[i], Int32Array.from(trace.output), view);
+        onGraded: async (i, trace, outcome) => {
           const t = trace.totals;
           const cost = { cumulativeUncertainty: t.cumulativeUncertainty, forwardCalls: t.forwardCalls, rowForwards: t.rowForwards, wallMs: t.wallMs, order: orderOf(trace) };
           await record(resultLine(i, spec.name, seed + i, outcome, task.describe(examples[i]), cost));

@@ -1,7 +1,7 @@
 /**
- * Task examples decoded by one sampler and graded, each output as it finishes: what `compare`
- * on a task model summarises, and what the eval harness's inner loop does (encode with seed + i,
- * decodeBatch, task.grade), so the harness can call it too.
+ * Task examples decoded by one sampler and graded, each output as it finishes (encode with
+ * seed + i, decodeBatch, task.grade): the one path behind both `compare` on a task model and the
+ * eval harness.
  */
 import type { DecodeConfig } from '../decode/config.js';
 import { decodeBatch } from '../decode/run.js';
