@@ -440,6 +440,20 @@ class Run:
             print(f"WARNING: model.onnx is {size:,} bytes, above the {MAX_ONNX_BYTES:,} limit", flush=True)
         return rec
 
+    def replan_note(self) -> str:
+        """The plan changes of a resumed run (`--resume --steps N`), which the rebuild line cannot repeat."""
+        try:
+            events = [json.loads(l) for l in Path(self.log_path).read_text().splitlines() if '"replan"' in l]
+        except OSError:
+            return ""
+        events = [e for e in events if e.get("event") == "replan"]
+        if not events:
+            return ""
+        changes = "; ".join(f"at step {e['step']:,} from {e['old_plan']:,} to {e['plan']:,} steps" for e in events)
+        return (f"\nThe plan was changed during the run ({changes}): the cosine schedule continued over the new plan "
+                f"from the step of the change, which shortened the decay to fit the session's time. The rebuild line "
+                f"uses one cosine over {self.plan or self.step:,} steps, so it gives a similar, not identical, model.\n")
+
     def readme(self, size: int, check: dict) -> str:
         hp, cfg, task, tok = self.hp, self.cfg, self.task, self.task.tok
         last = self.history[-1] if self.history else {}
@@ -519,7 +533,7 @@ line is needed once):
 {data_cmd}/usr/bin/python3 training/train.py --task {self.a.task} --out {rel(self.a.out)} --steps {self.plan or self.step} --warmup {self.warmup} --threads {torch.get_num_threads()} --bf16 {bf}{size_flags} --overwrite
 ```
 
-(the run itself was `{self.argv_record}`{'; it stopped at step ' + str(self.step) + ' of the ' + str(self.plan) + ' planned, so the rebuild needs the same stop' if stopped_early else ''}.)
+(the run itself was `{self.argv_record}`{'; it stopped at step ' + str(self.step) + ' of the ' + str(self.plan) + ' planned, so the rebuild needs the same stop' if stopped_early else ''}.){self.replan_note()}
 """
 
 
