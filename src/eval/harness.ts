@@ -147,7 +147,9 @@ export async function runEvaluation<E>(
         batchSize: chunk,
         onGraded: async (i, trace, outcome) => {
           const t = trace.totals;
-          const cost = { cumulativeUncertainty: t.cumulativeUncertainty, forwardCalls: t.forwardCalls, rowForwards: t.rowForwards, wallMs: t.wallMs, order: orderOf(trace) };
+          // The todo sequences decode together, so each step's wall time is shared among them.
+          const wallMs = t.wallMs / todo.length;
+          const cost = { cumulativeUncertainty: t.cumulativeUncertainty, forwardCalls: t.forwardCalls, rowForwards: t.rowForwards, wallMs, order: orderOf(trace) };
           await record(resultLine(i, spec.name, seed + i, outcome, task.describe(examples[i]), cost));
         },
       });

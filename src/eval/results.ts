@@ -17,6 +17,7 @@ export interface ResultLine {
   cumulativeUncertainty: number;
   forwardCalls: number;
   rowForwards: number;
+  /** Decode wall time of the batch this example was decoded in, divided by its sequences (ms). */
   wallMs: number;
   /** Step (1-based) at which each canvas position was last committed; 0 = given. */
   order: number[];
