@@ -39,11 +39,11 @@ const CELLS: Cell[] = [
   { id: 'text-infilling', title: 'Text infilling (128 chars, 25% masked), judge win-rate', config: 'configs/text.yaml', model: 'text', n: N, options: [] },
   {
     id: 'sudoku-sweep',
-    title: 'Sudoku 40–50 blanks: where the gain comes from (N, τ_pos, bypass) and compute-matched best-of-N',
+    title: 'Sudoku 51–56 blanks: where the gain comes from (N, τ_pos, bypass) and compute-matched best-of-N',
     config: 'configs/sudoku-sweep.yaml',
     model: 'sudoku',
     n: SWEEP_N,
-    options: ['--task-option', 'blanks=[40,50]'],
+    options: [],
   },
 ];
 
