@@ -2,7 +2,8 @@
 
 Written to be reused for bigger built-in models: every size is a config field.
 
-    token embedding + learned positional embedding (max context `max_len`)
+    token embedding + learned positional embedding (max context `max_len`), or rotary position
+    embedding on queries and keys (`rope`)
     n_layers x pre-LN block: x + MHSA(LN(x)), then x + MLP(LN(x)) with GELU, hidden mlp_mult*d
     final LN, output projection to the vocabulary (logits[:, i] predicts token i)
 
@@ -40,6 +41,10 @@ class MDMConfig:
     attention: str = "full"  # "full" | "block-causal"
     block_size: int = 4  # used by "block-causal" only
     dropout: float = 0.0
+    # Rotary position embedding on queries and keys instead of the learned absolute table:
+    # attention to a neighbour at a fixed offset is then one pattern for every position, which a
+    # text model (random window starts) needs and learns far sooner than from absolute positions.
+    rope: bool = False
 
     def __post_init__(self) -> None:
         if self.attention not in ("full", "block-causal"):
@@ -53,11 +58,24 @@ class MDMConfig:
         return asdict(self)
 
 
+def rotate(x: torch.Tensor, T: int) -> torch.Tensor:
+    """RoPE (Su et al. 2021) in the rotate-half layout on [B, H, T, hd]; tables built from T so
+    exports stay dynamic."""
+    hd = x.shape[-1]
+    half = hd // 2
+    inv = torch.exp(torch.arange(half, device=x.device, dtype=torch.float32) * (-math.log(10000.0) / half))
+    ang = torch.arange(T, device=x.device, dtype=torch.float32).unsqueeze(1) * inv.unsqueeze(0)  # [T, half]
+    cos, sin = torch.cos(ang), torch.sin(ang)
+    x1, x2 = x[..., :half], x[..., half:]
+    return torch.cat((x1 * cos - x2 * sin, x1 * sin + x2 * cos), dim=-1)
+
+
 class SelfAttention(nn.Module):
     def __init__(self, cfg: MDMConfig) -> None:
         super().__init__()
         self.n_heads = cfg.n_heads
         self.head_dim = cfg.d_model // cfg.n_heads
+        self.rope = cfg.rope
         self.qkv = nn.Linear(cfg.d_model, 3 * cfg.d_model)
         self.proj = nn.Linear(cfg.d_model, cfg.d_model)
         self.drop = nn.Dropout(cfg.dropout)
@@ -69,6 +87,8 @@ class SelfAttention(nn.Module):
         q = q.reshape(B, T, self.n_heads, self.head_dim).transpose(1, 2)
         k = k.reshape(B, T, self.n_heads, self.head_dim).transpose(1, 2)
         v = v.reshape(B, T, self.n_heads, self.head_dim).transpose(1, 2)
+        if self.rope:
+            q, k = rotate(q, T), rotate(k, T)
         att = torch.matmul(q, k.transpose(-2, -1)) * (1.0 / math.sqrt(self.head_dim))
         if bias is not None:
             att = att + bias  # [T, T] additive mask: 0 allowed, large negative blocked
@@ -104,7 +124,7 @@ class MDM(nn.Module):
         super().__init__()
         self.cfg = cfg
         self.tok_emb = nn.Embedding(cfg.vocab_size, cfg.d_model)
-        self.pos_emb = nn.Embedding(cfg.max_len, cfg.d_model)
+        self.pos_emb = None if cfg.rope else nn.Embedding(cfg.max_len, cfg.d_model)
         self.drop = nn.Dropout(cfg.dropout)
         self.blocks = nn.ModuleList(Block(cfg) for _ in range(cfg.n_layers))
         self.ln_f = nn.LayerNorm(cfg.d_model)
@@ -136,8 +156,10 @@ class MDM(nn.Module):
     def forward(self, input_ids: torch.Tensor) -> torch.Tensor:
         """input_ids int64 [B, T] (T <= max_len) -> logits float32 [B, T, V]."""
         T = input_ids.shape[1]
-        pos = torch.arange(T, device=input_ids.device)
-        x = self.drop(self.tok_emb(input_ids) + self.pos_emb(pos).unsqueeze(0))
+        x = self.tok_emb(input_ids)
+        if self.pos_emb is not None:
+            x = x + self.pos_emb(torch.arange(T, device=input_ids.device)).unsqueeze(0)
+        x = self.drop(x)
         bias = self.attention_bias(T, input_ids.device)
         for block in self.blocks:
             x = block(x, bias)

@@ -76,6 +76,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     ap.add_argument("--d-model", type=int, default=None)
     ap.add_argument("--layers", type=int, default=None)
     ap.add_argument("--heads", type=int, default=None)
+    ap.add_argument("--rope", action="store_true", help="rotary position embedding instead of learned positions")
     ap.add_argument("--mlp-mult", type=int, default=None)
     ap.add_argument("--context", type=int, default=None, help="text only: window length (default 128)")
     # optimisation
@@ -198,6 +199,7 @@ class Run:
             if a.task != "text":
                 raise SystemExit("train.py: --context applies to --task text only (sudoku is 81, countdown 48)")
             base["context"] = a.context
+        base["rope"] = a.rope
         base.update(min_lr_frac=a.min_lr_frac, weight_decay=a.weight_decay, clip=a.clip, seed=a.seed, tiny=a.tiny)
         base["bf16"] = {"on": True, "off": False, "auto": cpu_has_bf16()}[a.bf16]
         return base
@@ -208,7 +210,8 @@ class Run:
         tok = self.task.tok
         torch.manual_seed(hp["seed"])
         self.cfg = MDMConfig(vocab_size=tok.vocab_size, mask_id=tok.mask_id, d_model=hp["d_model"],
-                             n_layers=hp["layers"], n_heads=hp["heads"], mlp_mult=hp["mlp_mult"], max_len=self.task.T)
+                             n_layers=hp["layers"], n_heads=hp["heads"], mlp_mult=hp["mlp_mult"], max_len=self.task.T,
+                             rope=hp.get("rope", False))
         self.model = MDM(self.cfg)
         decay, no_decay = [], []
         for n, p in self.model.named_parameters():
@@ -470,6 +473,8 @@ class Run:
                 size_flags += f" {flag} {hp[k]}"
         if hp.get("context"):
             size_flags += f" --context {hp['context']}"
+        if hp.get("rope"):
+            size_flags += " --rope"
         if hp["tiny"]:
             size_flags += " --tiny"
         if hp["seed"]:
@@ -495,7 +500,7 @@ A masked diffusion LM trained from scratch on the **{self.a.task}** task for inf
 - **Data:** {task.data_desc()}.
 - **Canvas:** {task.T} tokens, one token per character/cell.
 - **Architecture:** bidirectional transformer (`training/mdm.py`), {cfg.n_layers} pre-LN layers, d_model {cfg.d_model},
-  {cfg.n_heads} heads, GELU MLP {cfg.mlp_mult}×, learned positions (context {cfg.max_len}), full attention.
+  {cfg.n_heads} heads, GELU MLP {cfg.mlp_mult}×, {'rotary position embedding' if cfg.rope else 'learned positions'} (context {cfg.max_len}), full attention.
   **{self.model.num_params():,} parameters**, fp32; `model.onnx` is {size:,} bytes.
 - **Vocabulary ({tok.vocab_size}):** {specials}.
 - **Objective:** masked diffusion: t ~ U(0,1] per sequence (stratified over the batch), each target token masked
@@ -547,7 +552,7 @@ def rel(p: Path) -> str:
 def params_of(task_name: str, hp: dict) -> int:
     cls = TASKS[task_name]
     cfg = MDMConfig(vocab_size=100, mask_id=1, d_model=hp["d_model"], n_layers=hp["layers"], n_heads=hp["heads"],
-                    mlp_mult=hp["mlp_mult"], max_len=cls.T)
+                    mlp_mult=hp["mlp_mult"], max_len=cls.T, rope=hp.get("rope", False))
     return MDM(cfg).num_params()
 
 
