@@ -3,7 +3,11 @@ import { SCHEDULE_NAMES, type ScheduleName } from '../core/schedule.js';
 import type { ParamSpec, Params } from '../samplers/params.js';
 
 export interface DecodeConfig {
-  /** Total steps over the whole region; null = one token per step (#masks steps). */
+  /**
+   * Total steps over the whole region, divided evenly among its blocks (the reference's rule);
+   * null = as many steps as masks. With masks spread unevenly over blocks (infilling) a block
+   * with more than its share commits several per step.
+   */
   steps: number | null;
   /** Block length; null = the whole region is one block (or the card's block size). */
   blockLength: number | null;
@@ -17,7 +21,7 @@ export interface DecodeConfig {
 }
 
 export const DECODE_PARAMS: readonly ParamSpec[] = [
-  { key: 'steps', kind: 'integer', default: null, nullable: true, min: 1, help: 'total decoding steps; none = one token per step' },
+  { key: 'steps', kind: 'integer', default: null, nullable: true, min: 1, help: 'total decoding steps, split evenly over blocks; none = #masks (one token per step when every block holds its share)' },
   { key: 'block_length', kind: 'integer', default: null, nullable: true, min: 1, help: 'semi-autoregressive block length; none = one block' },
   { key: 'schedule', kind: 'choice', default: 'dllm', choices: SCHEDULE_NAMES, help: 'tokens-per-step schedule within a block' },
   { key: 'temperature', kind: 'number', default: 0, min: 0, help: 'token temperature τ_tok (0 = argmax)' },
