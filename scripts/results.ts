@@ -1,5 +1,5 @@
 /**
- * `npm run results [-- cell[:n] …]`: the reproduction report, docs/results.md. Runs (or resumes)
+ * `npm run results [-- cell[:n] …] [--tables-only]`: the reproduction report, docs/results.md. Runs (or resumes)
  * the named task cells' evaluations (default: every cell; `:n` overrides that cell's example
  * count) into out/results/<cell>/, writes each cell's
  * report.md/report.html there, copies report.md to docs/results/<cell>.md, and assembles the
@@ -15,7 +15,7 @@ import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from
 import { join } from 'node:path';
 import { packageRoot } from '../src/models/builtin.js';
 import { isModelDir } from '../src/models/model-dir.js';
-import { mainTable, markdownTable, writeReport, type Report } from '../src/eval/report.js';
+import { fmtNum, fmtPct, mainTable, markdownTable, writeReport, type Report } from '../src/eval/report.js';
 
 const N = Number(process.env.RESULTS_N ?? 500);
 const SWEEP_N = Number(process.env.RESULTS_SWEEP_N ?? N);
@@ -47,8 +47,10 @@ const CELLS: Cell[] = [
   },
 ];
 
+// `--tables-only`: rebuild docs/results.md from the existing runs without evaluating anything.
+const tablesOnly = process.argv.includes('--tables-only');
 const wanted: string[] = [];
-for (const arg of process.argv.slice(2)) {
+for (const arg of process.argv.slice(2).filter((a) => a !== '--tables-only')) {
   const [id, n] = arg.split(':');
   const cell = CELLS.find((c) => c.id === id);
   if (!cell) throw new Error(`results: unknown cell "${id}"; cells: ${CELLS.map((c) => c.id).join(', ')}`);
@@ -62,7 +64,7 @@ for (const arg of process.argv.slice(2)) {
 const outOf = (cell: Cell) => join('out', 'results', cell.id);
 const commandOf = (cell: Cell) => `infogain eval --config ${cell.config} --n ${cell.n} --out ${outOf(cell)} ${cell.options.join(' ')}`.trim();
 
-for (const cell of CELLS.filter((c) => wanted.length === 0 || wanted.includes(c.id))) {
+for (const cell of CELLS.filter((c) => !tablesOnly && (wanted.length === 0 || wanted.includes(c.id)))) {
   if (!isModelDir(join(root, 'models', cell.model))) {
     console.log(`\n== ${cell.title}: model \`${cell.model}\` not built (\`npm run train:${cell.model}\`); skipped`);
     continue;
@@ -77,6 +79,7 @@ for (const cell of CELLS.filter((c) => wanted.length === 0 || wanted.includes(c.
 // Assemble from every cell with results, whichever process ran it.
 const sections: string[] = [];
 const missing: string[] = [];
+const overview: { cell: Cell; report: Report }[] = [];
 mkdirSync(join(root, 'docs', 'results'), { recursive: true });
 for (const cell of CELLS) {
   const out = join(root, outOf(cell));
@@ -88,6 +91,7 @@ for (const cell of CELLS) {
   copyFileSync(join(out, 'report.md'), join(root, 'docs', 'results', `${cell.id}.md`));
   // The run's own n (the largest requested), not this process's default.
   cell.n = report.meta.n;
+  if (cell.id !== 'sudoku-sweep') overview.push({ cell, report });
   const partial = report.examples.length < cell.n ? ` **Partial: ${report.examples.length} of ${cell.n} examples so far.**` : '';
   sections.push(
     [
@@ -103,6 +107,30 @@ for (const cell of CELLS) {
   );
 }
 
+// The paper-style overview: samplers × task cells, accuracy (text: win rate against greedy
+// confidence) with mean cumulative uncertainty and row-forwards per example.
+function overviewTable(): string {
+  const samplers = [...new Set(overview.flatMap(({ report }) => report.samplers.map((s) => s.sampler)))];
+  const head = ['sampler', ...overview.map(({ cell, report }) => `${cell.id} (n ${report.examples.length})`)];
+  const rows = samplers.map((name) => [
+    name,
+    ...overview.map(({ report }) => {
+      const s = report.samplers.find((x) => x.sampler === name);
+      if (!s) return '–';
+      const value = report.kind === 'accuracy' ? `${fmtPct(s.accuracy)}%` : s.sampler === report.baseline ? 'baseline' : `${fmtPct(s.winRate?.winRate ?? null)}% win`;
+      return `${value} · CU ${fmtNum(s.cuMean)} · ${fmtNum(s.rowForwards, 0)} rf`;
+    }),
+  ]);
+  const refs = overview.filter(({ report }) => report.reference);
+  const refRow = refs.length
+    ? [['(every sampler vs the reference)', ...overview.map(({ report }) => {
+        const rates = report.samplers.map((s) => s.vsReference?.winRate).filter((x): x is number => x !== undefined);
+        return report.reference && rates.length ? `${fmtPct(Math.min(...rates))}–${fmtPct(Math.max(...rates))}% win vs ${report.reference.name}` : '–';
+      })]]
+    : [];
+  return markdownTable({ title: '', head, align: head.map((_, i) => (i === 0 ? 'left' : 'right')), rows: [...rows, ...refRow] });
+}
+
 const reading = join(root, 'docs', 'results-reading.md');
 const doc = [
   '# Results: does Info-Gain beat the greedy samplers on our built-in models?',
@@ -113,6 +141,11 @@ const doc = [
   '',
   // The hand-written reading of the numbers (kept in its own file so regeneration never loses it).
   ...(existsSync(reading) ? [readFileSync(reading, 'utf8').trim(), ''] : []),
+  '## Overview',
+  '',
+  'Accuracy (text: win rate against greedy confidence under the 5-gram judge) · mean cumulative uncertainty in nats · mean row-forwards per example. Per-cell tables with intervals and tests follow.',
+  '',
+  ...(overview.length ? [overviewTable(), ''] : []),
   '## Tables',
   '',
   ...sections,
