@@ -4,16 +4,13 @@
  * (scored by the task's checker or judge).
  */
 import { Rng } from '../core/rng.js';
-import type { DecodeConfig } from '../decode/config.js';
 import { decodeBatch } from '../decode/run.js';
 import type { SequenceInput } from '../decode/sequence.js';
 import type { SequenceTrace } from '../decode/trace.js';
 import type { Denoiser } from '../models/denoiser.js';
 import { isOracle, type Oracle } from '../models/oracle.js';
-import type { Params } from '../samplers/params.js';
-import type { SamplerSpec } from '../samplers/sampler.js';
 import type { ModelView, Task } from '../tasks/index.js';
-import { decodeAndGrade } from './task-run.js';
+import { decodeAndGrade, type TaskDecodeEntry } from './task-run.js';
 
 export interface SamplerSummary {
   sampler: string;
@@ -48,11 +45,7 @@ export function conditionalLogProb(oracle: Oracle, trace: SequenceTrace, promptL
   return oracle.logProb(out) - (promptLength > 0 ? oracle.logProb(prompt) : 0);
 }
 
-export interface CompareEntry {
-  spec: SamplerSpec;
-  params: Params;
-  decode: DecodeConfig;
-}
+export type CompareEntry = TaskDecodeEntry;
 
 export async function compareSamplers(
   model: Denoiser,

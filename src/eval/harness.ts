@@ -4,13 +4,11 @@
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { DecodeConfig } from '../decode/config.js';
 import type { SequenceTrace } from '../decode/trace.js';
 import type { Denoiser } from '../models/denoiser.js';
 import type { Params } from '../samplers/params.js';
-import type { SamplerSpec } from '../samplers/sampler.js';
 import type { ModelView, Outcome, Task } from '../tasks/index.js';
-import { decodeAndGrade } from './task-run.js';
+import { decodeAndGrade, type TaskDecodeEntry } from './task-run.js';
 import { appendResult, key, readResults, type ResultLine } from './results.js';
 
 export interface Shard {
@@ -44,12 +42,8 @@ export interface EvalOptions {
   onLine?: (line: ResultLine, done: number, total: number) => void;
 }
 
-export interface EvalEntry {
-  spec: SamplerSpec;
-  params: Params;
-  /** This sampler's decode settings. */
-  decode: DecodeConfig;
-}
+/** A sampler with its parameters and its own decode settings. */
+export type EvalEntry = TaskDecodeEntry;
 
 /**
  * Why two metas describe different evaluations, or null. `n` may differ (generator runs only):
