@@ -2,6 +2,8 @@
 
     /usr/bin/python3 training/add_stats_head.py IN.onnx OUT.onnx [--top-k 2]
 
+OUT may be IN (the file is replaced only once the new graph has passed onnx's checker).
+
 The input graph must have an output `logits` (float [batch, length, V]; float16/bfloat16 are cast
 to float32 for the head) and an int64 input `input_ids` [batch, length]. The output graph keeps
 every original input and output (`logits` included, so the same file serves the full-row path)
@@ -352,24 +354,33 @@ def _has_external_data(model: onnx.ModelProto) -> bool:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description="Append the in-graph statistics head to an MDM ONNX graph.")
     ap.add_argument("input", help="model with an output 'logits' [batch, length, V]")
-    ap.add_argument("output", help="where to write the model with the head")
+    ap.add_argument("output", help="where to write the model with the head (may be the input: replaced in place)")
     ap.add_argument("--top-k", type=int, default=2, help="K of top_probs / top_ids (default 2)")
     ap.add_argument("--logits", default="logits", help="name of the logits output (default logits)")
     ap.add_argument("--input-ids", default="input_ids", help="name of the token-id input (default input_ids)")
     a = ap.parse_args(argv)
     src, dst = Path(a.input), Path(a.output)
     try:
+        if not src.is_file():
+            raise HeadError(f"{src}: no such file")
         model = onnx.load(str(src), load_external_data=False)
         external = _has_external_data(model)
         if external and src.resolve().parent != dst.resolve().parent:
             raise HeadError(f"{src} keeps its weights in external data files; write the output into the same "
                             f"directory ({src.resolve().parent}) so their relative paths stay valid")
         add_stats_head(model, a.top_k, a.logits, a.input_ids)
-        if dst.resolve() == src.resolve():
-            raise HeadError("OUT must differ from IN")
-        onnx.save(model, str(dst))
-        # full_check runs strict shape inference over the whole graph, head included
-        onnx.checker.check_model(str(dst) if external else model, full_check=True)
+        # Write beside OUT and rename only after the check: OUT may be IN (in place), and a failed
+        # check must leave neither a broken OUT nor a half-written IN behind. The temporary file
+        # sits in OUT's directory, so external-data paths stay valid and the rename is atomic.
+        tmp = dst.with_name(f".{dst.name}.{os.getpid()}.tmp")
+        try:
+            onnx.save(model, str(tmp))
+            # full_check runs strict shape inference over the whole graph, head included
+            onnx.checker.check_model(str(tmp) if external else model, full_check=True)
+            os.replace(tmp, dst)
+        finally:
+            if tmp.exists():
+                tmp.unlink()
     except HeadError as err:
         print(f"add_stats_head: {err}", file=sys.stderr)
         return 2
