@@ -20,7 +20,7 @@
  * change. (For a logitShift model the rows are compared after undoing the shift.)
  * Exits 0 on success, 1 on a failed check, 2 on bad arguments.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 
@@ -42,8 +42,27 @@ if (positional.length !== 2 || (sameAsAt >= 0 && !sameAs)) {
   process.exit(2);
 }
 const [modelDir, refPath] = positional;
-const ref = JSON.parse(readFileSync(refPath, 'utf8')) as Reference;
-const card = JSON.parse(readFileSync(join(modelDir, 'model.json'), 'utf8')) as Card;
+
+/** One line naming the problem, no stack trace: missing or malformed inputs exit 2, failed checks 1. */
+function fail(message: string, code: number): never {
+  console.error(`check-export: ${message}`);
+  process.exit(code);
+}
+process.on('uncaughtException', (err) => fail(err instanceof Error ? err.message : String(err), 1));
+
+function readJson<T>(path: string, what: string, hint = ''): T {
+  if (!existsSync(path)) fail(`${path}: no such file (${what})${hint}`, 2);
+  try {
+    return JSON.parse(readFileSync(path, 'utf8')) as T;
+  } catch (err) {
+    return fail(`${path}: not valid JSON (${what}): ${(err as Error).message}`, 2);
+  }
+}
+for (const dir of [modelDir, ...(sameAs ? [sameAs] : [])])
+  if (!existsSync(join(dir, 'model.onnx'))) fail(`${join(dir, 'model.onnx')}: no such file (the exported graph)`, 2);
+const ref = readJson<Reference>(refPath, 'the torch reference logits',
+  '; training/export_tiny.py --ref-dir and training/train.py (export-ref.json in the run directory) write it');
+const card = readJson<Card>(join(modelDir, 'model.json'), 'the model card');
 const atol = ref.atol ?? ref.tolerance ?? 1e-4;
 const rtol = ref.rtol ?? 1e-4;
 const fmt = (x: number) => x.toExponential(2);
