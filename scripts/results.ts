@@ -1,25 +1,27 @@
 /**
- * `npm run results [-- cell[:n] …] [--tables-only]`: the reproduction report, docs/results.md. Runs (or resumes)
- * the named task cells' evaluations (default: every cell; `:n` overrides that cell's example
- * count) into out/results/<cell>/, writes each cell's
- * report.md/report.html there, copies report.md to docs/results/<cell>.md, and assembles the
- * paper-style tables from every cell that has results (a cell short of its N examples is marked).
+ * `npm run results -- [cell[:n] …] [options]`: the reproduction report. Runs (or resumes) the named
+ * task cells' evaluations (default: every cell; `:n` overrides that cell's example count) into
+ * out/results/<cell>/, writes each cell's report.md/report.html there, and assembles the
+ * paper-style tables from every cell that has results into out/results/results.md.
  *
- * Environment: RESULTS_N (default 500) examples per cell, RESULTS_SWEEP_N (default RESULTS_N) for
- * the sweep, RESULTS_THREADS onnxruntime threads per evaluation (default: the runtime's choice).
- * Cells can run in separate processes (`npm run results -- sudoku-40-50` and, at the same time,
- * `npm run results -- countdown-3`); the last one to finish writes the complete document.
+ * Only `--write-docs` touches the committed report (docs/results.md and docs/results/<cell>.md),
+ * and it refuses when a cell has no results or fewer examples than docs/results.md documents
+ * (a partial run would otherwise replace the tables that docs/results-reading.md quotes);
+ * `--force` overrides that check.
+ *
+ * Default example counts are those of the committed report (200 per cell; 100 for countdown-4,
+ * 60 for the sweep); `--n` sets every cell's. Cells can run in separate processes
+ * (`npm run results -- sudoku-40-50` and, at the same time, `npm run results -- countdown-3`);
+ * the last one to finish assembles the complete document.
  */
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { Command, InvalidArgumentError } from 'commander';
 import { packageRoot } from '../src/models/builtin.js';
 import { isModelDir } from '../src/models/model-dir.js';
 import { fmtNum, fmtPct, mainTable, markdownTable, writeReport, type Report } from '../src/eval/report.js';
 
-const N = Number(process.env.RESULTS_N ?? 500);
-const SWEEP_N = Number(process.env.RESULTS_SWEEP_N ?? N);
-const THREADS = process.env.RESULTS_THREADS;
 const root = packageRoot();
 
 interface Cell {
@@ -31,35 +33,58 @@ interface Cell {
   options: string[];
 }
 
+// n: the example counts of the committed docs/results.md, so a plain run reproduces (or resumes) it.
 const CELLS: Cell[] = [
-  { id: 'sudoku-40-50', title: 'Sudoku 9×9, 40–50 blanks', config: 'configs/sudoku.yaml', model: 'sudoku', n: N, options: ['--task-option', 'blanks=[40,50]'] },
-  { id: 'sudoku-51-56', title: 'Sudoku 9×9, 51–56 blanks (harder)', config: 'configs/sudoku.yaml', model: 'sudoku', n: N, options: ['--task-option', 'blanks=[51,56]'] },
-  { id: 'countdown-3', title: 'Countdown, 3 numbers', config: 'configs/countdown.yaml', model: 'countdown', n: N, options: ['--task-option', 'count=3'] },
-  { id: 'countdown-4', title: 'Countdown, 4 numbers', config: 'configs/countdown.yaml', model: 'countdown', n: N, options: ['--task-option', 'count=4'] },
-  { id: 'text-infilling', title: 'Text infilling (128 chars, 25% masked), judge win-rate', config: 'configs/text.yaml', model: 'text', n: N, options: [] },
+  { id: 'sudoku-40-50', title: 'Sudoku 9×9, 40–50 blanks', config: 'configs/sudoku.yaml', model: 'sudoku', n: 200, options: ['--task-option', 'blanks=[40,50]'] },
+  { id: 'sudoku-51-56', title: 'Sudoku 9×9, 51–56 blanks (harder)', config: 'configs/sudoku.yaml', model: 'sudoku', n: 200, options: ['--task-option', 'blanks=[51,56]'] },
+  { id: 'countdown-3', title: 'Countdown, 3 numbers', config: 'configs/countdown.yaml', model: 'countdown', n: 200, options: ['--task-option', 'count=3'] },
+  { id: 'countdown-4', title: 'Countdown, 4 numbers', config: 'configs/countdown.yaml', model: 'countdown', n: 100, options: ['--task-option', 'count=4'] },
+  { id: 'text-infilling', title: 'Text infilling (128 chars, 25% masked), judge win-rate', config: 'configs/text.yaml', model: 'text', n: 200, options: [] },
   {
     id: 'sudoku-sweep',
     title: 'Sudoku 51–56 blanks: where the gain comes from (N, τ_pos, bypass) and compute-matched best-of-N',
     config: 'configs/sudoku-sweep.yaml',
     model: 'sudoku',
-    n: SWEEP_N,
+    n: 60,
     options: [],
   },
 ];
 
-// `--tables-only`: rebuild docs/results.md from the existing runs without evaluating anything.
-const tablesOnly = process.argv.includes('--tables-only');
+const positiveInt = (name: string) => (v: string) => {
+  if (!/^[1-9]\d*$/.test(v)) throw new InvalidArgumentError(`${name} must be a positive integer, got ${JSON.stringify(v)}`);
+  return Number(v);
+};
+
+const program = new Command('npm run results --')
+  .description('Run (or resume) the reproduction evaluations into out/results/ and assemble out/results/results.md.')
+  .argument('[cells...]', `cells to evaluate, each optionally with :n examples (${CELLS.map((c) => c.id).join(', ')}); default: all`)
+  .option('--n <n>', 'examples per cell for every cell (default: the committed report\'s, 200; countdown-4 100, sudoku-sweep 60)', positiveInt('--n'))
+  .option('--threads <n>', 'onnxruntime threads per evaluation (default: the runtime\'s choice)', positiveInt('--threads'))
+  .option('--tables-only', 'evaluate nothing; assemble the tables from the existing runs')
+  .option('--write-docs', 'also write docs/results.md and docs/results/<cell>.md (refused if a cell is missing or smaller than documented)')
+  .option('--force', 'with --write-docs: write even if cells are missing or smaller than documented')
+  .showHelpAfterError(false)
+  .parse();
+const opts = program.opts<{ n?: number; threads?: number; tablesOnly?: boolean; writeDocs?: boolean; force?: boolean }>();
+function usageError(message: string): never {
+  return program.error(`results: ${message}`, { exitCode: 2 });
+}
+if (opts.force && !opts.writeDocs) usageError('--force only applies with --write-docs');
+
+if (opts.n !== undefined) for (const cell of CELLS) cell.n = opts.n;
 const wanted: string[] = [];
-for (const arg of process.argv.slice(2).filter((a) => a !== '--tables-only')) {
-  const [id, n] = arg.split(':');
+for (const arg of program.args) {
+  const [id, n, ...rest] = arg.split(':');
   const cell = CELLS.find((c) => c.id === id);
-  if (!cell) throw new Error(`results: unknown cell "${id}"; cells: ${CELLS.map((c) => c.id).join(', ')}`);
+  if (!cell || rest.length) usageError(`unknown cell "${arg}"; cells: ${CELLS.map((c) => c.id).join(', ')}`);
   if (n !== undefined) {
-    if (!/^[1-9]\d*$/.test(n)) throw new Error(`results: "${arg}": the example count after ':' must be a positive integer`);
+    if (!/^[1-9]\d*$/.test(n)) usageError(`"${arg}": the example count after ':' must be a positive integer`);
     cell.n = Number(n);
   }
   wanted.push(id);
 }
+const THREADS = opts.threads;
+const tablesOnly = opts.tablesOnly === true;
 
 const outOf = (cell: Cell) => join('out', 'results', cell.id);
 const commandOf = (cell: Cell) => `infogain eval --config ${cell.config} --n ${cell.n} --out ${outOf(cell)} ${cell.options.join(' ')}`.trim();
@@ -70,17 +95,23 @@ for (const cell of CELLS.filter((c) => !tablesOnly && (wanted.length === 0 || wa
     continue;
   }
   mkdirSync(join(root, outOf(cell)), { recursive: true });
-  const args = ['bin/infogain.js', 'eval', '--config', cell.config, '--n', String(cell.n), '--out', outOf(cell), ...cell.options, ...(THREADS ? ['--threads', THREADS] : [])];
+  const args = ['bin/infogain.js', 'eval', '--config', cell.config, '--n', String(cell.n), '--out', outOf(cell), ...cell.options, ...(THREADS ? ['--threads', String(THREADS)] : [])];
   console.log(`\n== ${cell.title}: node ${args.join(' ')}`);
   const r = spawnSync('node', args, { cwd: root, stdio: 'inherit' });
-  if (r.status !== 0) throw new Error(`evaluation of ${cell.id} failed (exit ${r.status})`);
+  if (r.status !== 0) {
+    console.error(`results: evaluation of ${cell.id} failed (exit ${r.status})`);
+    process.exit(1);
+  }
 }
 
 // Assemble from every cell with results, whichever process ran it.
 const sections: string[] = [];
 const missing: string[] = [];
 const overview: { cell: Cell; report: Report }[] = [];
-mkdirSync(join(root, 'docs', 'results'), { recursive: true });
+const examples = new Map<string, number>();
+// Links to each cell's full report: beside the document (out/results/<cell>/report.md), or the
+// copy in docs/results/ when writing the committed report.
+const reportLink = (cell: Cell) => (opts.writeDocs ? `[docs/results/${cell.id}.md](results/${cell.id}.md)` : `[${cell.id}/report.md](${cell.id}/report.md)`);
 for (const cell of CELLS) {
   const out = join(root, outOf(cell));
   if (!existsSync(join(out, 'results.jsonl'))) {
@@ -88,16 +119,16 @@ for (const cell of CELLS) {
     continue;
   }
   const { report }: { report: Report } = writeReport(out, { baseline: 'confidence' });
-  copyFileSync(join(out, 'report.md'), join(root, 'docs', 'results', `${cell.id}.md`));
   // The run's own n (the largest requested), not this process's default.
   cell.n = report.meta.n;
+  examples.set(cell.id, report.examples.length);
   if (cell.id !== 'sudoku-sweep') overview.push({ cell, report });
   const partial = report.examples.length < cell.n ? ` **Partial: ${report.examples.length} of ${cell.n} examples so far.**` : '';
   sections.push(
     [
       `### ${cell.title}`,
       '',
-      `\`${commandOf(cell)}\` — full report with paired tests, breakdowns and correlations: [docs/results/${cell.id}.md](results/${cell.id}.md).${partial}`,
+      `\`${commandOf(cell)}\` — full report with paired tests, breakdowns and correlations: ${reportLink(cell)}.${partial}`,
       '',
       markdownTable(mainTable(report)),
       '',
@@ -135,10 +166,14 @@ const reading = join(root, 'docs', 'results-reading.md');
 const doc = [
   '# Results: does Info-Gain beat the greedy samplers on our built-in models?',
   '',
-  `Regenerated by \`npm run results\` (resumable; the command of each cell is given with it, and a larger \`--n\` extends a cell). Every sampler sees the same examples with the same seeds; intervals are 95% paired bootstrap; p-values are McNemar's exact test (accuracy) or a sign test (text) against greedy confidence. Hyper-parameters: the YAML config named in each cell (\`configs/\`).`,
+  `Regenerated by \`npm run results -- --write-docs\` (resumable; the command of each cell is given with it, and a larger \`--n\` extends a cell). Every sampler sees the same examples with the same seeds; intervals are 95% paired bootstrap; p-values are McNemar's exact test (accuracy) or a sign test (text) against greedy confidence. Hyper-parameters: the YAML config named in each cell (\`configs/\`).`,
   '',
   'Paper claims for comparison (spec §8): +3.6 points average accuracy on reasoning, cumulative uncertainty 78.4 → 48.6 against the best baseline, 63.1% creative-writing win-rate, Pearson r = −0.70 between cumulative uncertainty and accuracy.',
   '',
+  ...(opts.writeDocs ? [] : [
+    '> Draft assembled from `out/results/` by `npm run results`; the committed report is docs/results.md. The reading below was written for the committed tables and may quote numbers these tables do not show.',
+    '',
+  ]),
   // The hand-written reading of the numbers (kept in its own file so regeneration never loses it).
   ...(existsSync(reading) ? [readFileSync(reading, 'utf8').trim(), ''] : []),
   '## Overview',
@@ -152,5 +187,31 @@ const doc = [
   ...(missing.length ? ['', '## Not evaluated', '', ...missing.map((m) => `- ${m}`)] : []),
   '',
 ].join('\n');
-writeFileSync(join(root, 'docs', 'results.md'), doc);
-console.log(`\nwrote docs/results.md (${sections.length} cells${missing.length ? `, ${missing.length} missing` : ''})`);
+const draft = join(root, 'out', 'results', 'results.md');
+mkdirSync(join(root, 'out', 'results'), { recursive: true });
+writeFileSync(draft, doc);
+console.log(`\nwrote out/results/results.md (${sections.length} cells${missing.length ? `, ${missing.length} missing` : ''})`);
+
+if (opts.writeDocs) {
+  const docPath = join(root, 'docs', 'results.md');
+  // What the committed document shows per cell: the `--n N --out out/results/<cell>` of its commands.
+  const documented = new Map<string, number>();
+  if (existsSync(docPath))
+    for (const m of readFileSync(docPath, 'utf8').matchAll(/--n (\d+) --out out\/results\/([a-z0-9-]+)/g)) documented.set(m[2], Number(m[1]));
+  const shortfalls = CELLS.flatMap((cell) => {
+    const have = examples.get(cell.id);
+    const want = documented.get(cell.id) ?? 0;
+    if (have === undefined) return [`${cell.id}: no results in ${outOf(cell)}`];
+    return have < want ? [`${cell.id}: ${have} examples, docs/results.md has ${want}`] : [];
+  });
+  if (shortfalls.length && !opts.force) {
+    console.error(`results: not writing docs/results.md, it would lose documented results (${shortfalls.join('; ')}); ` +
+      `the tables are in out/results/results.md; --force writes anyway`);
+    process.exit(2);
+  }
+  mkdirSync(join(root, 'docs', 'results'), { recursive: true });
+  for (const cell of CELLS)
+    if (examples.has(cell.id)) copyFileSync(join(root, outOf(cell), 'report.md'), join(root, 'docs', 'results', `${cell.id}.md`));
+  writeFileSync(docPath, doc);
+  console.log(`wrote docs/results.md and docs/results/*.md`);
+}
