@@ -220,7 +220,8 @@ describe('countdown JSONL', () => {
     const records = parseCountdownJsonl(readFileSync(FIXTURE, 'utf8'), 'sample.jsonl');
     expect(records).toEqual([
       { numbers: [44, 15, 79], target: 50, solution: '44-15=29,79-29=50' },
-      { numbers: [3, 7, 2], target: 8, solution: '7-3=4; 4*2=8' },
+      // Keys other than input and output travel with the problem.
+      { numbers: [3, 7, 2], target: 8, solution: '7-3=4; 4*2=8', extra: { 'data.id': 7 } },
       { numbers: [25, 5, 4], target: 100 },
     ]);
     for (const r of records) if (r.solution !== undefined) expect(checkSolution(r, r.solution).correct).toBe(true);
@@ -244,12 +245,16 @@ describe('countdown JSONL', () => {
     expect(err('{"input":"1,2,3"')).toMatch(/^data\/countdown\.jsonl:3: invalid JSON/);
     expect(err('[1,2,3]')).toMatch(/^data\/countdown\.jsonl:3: expected a JSON object/);
     expect(err('{"output":"1+2=3"}')).toBe('data/countdown.jsonl:3: field "input" is missing');
-    expect(err('{"input":[1,2,3]}')).toMatch(/^data\/countdown\.jsonl:3: field "input" must be a string/);
+    expect(err('{"input":{"a":1}}')).toMatch(/^data\/countdown\.jsonl:3: field "input" must be a string/);
     expect(err('{"input":"1,2"}')).toMatch(/^data\/countdown\.jsonl:3: field "input" must be two or more positive integers/);
     expect(err('{"input":"1,x,3"}')).toMatch(/^data\/countdown\.jsonl:3: field "input"/);
     expect(err('{"input":"1,0,3"}')).toMatch(/^data\/countdown\.jsonl:3: field "input"/);
     expect(err('{"input":"1,2.5,3"}')).toMatch(/^data\/countdown\.jsonl:3: field "input"/);
-    expect(err('{"input":"1,2,3","output":42}')).toBe('data/countdown.jsonl:3: field "output" must be a string, got 42');
+    // A bare integer output is a target: line 1 (no output) then has no target.
+    expect(err('{"input":"1,2,3","output":42}')).toBe(
+      'data/countdown.jsonl:1: no "output", but line 3 holds the target there (layout: numbers in "input", target in "output"): this problem has no target',
+    );
+    expect(err('{"input":"1,2,3","output":[42]}')).toMatch(/^data\/countdown\.jsonl:3: field "output" must be a solution like "44-15=29,79-29=50" or a target/);
     expect(err('')).toBe('no error');
   });
 });
