@@ -593,7 +593,7 @@ describe('every sampler through the decode loop', () => {
   it.each(SAMPLERS.map((s) => [s.name, s] as const))('%s fills every mask, with and without blocks, reproducibly', async (_name, spec) => {
     for (const blockLength of [null, 5]) {
       const params = spec.prepare ? await spec.prepare(defaults(spec), { vocabSize: card.vocabSize }) : defaults(spec);
-      const cfg = { steps: 8, blockLength, schedule: 'dllm' as const, temperature: 0.5, threshold: null, eosFill: false };
+      const cfg = { steps: 8, blockLength, schedule: 'dllm' as const, temperature: 0.5, threshold: null, eosFill: false, eosRefresh: false };
       const run = async () => (await decodeBatch(new HashModel(card), inputs, spec, params, cfg)).traces;
       const traces = await run();
       for (const t of traces) {
@@ -606,7 +606,7 @@ describe('every sampler through the decode loop', () => {
 
   it('remdm with the default ratio remasks in phase 2 and pays one extra forward per loop step', async () => {
     const params = defaults(remdm, { loop_steps: '3' });
-    const cfg = { steps: null, blockLength: null, schedule: 'dllm' as const, temperature: 0, threshold: null, eosFill: false };
+    const cfg = { steps: null, blockLength: null, schedule: 'dllm' as const, temperature: 0, threshold: null, eosFill: false, eosRefresh: false };
     const [t] = (await decodeBatch(new HashModel(card), inputs.slice(0, 1), remdm, params, cfg)).traces;
     const loops = t.steps.filter((s) => s.remasked);
     expect(loops.length).toBe(3);

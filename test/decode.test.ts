@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../src/core/rng.js';
 import { DECODE_PARAMS, toDecodeConfig, type DecodeConfig } from '../src/decode/config.js';
+import { eosFill, eosFillRegion } from '../src/decode/canvas.js';
 import { decodeBatch } from '../src/decode/run.js';
 import type { SequenceInput } from '../src/decode/sequence.js';
 import { prepareLogits } from '../src/models/denoiser.js';
@@ -276,5 +277,74 @@ describe('best-of-N (compute-matched baseline)', () => {
     const byLik = await run(model, 'best-of-n', inputs, hot, { n: 4, criterion: 'likelihood' });
     const byCu = await run(model, 'best-of-n', inputs, hot, { n: 4 });
     for (let i = 0; i < inputs.length; i++) expect(pathLogLikelihood(byLik.traces[i])).toBeGreaterThanOrEqual(pathLogLikelihood(byCu.traces[i]) - 1e-12);
+  });
+});
+
+describe('EOS fill acts in the generation region only; eos_refresh', () => {
+  // Symbol 1 of this oracle is the EOS id; Info-Gain commits it early, so fills happen mid-run.
+  const eos = 1;
+  const model = new HmmOracle(HmmOracle.fromSeed(21, { states: 4, symbols: 6 }).toJSON(), { eosId: eos });
+  const m = model.card.maskId;
+
+  /** Replays a trace: the canvas after each step's commits, before and after its EOS fill. */
+  function replay(trace: { initial: number[]; steps: { commits: { position: number; token: number }[]; eosFilled?: number[] }[] }) {
+    const x = trace.initial.slice();
+    return trace.steps.map((s) => {
+      for (const c of s.commits) x[c.position] = c.token;
+      const before = x.slice();
+      for (const p of s.eosFilled ?? []) x[p] = eos;
+      return { before, after: x.slice() };
+    });
+  }
+
+  it('an EOS given in the prompt after a mask neither ends the generation nor changes given tokens', async () => {
+    // Prompt [mask, EOS, 2] (P = 3): the region starts at the prompt's mask, EOS fill after P.
+    const canvas = Int32Array.from([m, eos, 2, m, m, m, m, m, m]);
+    const { traces } = await run(model, 'left-to-right', [{ canvas, promptLength: 3, seed: 4 }], config());
+    const t = traces[0];
+    expect(t.output.slice(1, 3)).toEqual([eos, 2]);
+    // Step 0 commits position 0 (inside the prompt); the prompt's EOS must not fill positions 3–8.
+    expect(t.steps[0].commits.map((c) => c.position)).toEqual([0]);
+    expect(t.steps[0].eosFilled).toBeUndefined();
+    // Every fill is exactly the masks after the first EOS at or after P.
+    replay(t).forEach(({ before }, i) => {
+      const first = before.findIndex((v, p) => p >= 3 && v === eos);
+      const expected = first < 0 ? [] : before.flatMap((v, p) => (p > first && v === m ? [p] : []));
+      expect(t.steps[i].eosFilled ?? []).toEqual(expected);
+    });
+  });
+
+  it('masks that all stand inside the prompt (gen_length 0) are never EOS-filled', () => {
+    const canvas = Int32Array.from([m, eos, m, 3, m]);
+    expect(eosFill(canvas, eosFillRegion(canvas, canvas.length), eos, m)).toEqual([]);
+    expect(Array.from(canvas)).toEqual([m, eos, m, 3, m]);
+    const gen = Int32Array.from([m, eos, 2, m, eos, m, 4, m]);
+    expect(eosFill(gen, eosFillRegion(gen, 3), eos, m)).toEqual([5, 7]);
+    expect(Array.from(gen)).toEqual([m, eos, 2, m, eos, eos, 4, eos]);
+  });
+
+  it('after a fill the next step decides on the pre-fill lookahead by default, on a fresh forward with eos_refresh', async () => {
+    const input = masks(model, [2], 8, 0);
+    const set = { position_temperature: 1 };
+    const stale = (await run(model, 'info-gain', [input], config(), set)).traces[0];
+    const fresh = (await run(model, 'info-gain', [input], config({ eos_refresh: true }), set)).traces[0];
+    // The first step that fills after a lookahead, with masks left for a next step.
+    const i = stale.steps.findIndex((s, j) => s.eosFilled && s.kind === 'lookahead' && j + 1 < stale.steps.length);
+    expect(i).toBeGreaterThanOrEqual(0);
+    expect(fresh.steps.slice(0, i + 1)).toEqual(stale.steps.slice(0, i + 1).map((s, j) => ({ ...s, wallMs: fresh.steps[j].wallMs })));
+    const entropyGiven = async (canvas: number[], p: number) =>
+      (await model.forward({ rows: [{ canvas: Int32Array.from(canvas), noiseKey: 0 }], samples: 1, temperature: 0 })).entropy[p];
+    const { before, after } = replay(stale)[i];
+    // Default: the cached lookahead row (pre-fill canvas) decides; no fresh forward.
+    const next = stale.steps[i + 1];
+    expect(next.forwardCalls).toBe(next.kind === 'lookahead' ? 1 : 0);
+    for (const c of next.commits) expect(c.entropy).toBeCloseTo(await entropyGiven(before, c.position), 12);
+    // eos_refresh: one more forward, of the filled canvas, and the decision uses it.
+    const refreshed = fresh.steps[i + 1];
+    expect(refreshed.forwardCalls).toBe(refreshed.kind === 'lookahead' ? 2 : 1);
+    for (const c of refreshed.commits) expect(c.entropy).toBeCloseTo(await entropyGiven(after, c.position), 12);
+    // The two canvases give different predictions at the committed positions, so the test can tell them apart.
+    const p = refreshed.commits[0].position;
+    expect(Math.abs((await entropyGiven(before, p)) - (await entropyGiven(after, p)))).toBeGreaterThan(1e-6);
   });
 });

@@ -56,17 +56,22 @@ export function bypassCommits(pred: RowPredictions, allowed: number[], k: number
   }));
 }
 
-/** EOS fill (spec §2.2 step 6): every mask after the first EOS of the region becomes EOS. */
-export function eosFill(canvas: Int32Array, region: Region, eosId: number, maskId: number): number[] {
+/**
+ * EOS fill (spec §2.2 step 6): every mask after the first EOS in `fill` becomes EOS. `fill` is
+ * the generation region proper, the positions after the prompt: an EOS the user gave in the
+ * prompt does not end the generation, and masks inside the prompt (infilling) are never filled.
+ * Only masks change, so given tokens are never overwritten.
+ */
+export function eosFill(canvas: Int32Array, fill: Region, eosId: number, maskId: number): number[] {
   let first = -1;
-  for (let p = region.start; p < region.end; p++)
+  for (let p = fill.start; p < fill.end; p++)
     if (canvas[p] === eosId) {
       first = p;
       break;
     }
   if (first < 0) return [];
   const filled: number[] = [];
-  for (let p = first + 1; p < region.end; p++)
+  for (let p = first + 1; p < fill.end; p++)
     if (canvas[p] === maskId) {
       canvas[p] = eosId;
       filled.push(p);
@@ -74,3 +79,7 @@ export function eosFill(canvas: Int32Array, region: Region, eosId: number, maskI
   return filled;
 }
 
+/** Where EOS fill acts: after the prompt, to the end of the canvas (empty when all masks are in the prompt). */
+export function eosFillRegion(canvas: Int32Array, promptLength: number): Region {
+  return { start: Math.min(Math.max(0, promptLength), canvas.length), end: canvas.length };
+}

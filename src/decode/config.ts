@@ -16,8 +16,17 @@ export interface DecodeConfig {
   temperature: number;
   /** High-confidence bypass threshold; null = off. */
   threshold: number | null;
-  /** After every commit, masks after the first EOS become EOS. */
+  /**
+   * After every commit, masks after the first EOS of the generation region (the positions after
+   * the prompt) become EOS; tokens given in the prompt are never changed.
+   */
   eosFill: boolean;
+  /**
+   * After a step whose EOS fill changed the canvas, drop the lookahead predictions the sampler
+   * handed on, so the next step decides on a fresh forward of the filled canvas. Off by default:
+   * the reference decides on the lookahead's pre-fill predictions (spec §2.2 step 6).
+   */
+  eosRefresh: boolean;
 }
 
 export const DECODE_PARAMS: readonly ParamSpec[] = [
@@ -26,7 +35,8 @@ export const DECODE_PARAMS: readonly ParamSpec[] = [
   { key: 'schedule', kind: 'choice', default: 'dllm', choices: SCHEDULE_NAMES, help: 'tokens-per-step schedule within a block' },
   { key: 'temperature', kind: 'number', default: 0, min: 0, help: 'token temperature τ_tok (0 = argmax)' },
   { key: 'threshold', kind: 'number', default: null, nullable: true, min: 0, max: 1, help: 'high-confidence bypass: commit positions whose top-1 probability ≥ this without the sampler' },
-  { key: 'eos_fill', kind: 'boolean', default: true, help: 'after each commit, fill masks after the first EOS with EOS' },
+  { key: 'eos_fill', kind: 'boolean', default: true, help: 'after each commit, fill the masks after the first EOS of the generation region (after the prompt) with EOS' },
+  { key: 'eos_refresh', kind: 'boolean', default: false, help: 'after an EOS fill, decide the next step on a fresh forward instead of the lookahead\'s pre-fill predictions (the reference\'s behaviour)' },
 ];
 
 export function toDecodeConfig(p: Params): DecodeConfig {
@@ -37,5 +47,6 @@ export function toDecodeConfig(p: Params): DecodeConfig {
     temperature: p.temperature as number,
     threshold: p.threshold as number | null,
     eosFill: p.eos_fill as boolean,
+    eosRefresh: p.eos_refresh as boolean,
   };
 }

@@ -10,7 +10,7 @@ import type { ForwardRow, RowPredictions } from '../models/denoiser.js';
 import { commitFrom, type Commit, type Sampler, type SamplerSpec, type StepResult } from '../samplers/sampler.js';
 import type { DecodeConfig } from './config.js';
 import type { SequenceTrace, StepKind, StepRecord } from './trace.js';
-import { blocks, bypassCommits, eosFill, generationRegion, maskedIn, type Region } from './canvas.js';
+import { blocks, bypassCommits, eosFill, eosFillRegion, generationRegion, maskedIn, type Region } from './canvas.js';
 
 export interface SequenceInput {
   /** Canvas with mask tokens where the model should write; a prompt is its unmasked prefix. */
@@ -33,6 +33,7 @@ export function* decodeSequence(
   const x = input.canvas.slice();
   const rng = new Rng(input.seed);
   const region = generationRegion(x, input.promptLength, card.maskId);
+  const fillRegion = eosFillRegion(x, input.promptLength);
   const records: StepRecord[] = [];
   let cumulativeUncertainty = 0;
   let calls = 0;
@@ -91,7 +92,10 @@ export function* decodeSequence(
         x[c.position] = c.token;
         cumulativeUncertainty += c.entropy;
       }
-      const filled = cfg.eosFill && card.eosId !== null ? eosFill(x, region, card.eosId, card.maskId) : [];
+      const filled = cfg.eosFill && card.eosId !== null ? eosFill(x, fillRegion, card.eosId, card.maskId) : [];
+      // The sampler's hand-on predictions were made before the fill; by default the next step
+      // still decides on them (the reference's behaviour), eos_refresh forwards the filled canvas.
+      if (filled.length > 0 && cfg.eosRefresh) cached = null;
       records.push({
         block: block.index, step: i, kind, commits,
         ...(result?.remask?.length ? { remasked: result.remask } : {}),
