@@ -102,7 +102,7 @@ describe('model directories on the command line', () => {
     expect((await cli('generate', '--model', 'hmm-demo', '--chat', 'hi')).stderr).toMatch(/--chat needs a model directory with tokenizer files/);
     expect((await cli('generate', '--chat', 'hi')).stderr).toMatch(/--chat is for chat models; the sudoku task reads its example from --prompt/);
     expect((await cli('generate', '--model', 'test/fixtures/tokenizers/bpe-chat')).stderr).toMatch(/a model directory needs model\.onnx and model\.json/);
-    expect((await cli('inspect', 'test/fixtures/onnx/needs-past-kv')).stderr).toMatch(/graph input "past_key_values\.0\.key" cannot be provided/);
+    expect((await cli('inspect', 'test/fixtures/onnx/needs-past-kv')).stderr).toMatch(/graph inputs "past_key_values\.0\.key", "past_key_values\.0\.value" cannot be provided/);
   });
 });
 

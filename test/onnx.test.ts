@@ -108,8 +108,12 @@ describe('model directories in the three conventions', () => {
 
 describe('load-time graph checks', () => {
   const load = (name: string) => loadModelDir(join(FIX, name), { threads: 1 });
-  it('refuses a causal LM graph that needs past key/values, naming the input', async () => {
-    await expect(load('needs-past-kv')).rejects.toThrow(/model\.onnx: graph input "past_key_values\.0\.key" cannot be provided; .*KV cache/);
+  it('refuses a causal LM graph that needs past key/values, naming every input and the cause', async () => {
+    await expect(load('needs-past-kv')).rejects.toThrow(/model\.onnx: graph inputs "past_key_values\.0\.key", "past_key_values\.0\.value" cannot be provided; .*KV cache/);
+    // position_ids comes first in a real export: it must not hide the KV-cache inputs and the hint.
+    await expect(load('causal-lm-kv')).rejects.toThrow(
+      /graph inputs "position_ids", "past_key_values\.0\.key", "past_key_values\.0\.value" cannot be provided; .*\(this looks like a causal LM export with a KV cache/,
+    );
   });
   it('refuses int32 input_ids, a missing logits output and a vocabulary that differs from the card', async () => {
     await expect(load('int32-ids')).rejects.toThrow(/input "input_ids" has type int32, expected int64/);

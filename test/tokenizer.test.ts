@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { HfTokenizer, MASK_TOKEN_NAMES, TokenizerFileError, resolveMaskId } from '../src/models/tokenizer.js';
 
 const FIX = fileURLToPath(new URL('./fixtures/tokenizers/', import.meta.url));
@@ -101,6 +101,7 @@ describe('bpe-chat: byte-level BPE with an LLaDA-style chat template', async () 
           '"<|start_header_id|>"=269 "<|end_header_id|>"=270 "<|eot_id|>"=271 "<|mdm_mask|>"=300',
         'eos "<|endoftext|>" (265), pad none, bos "<|startoftext|>" (266), mask "<|mdm_mask|>" (300)',
         'chat template: yes',
+        'characters outside the alphabet: refused (no unknown token)',
       ].join('\n'),
     );
   });
@@ -193,10 +194,22 @@ describe('char-level: the format of the project tiny models', async () => {
     expect(tok.specialTokens.map((t) => t.id)).toEqual([0, 1, 2, 3]);
   });
 
-  it('encodes one id per character, specials inline, unknown characters as <|unk|>', () => {
+  it('encodes one id per character, specials inline; unknown characters refused by default, <|unk|> when allowed', async () => {
     expect([...tok.encode('hi <|mdm_mask|>!')]).toEqual([23, 24, 4, 1, 6]);
     expect([...tok.encode('<|user|>Hi<|assistant|>')]).toEqual([2, 49, 24, 3]);
-    expect([...tok.encode('é')]).toEqual([78]);
+    // <|unk|> is never trained in a character-level tokenizer: refuse, naming the character and index.
+    expect(tok.unknownTokens).toBe('error');
+    expect(await errorOf(() => tok.encode('hi é<|user|>é'))).toMatch(/^prompt: characters outside the tokenizer's alphabet: "é" \(U\+00E9\) at 3, 12 .*"unknownTokens" is "error" \(the default for a character-level tokenizer\)/);
+    const lenient = await HfTokenizer.load(dir('char-level'));
+    lenient.unknownTokens = 'warn';
+    const warned: string[] = [];
+    const spy = vi.spyOn(console, 'error').mockImplementation((m: string) => void warned.push(m));
+    try {
+      expect([...lenient.encode('é')]).toEqual([78]);
+    } finally {
+      spy.mockRestore();
+    }
+    expect(warned).toEqual([expect.stringMatching(/^infogain: warning: prompt: characters outside the tokenizer's alphabet: "é" \(U\+00E9\) at 0 .* become <\|unk\|> \(id 78\)/)]);
     expect(tok.decode([23, 24, 4, 1, 6])).toBe('hi !'); // no clean-up of spaces without a config saying so
     expect(tok.decode([23, 24, 4, 1, 6], { skipSpecialTokens: false })).toBe('hi <|mdm_mask|>!');
     expect(tok.decode([78])).toBe('<|unk|>');
@@ -352,9 +365,7 @@ describe('errors: one line naming the file, the field and what was expected', ()
 
   it('a missing directory, a broken tokenizer_config.json', async () => {
     const missing = join(tmp, 'missing');
-    expect(await errorOf(() => HfTokenizer.load(missing))).toBe(
-      `${join(missing, 'tokenizer.json')}: cannot read the file (ENOENT), expected a readable JSON file`,
-    );
+    expect(await errorOf(() => HfTokenizer.load(missing))).toBe(`${missing}: no tokenizer.json (nor vocab.json + merges.txt), expected the model's tokenizer files`);
     const d = mkdtempSync(join(tmp, 'config-'));
     writeFileSync(join(d, 'tokenizer.json'), JSON.stringify(bpeJson));
     writeFileSync(join(d, 'tokenizer_config.json'), '{"eos_token": ');

@@ -14,6 +14,11 @@ describes the VALID model (vocabSize 8, maskId 7, eos/pad 0, context 16), so onl
     no-logits/            no `logits` output: the only output is `hidden` float32 [batch, length, 4]
     with-attention-mask/  VALID: also takes attention_mask int64 [batch, length] (should load and run;
                           feed ones); logits are unaffected by it
+    causal-lm-kv/         a causal-LM export's inputs in their usual order: input_ids, attention_mask,
+                          position_ids, past_key_values.0.key / .value (position_ids comes first)
+    nan-logits/           loads, but W[3, 5] is NaN and W[4, 2] is +Inf: a canvas holding token 3 (4)
+                          gets a NaN (+Inf) logit for id 5 (2) at that position
+    nan-logits-head/      nan-logits/ with the in-graph statistics head (training/add_stats_head.py)
 Opset 17, IR version 8. Needs python3-onnx and numpy (Debian: apt-get install -y python3-onnx).
 """
 from __future__ import annotations
@@ -24,6 +29,8 @@ from pathlib import Path
 import numpy as np
 import onnx
 from onnx import TensorProto, helper, numpy_helper
+
+from add_stats_head import add_stats_head
 
 REPO = Path(__file__).resolve().parent.parent
 OUT = REPO / "test" / "fixtures" / "onnx"
@@ -39,12 +46,15 @@ def ids_input(elem: int = TensorProto.INT64):
     return helper.make_tensor_value_info("input_ids", elem, ["batch", "length"])
 
 
-def save(name: str, nodes, inputs, outputs, inits, doc: str) -> None:
+def save(name: str, nodes, inputs, outputs, inits, doc: str, head: bool = False) -> None:
     graph = helper.make_graph(nodes, name.replace("-", "_"), inputs, outputs, initializer=inits)
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)], producer_name="infogain-fixtures",
                               doc_string=doc)
     model.ir_version = IR
     onnx.checker.check_model(model, full_check=True)
+    if head:
+        add_stats_head(model)
+        onnx.checker.check_model(model, full_check=True)
     d = OUT / name
     d.mkdir(parents=True, exist_ok=True)
     (d / "model.onnx").write_bytes(model.SerializeToString())
@@ -101,6 +111,34 @@ def main() -> None:
         helper.make_node("Add", ["g", "m0"], ["logits"]),
     ], [ids_input(), helper.make_tensor_value_info("attention_mask", TensorProto.INT64, ["batch", "length"])],
         [logits_out()], [W, zero, axes], "valid: also takes attention_mask (ignored by the logits)")
+
+    # A causal LM export: every input past input_ids / attention_mask is one infogain cannot feed.
+    pos = helper.make_tensor_value_info("position_ids", TensorProto.INT64, ["batch", "length"])
+    mask = helper.make_tensor_value_info("attention_mask", TensorProto.INT64, ["batch", "length"])
+    save("causal-lm-kv", [
+        helper.make_node("Gather", ["W", "input_ids"], ["g"], axis=0),
+        helper.make_node("Cast", ["position_ids"], ["pf"], to=TensorProto.FLOAT),
+        helper.make_node("Unsqueeze", ["pf", "axes"], ["pu"]),
+        helper.make_node("Mul", ["pu", "zero"], ["p0"]),
+        helper.make_node("ReduceSum", ["past_key_values.0.key"], ["sk"], keepdims=0),
+        helper.make_node("ReduceSum", ["past_key_values.0.value"], ["sv"], keepdims=0),
+        helper.make_node("Add", ["sk", "sv"], ["s"]),
+        helper.make_node("Mul", ["s", "zero"], ["s0"]),
+        helper.make_node("Add", ["g", "s0"], ["g0"]),
+        helper.make_node("Add", ["g0", "p0"], ["logits"]),
+        helper.make_node("Identity", ["past_key_values.0.key"], ["present.0.key"]),
+        helper.make_node("Identity", ["past_key_values.0.value"], ["present.0.value"]),
+    ], [ids_input(), mask, pos] + kv_in, [logits_out()] + kv_out, [W, zero, axes],
+        "defect: a causal LM export (position_ids, past_key_values)")
+
+    # Non-finite logits: a valid graph whose table holds one NaN and one +Inf.
+    bad = table(V, V, 1)
+    bad[3, 5] = np.nan
+    bad[4, 2] = np.inf
+    for name, head in (("nan-logits", False), ("nan-logits-head", True)):
+        save(name, [helper.make_node("Gather", ["W", "input_ids"], ["logits"], axis=0)],
+             [ids_input()], [logits_out()], [numpy_helper.from_array(bad, "W")],
+             "defect: W[3, 5] is NaN and W[4, 2] is +Inf", head=head)
 
     (OUT / "weights.json").write_text(json.dumps({"note": "logits = W[input_ids] for valid/, int32-ids/, "
                                             "needs-past-kv/, with-attention-mask/", "W": table(V, V, 1).tolist()})

@@ -5,9 +5,10 @@ import { existsSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Denoiser } from './denoiser.js';
-import { isModelDir, loadModelDir } from './model-dir.js';
+import { checkThreads, isModelDir, loadModelDir } from './model-dir.js';
 import { loadOracleFile } from './oracles/index.js';
 import type { HfTokenizer } from './tokenizer.js';
+import { noTokenizerNote } from './tokenizer-files.js';
 
 export interface BuiltinModel {
   name: string;
@@ -67,10 +68,13 @@ export interface LoadedModel {
   builtin?: BuiltinModel;
   /** The Hugging Face tokenizer of a model directory, when it has one. */
   tokenizer: HfTokenizer | null;
+  /** For a model directory without tokenizer files: why a text prompt cannot be read (names the missing files). */
+  noTokenizer?: string;
 }
 
 /** A built-in name, an oracle JSON file, or a model directory (model.onnx + model.json). */
 export async function loadModel(ref: string, options: { threads?: number } = {}): Promise<LoadedModel> {
+  checkThreads(options.threads);
   const builtin = builtinByName(ref);
   if (builtin?.kind === 'oracle') return { model: await loadOracleFile(join(packageRoot(), 'models', builtin.file)), builtin, tokenizer: null };
   if (builtin) {
@@ -82,9 +86,12 @@ export async function loadModel(ref: string, options: { threads?: number } = {})
   if (!existsSync(ref))
     throw new Error(`--model ${JSON.stringify(ref)}: no such file or directory, and not a built-in model (${BUILTIN_MODELS.map((m) => m.name).join(', ')})`);
   if (statSync(ref).isDirectory()) {
-    if (!isModelDir(ref)) throw new Error(`${ref}: a model directory needs model.onnx and model.json (the model card)`);
+    if (!isModelDir(ref)) {
+      const missing = ['model.onnx', 'model.json'].filter((f) => !existsSync(join(ref, f)));
+      throw new Error(`${ref}: ${missing.join(' and ')} ${missing.length === 1 ? 'is' : 'are'} missing; a model directory needs model.onnx and model.json (the model card)`);
+    }
     const { model, tokenizer } = await loadModelDir(ref, options);
-    return { model, tokenizer };
+    return tokenizer ? { model, tokenizer } : { model, tokenizer, noTokenizer: noTokenizerNote(ref) };
   }
   return { model: await loadOracleFile(ref), tokenizer: null };
 }

@@ -21,23 +21,36 @@ export interface ModelCard {
   contextLimit: number;
   /** Ids whose logits are set to −∞ before anything reads them. */
   suppressTokens: number[];
+  /**
+   * What a prompt character outside the tokenizer's alphabet does: refuse the prompt ("error") or
+   * encode it as the unknown token with a warning on stderr ("warn"). Absent: the tokenizer's
+   * default (see `HfTokenizer.unknownTokens`).
+   */
+  unknownTokens?: UnknownTokens;
 }
+
+export type UnknownTokens = 'error' | 'warn';
+export const UNKNOWN_TOKENS: readonly UnknownTokens[] = ['error', 'warn'];
 
 export class CardError extends Error {}
 
 /**
  * Validate and complete a card read from JSON. `source` names the file for error messages.
  * Unknown fields are rejected so that a typo does not silently fall back to a default.
+ * `origins` says where each value came from when the card was merged from several places
+ * (model.json, a preset, the tokenizer files), so that a message blames the right one.
  */
-export function parseCard(raw: unknown, source: string): ModelCard {
+export function parseCard(raw: unknown, source: string, origins: Record<string, string> = {}): ModelCard {
+  const from = (field: string) => (origins[field] ? ` (from ${origins[field]})` : '');
   const fail = (field: string, value: unknown, expected: string): never => {
-    throw new CardError(`${source}: field "${field}" is ${JSON.stringify(value)}, expected ${expected}`);
+    const origin = origins[field] === 'model.json' ? '' : from(field); // `source` already names model.json
+    throw new CardError(`${source}: field "${field}" is ${value === undefined ? 'missing' : JSON.stringify(value)}${origin}, expected ${expected}`);
   };
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) fail('(card)', raw, 'a JSON object');
   const r = raw as Record<string, unknown>;
   const known = new Set([
     'name', 'vocabSize', 'maskId', 'eosId', 'padId', 'eosPenalty', 'logitShift', 'attention',
-    'contextLimit', 'suppressTokens',
+    'contextLimit', 'suppressTokens', 'unknownTokens',
   ]);
   for (const key of Object.keys(r)) if (!known.has(key)) fail(key, r[key], `one of ${[...known].join(', ')}`);
   const int = (field: string, min: number): number => {
@@ -47,11 +60,12 @@ export function parseCard(raw: unknown, source: string): ModelCard {
   };
   const vocabSize = int('vocabSize', 2);
   const maskId = int('maskId', 0);
-  if (maskId >= vocabSize) fail('maskId', maskId, `an id below vocabSize ${vocabSize}`);
+  const vocab = `vocabSize ${vocabSize}${from('vocabSize')}`;
+  if (maskId >= vocabSize) fail('maskId', maskId, `an id below ${vocab}`);
   const optionalId = (field: string): number | null => {
     const v = r[field];
     if (v === undefined || v === null) return null;
-    if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v >= vocabSize) fail(field, v, `null or an id in [0, ${vocabSize})`);
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v >= vocabSize) fail(field, v, `null or an id below ${vocab}`);
     return v as number;
   };
   let attention: Attention = { kind: 'full' };
@@ -68,7 +82,9 @@ export function parseCard(raw: unknown, source: string): ModelCard {
   if (typeof logitShift !== 'boolean') fail('logitShift', logitShift, 'true or false');
   const suppress = r.suppressTokens ?? [];
   if (!Array.isArray(suppress) || suppress.some((v) => !Number.isInteger(v) || v < 0 || v >= vocabSize))
-    fail('suppressTokens', suppress, `a list of ids in [0, ${vocabSize})`);
+    fail('suppressTokens', suppress, `a list of ids below ${vocab}`);
+  if (r.unknownTokens !== undefined && !UNKNOWN_TOKENS.includes(r.unknownTokens as UnknownTokens))
+    fail('unknownTokens', r.unknownTokens, `one of ${UNKNOWN_TOKENS.map((u) => JSON.stringify(u)).join(', ')}`);
   const name = r.name ?? 'model';
   if (typeof name !== 'string') fail('name', name, 'a string');
   return {
@@ -82,5 +98,6 @@ export function parseCard(raw: unknown, source: string): ModelCard {
     attention,
     contextLimit: r.contextLimit === undefined ? Number.MAX_SAFE_INTEGER : int('contextLimit', 1),
     suppressTokens: suppress as number[],
+    ...(r.unknownTokens === undefined ? {} : { unknownTokens: r.unknownTokens as UnknownTokens }),
   };
 }

@@ -161,8 +161,11 @@ export function reduceLogits(card: ModelCard, logits: Float32Array, request: For
           i1 = v;
         } else if (z > m2) m2 = z;
       }
-      if (!(m > -Infinity) || Number.isNaN(m)) throw new Error(`row ${b} position ${t}: logits are all −∞ or NaN`);
+      // Non-finite values are caught without a per-element test: +Inf becomes the max, and a NaN
+      // anywhere makes the log-normaliser NaN; only then is the row scanned to name the culprit.
+      if (!(m > -Infinity && m < Infinity)) throw nonFiniteLogits(card, logits, o, b, t);
       const lse = logSumExp(logits, o, V, m);
+      if (Number.isNaN(lse)) throw nonFiniteLogits(card, logits, o, b, t);
       lseRow[t] = lse;
       const i = b * T + t;
       out.entropy[i] = entropyOfLogits(logits, o, V, lse);
@@ -187,6 +190,30 @@ export function reduceLogits(card: ModelCard, logits: Float32Array, request: For
     }
   }
   return out;
+}
+
+/** A model produced a NaN or +∞ logit, statistic or probability: the run must stop, never average it. */
+export class ModelOutputError extends Error {
+  override name = 'ModelOutputError';
+}
+
+/**
+ * The error for a row of prepared logits that is not usable: the first NaN or +∞ (naming the
+ * model, the batch row, the position and the token id), or a row where every logit is −∞.
+ */
+export function nonFiniteLogits(card: ModelCard, logits: ArrayLike<number>, offset: number, row: number, position: number): ModelOutputError {
+  const V = card.vocabSize;
+  const shifted = card.logitShift && position > 0 ? ` (the card's logitShift puts the model's output position ${position - 1} here)` : '';
+  for (let v = 0; v < V; v++) {
+    const z = logits[offset + v];
+    if (Number.isNaN(z) || z === Infinity)
+      return new ModelOutputError(
+        `model "${card.name}": the logit of token id ${v} at row ${row} (batch index), position ${position} is ${z}${shifted}; expected finite logits (−∞ allowed), so the run stops`,
+      );
+  }
+  return new ModelOutputError(
+    `model "${card.name}": every logit at row ${row} (batch index), position ${position} is −∞${shifted}; expected at least one finite logit (are all tokens suppressed?)`,
+  );
 }
 
 /**

@@ -16,7 +16,10 @@
  */
 import type { InferenceSession, Tensor } from 'onnxruntime-common';
 import type { ModelCard } from './card.js';
-import { drawUniform, LogitsDenoiser, Predictions, validateRequest, type ForwardRequest } from './denoiser.js';
+import { drawUniform, LogitsDenoiser, ModelOutputError, Predictions, validateRequest, type ForwardRequest } from './denoiser.js';
+
+/** A probability from the head: finite and in [0, 1] (with float32 slack). */
+const isProb = (p: number): boolean => p >= 0 && p <= 1 + 1e-5;
 
 /** The part of an onnxruntime module (node or web) the backend uses. */
 export interface OrtRuntime {
@@ -47,12 +50,16 @@ const show = (shape: ReadonlyArray<number | string>) => `[${shape.map((d) => (ty
 
 /** Check a session's inputs and outputs against the card; errors name the file, tensor, expected and found. */
 export function checkGraph(session: InferenceSession, card: ModelCard, source: string): GraphIO {
-  for (const name of session.inputNames)
-    if (!PROVIDABLE_INPUTS.has(name))
-      throw new GraphError(
-        `${source}: graph input "${name}" cannot be provided; infogain feeds only ${[...PROVIDABLE_INPUTS].join(', ')}` +
-          (/past|key_values|cache/i.test(name) ? ' (this looks like a causal LM export with a KV cache, not a masked diffusion model)' : ''),
-      );
+  // Every unusable input is named at once: the first alone (often position_ids) hides the cause.
+  const unusable = session.inputNames.filter((name) => !PROVIDABLE_INPUTS.has(name));
+  if (unusable.length > 0) {
+    const causes = likelyCauses(unusable);
+    throw new GraphError(
+      `${source}: graph ${unusable.length === 1 ? 'input' : 'inputs'} ${unusable.map((n) => `"${n}"`).join(', ')} cannot be provided; ` +
+        `infogain feeds only input_ids, attention_mask (and the statistics head's ${HEAD_INPUTS.join(', ')})` +
+        (causes.length > 0 ? ` (${causes.join('; ')})` : ' (export the bare forward pass: input_ids [batch, length] → logits)'),
+    );
+  }
   const ids = tensorMeta(session.inputMetadata, 'input_ids');
   if (!ids) throw new GraphError(`${source}: graph has no tensor input "input_ids" (inputs: ${session.inputNames.join(', ') || 'none'})`);
   if (ids.type !== 'int64') throw new GraphError(`${source}: input "input_ids" has type ${ids.type}, expected int64`);
@@ -81,6 +88,17 @@ export function checkGraph(session: InferenceSession, card: ModelCard, source: s
   };
 }
 
+/** The likely causes of inputs infogain cannot feed, when their names say so. */
+function likelyCauses(names: string[]): string[] {
+  const causes: string[] = [];
+  if (names.some((n) => /past|key_values|present|cache/i.test(n)))
+    causes.push('this looks like a causal LM export with a KV cache, not a masked diffusion model: export the bare forward pass without use_cache / past_key_values');
+  else if (names.includes('position_ids')) causes.push('position_ids come from a causal-LM style export; an MDM export computes positions inside the graph');
+  if (names.includes('token_type_ids')) causes.push('token_type_ids come from a BERT-style export: build them inside the graph (all zeros)');
+  if (names.some((n) => /pixel|image/i.test(n))) causes.push('a multimodal export: infogain decodes text only');
+  return causes;
+}
+
 export interface OnnxOptions {
   /** Names the model in error messages (a path or URL). */
   source: string;
@@ -104,6 +122,9 @@ export class OnnxDenoiser extends LogitsDenoiser {
   }
 
   static async create(ort: OrtRuntime, model: Uint8Array, card: ModelCard, options: OnnxOptions): Promise<OnnxDenoiser> {
+    const threads = options.threads;
+    if (threads !== undefined && !(Number.isInteger(threads) && threads >= 1))
+      throw new GraphError(`${options.source}: threads (--threads) is ${threads}, expected an integer ≥ 1 (onnxruntime intra-op threads)`);
     const sessionOptions: InferenceSession.SessionOptions = { graphOptimizationLevel: 'all' };
     if (options.threads !== undefined) sessionOptions.intraOpNumThreads = options.threads;
     let session: InferenceSession;
@@ -166,11 +187,16 @@ export class OnnxDenoiser extends LogitsDenoiser {
     const sampleProbs = out.sample_probs.data as Float32Array;
     const pred = new Predictions(B, T, request.samples);
     for (let i = 0; i < B * T; i++) {
+      const masked = rows[Math.floor(i / T)].canvas[i % T] === this.card.maskId;
       pred.entropy[i] = entropy[i];
       pred.top1Id[i] = Number(topIds[i * K]);
       pred.top1Prob[i] = topProbs[i * K];
       pred.top2Prob[i] = K > 1 ? topProbs[i * K + 1] : 0;
-      pred.tokenProb[i] = rows[Math.floor(i / T)].canvas[i % T] === this.card.maskId ? NaN : tokenProbs[i];
+      pred.tokenProb[i] = masked ? NaN : tokenProbs[i];
+      // A NaN or +∞ logit reaches the head's softmax and comes out as a NaN statistic here.
+      if (!(Number.isFinite(pred.entropy[i]) && isProb(pred.top1Prob[i]) && isProb(pred.top2Prob[i]) && (masked || isProb(pred.tokenProb[i]))))
+        throw this.headError(Math.floor(i / T), i % T, `entropy ${pred.entropy[i]}, top-2 probabilities ${pred.top1Prob[i]} and ${pred.top2Prob[i]}` + (masked ? '' : `, p(canvas token) ${pred.tokenProb[i]}`));
+      if (!(pred.top1Id[i] >= 0 && pred.top1Id[i] < V)) throw this.headError(Math.floor(i / T), i % T, `top id ${pred.top1Id[i]} outside [0, ${V})`);
     }
     pred.sampleId.fill(-1);
     pred.sampleProb.fill(NaN);
@@ -178,11 +204,22 @@ export class OnnxDenoiser extends LogitsDenoiser {
       for (let j = 0; j < positions[b].length; j++) {
         const i = b * T + positions[b][j];
         for (let s = 0; s < request.samples; s++) {
-          pred.sampleId[i * request.samples + s] = S > 0 ? Number(sampleIds[(b * P + j) * S + s]) : pred.top1Id[i];
-          pred.sampleProb[i * request.samples + s] = S > 0 ? sampleProbs[(b * P + j) * S + s] : pred.top1Prob[i];
+          const id = S > 0 ? Number(sampleIds[(b * P + j) * S + s]) : pred.top1Id[i];
+          const p = S > 0 ? sampleProbs[(b * P + j) * S + s] : pred.top1Prob[i];
+          if (!(id >= 0 && id < V && isProb(p))) throw this.headError(b, positions[b][j], `draw ${s}: token id ${id} with probability ${p}`);
+          pred.sampleId[i * request.samples + s] = id;
+          pred.sampleProb[i * request.samples + s] = p;
         }
       }
     return pred;
+  }
+
+  /** The statistics head returned something no finite logits can give (names model, row and position). */
+  private headError(row: number, position: number, what: string): ModelOutputError {
+    return new ModelOutputError(
+      `model "${this.card.name}" (${this.source}, statistics head): row ${row} (batch index), position ${position} has ${what}; ` +
+        'expected finite statistics (a NaN or +∞ logit in the model output?), so the run stops',
+    );
   }
 
   protected async logits(canvases: Int32Array[]): Promise<Float32Array> {

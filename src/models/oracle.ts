@@ -20,9 +20,10 @@ export function isOracle(d: Denoiser): d is Oracle {
 
 /**
  * Text → ids for a model with an alphabet (`_` = mask), or whitespace-separated ids
- * (`_` = mask) for one without. Errors name the offending character or token.
+ * (`_` = mask) for one without. Errors name the offending character or token; `idsNote` says
+ * why the prompt is read as ids (e.g. a model directory without tokenizer files).
  */
-export function encodeText(text: string, alphabet: string | undefined, vocabSize: number, maskId: number): Int32Array {
+export function encodeText(text: string, alphabet: string | undefined, vocabSize: number, maskId: number, idsNote?: string): Int32Array {
   if (alphabet) {
     return Int32Array.from([...text], (ch, i) => {
       if (ch === '_') return maskId;
@@ -36,7 +37,7 @@ export function encodeText(text: string, alphabet: string | undefined, vocabSize
     if (tok === '_') return maskId;
     const id = Number(tok);
     if (!Number.isInteger(id) || id < 0 || id >= vocabSize || id === maskId)
-      throw new Error(`prompt: token ${i} is ${JSON.stringify(tok)}, expected an id in [0, ${vocabSize}) other than the mask ${maskId}, or _ for a mask`);
+      throw new Error(`prompt: token ${i} is ${JSON.stringify(tok)}, expected an id in [0, ${vocabSize}) other than the mask ${maskId}, or _ for a mask${idsNote ? ` (${idsNote})` : ''}`);
     return id;
   });
 }

@@ -32,7 +32,10 @@ export const PRESETS: Record<string, Preset> = {
     attention: { kind: 'full' },
   },
   sdar: {
-    description: 'SDAR / TraDo (JetLM/SDAR-8B-Chat, Gen-Verse/TraDo-8B-Instruct): block-causal attention, block 4, <|MASK|> = 151669, no shift, EOS/PAD −4',
+    description: 'SDAR / TraDo (JetLM/SDAR-8B-Chat, Gen-Verse/TraDo-8B-Instruct): Qwen3 backbone (vocabulary 151936), block-causal attention, block 4, <|MASK|> = 151669, no shift, EOS/PAD −4',
+    // Qwen3's embedding size (config.json vocab_size of every Qwen3 model SDAR/TraDo start from):
+    // the tokenizer lists only 151669 ids (151670 with <|MASK|>), the rest are padding rows.
+    vocabSize: 151936,
     maskId: 151669,
     eosId: 151645,
     padId: 151643,

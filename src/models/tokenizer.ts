@@ -11,10 +11,11 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Template } from '@huggingface/jinja';
 import { Tokenizer } from '@huggingface/tokenizers';
+import { BpeFilesError, tokenizerJsonFromBpeFiles } from './bpe-files.js';
+import type { UnknownTokens } from './card.js';
+import { TokenizerFileError, tokenizerLayout } from './tokenizer-files.js';
 
-export class TokenizerFileError extends Error {
-  override name = 'TokenizerFileError';
-}
+export { TokenizerFileError };
 
 /** Tried in this order when neither the card nor tokenizer_config.json names the mask token. */
 export const MASK_TOKEN_NAMES = ['<|mdm_mask|>', '<|mask|>', '<|MASK|>', '[MASK]', '<mask>'] as const;
@@ -95,6 +96,17 @@ export class HfTokenizer {
   readonly modelType: string;
   readonly tokenizerFile: string;
   readonly configFile: string;
+  /** The id of the unknown token (config `unk_token`, else the model's), or null when there is none. */
+  readonly unkId: number | null;
+  /**
+   * A prompt character the tokenizer cannot encode (it would become the unknown token): refuse the
+   * text ("error") or encode it with a warning on stderr ("warn"). Default "error" for a
+   * character-level tokenizer (BPE without merges: its unknown token is never seen in training),
+   * "warn" otherwise; the model card's `unknownTokens` overrides it (see model-dir.ts).
+   */
+  unknownTokens: UnknownTokens;
+  /** Where `unknownTokens` came from, for messages. */
+  unknownTokensSource: string;
   private template: Template | null = null;
 
   private constructor(
@@ -105,10 +117,16 @@ export class HfTokenizer {
     private readonly specialText: Partial<Record<NamedSpecial, string>>,
     private readonly additionalSpecials: string[],
     private readonly chatTemplate: { raw: unknown; where: string } | null,
+    tokenizerFile: string,
+    charLevel: boolean,
+    unkToken: string | undefined,
   ) {
-    this.tokenizerFile = join(source, 'tokenizer.json');
+    this.tokenizerFile = tokenizerFile;
     this.configFile = join(source, 'tokenizer_config.json');
     this.modelType = modelType;
+    this.unkId = unkToken === undefined ? null : (tok.token_to_id(unkToken) ?? null);
+    this.unknownTokens = charLevel ? 'error' : 'warn';
+    this.unknownTokensSource = charLevel ? 'the default for a character-level tokenizer' : 'the default';
     const idOf = (key: NamedSpecial): number | null => {
       const text = this.specialText[key];
       if (text === undefined) return null;
@@ -134,14 +152,36 @@ export class HfTokenizer {
     this.specialTokens = [...specials].sort((a, b) => a[0] - b[0]).map(([id, text]) => ({ text, id }));
   }
 
-  /** Read `tokenizer.json` (required), `tokenizer_config.json` and `chat_template.jinja` (optional) from a directory. */
+  /**
+   * Read a directory's tokenizer: `tokenizer.json`, or `vocab.json` + `merges.txt` (byte-level BPE,
+   * see bpe-files.ts); `tokenizer_config.json` and `chat_template.jinja` are optional beside
+   * tokenizer.json. A directory without them is refused, naming the missing files.
+   */
   static async load(dir: string): Promise<HfTokenizer> {
-    const json = await readJson(join(dir, 'tokenizer.json'), true);
-    const config = await readJson(join(dir, 'tokenizer_config.json'), false);
+    const layout = tokenizerLayout(dir);
+    if (layout === null) throw new TokenizerFileError(`${dir}: no tokenizer.json (nor vocab.json + merges.txt), expected the model's tokenizer files`);
+    const configFile = join(dir, 'tokenizer_config.json');
+    const config = await readJson(configFile, false);
     // Newer transformers save the template next to the config; like transformers, the file wins.
     const jinjaFile = join(dir, 'chat_template.jinja');
     const jinja = existsSync(jinjaFile) ? { raw: await readFile(jinjaFile, 'utf8'), where: jinjaFile } : null;
-    return HfTokenizer.build(json, config, dir, jinja);
+    if (layout === 'tokenizer.json') return HfTokenizer.build(await readJson(join(dir, 'tokenizer.json'), true), config, dir, jinja);
+    const names = { vocab: join(dir, 'vocab.json'), merges: join(dir, 'merges.txt'), config: configFile, addedTokens: join(dir, 'added_tokens.json') };
+    if (!isObject(config)) fail(configFile, '(file)', config, 'a JSON object');
+    let merges: string;
+    try {
+      merges = await readFile(names.merges, 'utf8');
+    } catch (e) {
+      throw new TokenizerFileError(`${names.merges}: cannot read the file (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}), expected a readable merges.txt`);
+    }
+    let json: Json;
+    try {
+      json = tokenizerJsonFromBpeFiles({ vocab: await readJson(names.vocab, true), merges, config, addedTokens: await readJson(names.addedTokens, false), names });
+    } catch (e) {
+      if (e instanceof BpeFilesError) throw new TokenizerFileError(e.message);
+      throw e;
+    }
+    return HfTokenizer.build(json, config, dir, jinja, `${names.vocab} + merges.txt`);
   }
 
   /** Build from parsed file contents; `source` names the directory in error messages. */
@@ -149,8 +189,7 @@ export class HfTokenizer {
     return HfTokenizer.build(tokenizerJson, tokenizerConfig, source, null);
   }
 
-  private static build(json: unknown, rawConfig: unknown, source: string, jinja: { raw: string; where: string } | null): HfTokenizer {
-    const file = join(source, 'tokenizer.json');
+  private static build(json: unknown, rawConfig: unknown, source: string, jinja: { raw: string; where: string } | null, file = join(source, 'tokenizer.json')): HfTokenizer {
     const configFile = join(source, 'tokenizer_config.json');
     if (!isObject(json)) fail(file, '(file)', json, 'a JSON object');
     if (rawConfig !== null && rawConfig !== undefined && !isObject(rawConfig)) fail(configFile, '(file)', rawConfig, 'a JSON object');
@@ -200,7 +239,9 @@ export class HfTokenizer {
       throw new TokenizerFileError(`${file}: cannot be loaded by @huggingface/tokenizers (${oneLine((e as Error).message)}), expected a valid tokenizer.json`);
     }
     const chatTemplate = jinja ?? (config.chat_template == null ? null : { raw: config.chat_template, where: `${configFile}: field "chat_template"` });
-    return new HfTokenizer(tok, source, type, specialText, additional, chatTemplate);
+    const charLevel = type === 'BPE' && Array.isArray(model.merges) && model.merges.length === 0;
+    const unk = typeof libConfig.unk_token === 'string' ? libConfig.unk_token : undefined;
+    return new HfTokenizer(tok, source, type, specialText, additional, chatTemplate, file, charLevel, unk);
   }
 
   /** Token ids of `text`; special tokens written in the text become their ids. No BOS/EOS is added unless asked. */
@@ -211,7 +252,49 @@ export class HfTokenizer {
       throw new TokenizerFileError(
         `${this.tokenizerFile}: cannot encode ${JSON.stringify(tokens[bad])}: it is not in the vocabulary and field "model.unk_token" is not set, expected a tokenizer that covers the text`,
       );
+    if (this.unkId !== null && ids.includes(this.unkId)) this.checkUnknown(text, ids);
     return Int32Array.from(ids);
+  }
+
+  /** Apply `unknownTokens` to text whose encoding holds the unknown token. */
+  private checkUnknown(text: string, ids: number[]): void {
+    const unkText = this.tokenText(this.unkId!)!;
+    const written = text.split(unkText).length - 1; // the unknown token typed as text is not an unknown character
+    if (ids.filter((id) => id === this.unkId).length <= written) return;
+    const found = this.unknownCharacters(text);
+    const shown = [...found]
+      .map(([ch, at]) => `${JSON.stringify(ch)} (U+${ch.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}) at ${at.slice(0, 5).join(', ')}${at.length > 5 ? ', …' : ''}`)
+      .join('; ');
+    const what = found.size > 0 ? `characters outside the tokenizer's alphabet: ${shown} (character index in the prompt text)` : `text the tokenizer can only encode as ${unkText}`;
+    const policy = `model card field "unknownTokens" is "${this.unknownTokens}" (${this.unknownTokensSource})`;
+    if (this.unknownTokens === 'warn') {
+      console.error(`infogain: warning: prompt: ${what} become ${unkText} (id ${this.unkId}); ${policy}`);
+      return;
+    }
+    throw new TokenizerFileError(
+      `prompt: ${what}; they would become ${unkText} (id ${this.unkId}), which ${this.tokenizerFile} maps every unseen character to; ${policy}, ` +
+        'expected text in the alphabet (or "unknownTokens": "warn" in model.json to accept it with a warning)',
+    );
+  }
+
+  /** Each character (outside added tokens written in the text) that encodes as the unknown token, with its indexes. */
+  private unknownCharacters(text: string): Map<string, number[]> {
+    const chars = [...text];
+    const added = [...this.tok.get_added_tokens_decoder().values()].map((t) => [...t.content]).filter((t) => t.length > 0);
+    const verdict = new Map<string, boolean>();
+    const found = new Map<string, number[]>();
+    for (let i = 0; i < chars.length; ) {
+      const match = added.find((t) => t.every((c, k) => chars[i + k] === c));
+      if (match) {
+        i += match.length;
+        continue;
+      }
+      const ch = chars[i];
+      if (!verdict.has(ch)) verdict.set(ch, this.tok.encode(ch, { add_special_tokens: false }).ids.includes(this.unkId!));
+      if (verdict.get(ch)) found.set(ch, [...(found.get(ch) ?? []), i]);
+      i++;
+    }
+    return found;
   }
 
   decode(ids: ArrayLike<number>, opts: { skipSpecialTokens?: boolean } = {}): string {
@@ -278,6 +361,7 @@ export class HfTokenizer {
       `special tokens (${this.specialTokens.length}): ${this.specialTokens.map((t) => `${JSON.stringify(t.text)}=${t.id}`).join(' ') || 'none'}`,
       [named('eos', this.eosId), named('pad', this.padId), named('bos', this.bosId), named('mask', mask)].join(', '),
       `chat template: ${this.hasChatTemplate ? 'yes' : 'no'}`,
+      `characters outside the alphabet: ${this.unkId === null ? 'refused (no unknown token)' : `${this.unknownTokens} (${this.unknownTokensSource})`}`,
     ].join('\n');
   }
 }

@@ -9,7 +9,8 @@ import { SAMPLERS, samplerByName } from '../../samplers/index.js';
 import { TASK_NAMES, taskByName } from '../../tasks/index.js';
 import { parseSettings } from '../settings.js';
 import { outcomeLine, runTaskExample } from '../task-view.js';
-import { collect, displayText, nonNegativeInt, writeTrace } from '../common.js';
+import { checkTracePath, collect, displayText, nonNegativeInt, seedOption, writeTrace } from '../common.js';
+import { checkCanvasLength } from '../../decode/limits.js';
 
 export function registerGenerate(program: Command): void {
   program
@@ -23,19 +24,22 @@ export function registerGenerate(program: Command): void {
     .option('--threads <n>', 'onnxruntime intra-op threads', nonNegativeInt('--threads'))
     .option('--prompt-length <n>', 'length of the sampled prompt when --prompt is absent', nonNegativeInt('--prompt-length'))
     .option('--gen-length <n>', 'masks appended after the prompt', nonNegativeInt('--gen-length'))
-    .option('--seed <n>', 'random seed', nonNegativeInt('--seed'), 0)
+    .option('--seed <n>', 'random seed, in [0, 2^32)', seedOption('--seed'), 0)
     .option('--trace <file>', 'write the step-by-step trace (JSON) here')
     .option('--task <name>', `read --prompt in a task's format and grade the output (${TASK_NAMES.join(', ')}); default: the built-in model's task`)
     .action(async (opts) => {
+      // A trace that cannot be written fails now, not after the decode it would record.
+      if (opts.trace) checkTracePath(opts.trace);
       const spec = samplerByName(opts.sampler);
       const settings = parseSettings(opts.set, [spec]);
       const params = settings.samplers.get(spec.name)!;
-      const { model, builtin, tokenizer } = await loadModel(opts.model, { threads: opts.threads });
+      const { model, builtin, tokenizer, noTokenizer } = await loadModel(opts.model, { threads: opts.threads });
       const taskName: string | undefined = opts.task ?? builtin?.task;
       if (taskName !== undefined) {
         const task = taskByName(taskName);
         if (!tokenizer) throw new Error(`--task ${taskName} needs a model directory with tokenizer files`);
         if (opts.chat !== undefined) throw new Error(`--chat is for chat models; the ${taskName} task reads its example from --prompt`);
+        if (opts.prompt !== undefined && opts.genLength !== undefined) checkCanvasLength(model.card, [...opts.prompt].length, opts.genLength);
         const example = opts.prompt !== undefined ? task.fromPrompt(opts.prompt, opts.genLength !== undefined ? { length: [...opts.prompt].length + opts.genLength } : {}) : task.generate(opts.seed, 1, {})[0];
         const prepared = spec.prepare ? await spec.prepare(params, { vocabSize: model.card.vocabSize }) : params;
         const run = await runTaskExample(task, model, tokenizer, example, spec, prepared, toDecodeConfig(settings.decodeOf.get(spec.name)!), opts.seed);
@@ -50,17 +54,20 @@ export function registerGenerate(program: Command): void {
       }
       const genLength: number = opts.genLength ?? builtin?.genLength ?? 32;
       if (opts.chat !== undefined && opts.prompt !== undefined) throw new Error('give either --prompt or --chat, not both');
-      if (opts.chat !== undefined && !tokenizer) throw new Error(`--chat needs a model directory with tokenizer files; ${opts.model} has none`);
+      if (opts.chat !== undefined && !tokenizer) throw new Error(`--chat needs a model directory with tokenizer files; ${noTokenizer ?? `${opts.model} has none`}`);
       let prompt: Int32Array;
       if (tokenizer && (opts.chat !== undefined || opts.prompt !== undefined)) {
         const text = opts.chat !== undefined ? tokenizer.applyChatTemplate([{ role: 'user', content: opts.chat }]) : opts.prompt;
         prompt = tokenizer.encode(text);
       } else if (opts.prompt !== undefined) {
-        prompt = encodeText(opts.prompt, (model as { alphabet?: string }).alphabet, model.card.vocabSize, model.card.maskId);
+        prompt = encodeText(opts.prompt, (model as { alphabet?: string }).alphabet, model.card.vocabSize, model.card.maskId, noTokenizer);
       } else if (isOracle(model)) {
         const len: number = opts.promptLength ?? builtin?.promptLength ?? 0;
+        checkCanvasLength(model.card, len, genLength);
         prompt = oracleInputs(model, 1, opts.seed, len, 0)[0].canvas;
       } else prompt = new Int32Array(0);
+      // Sized from user input: checked against the model's context before anything is allocated.
+      checkCanvasLength(model.card, prompt.length, genLength);
       const canvas = new Int32Array(prompt.length + genLength).fill(model.card.maskId);
       canvas.set(prompt);
       if (!canvas.includes(model.card.maskId)) throw new Error('nothing to decode: the canvas has no masks (use --gen-length or `_` in --prompt)');

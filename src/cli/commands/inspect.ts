@@ -12,7 +12,8 @@ export function registerInspect(program: Command): void {
       const { model, tokenizer } = await loadModel(dir);
       if (!(model instanceof OnnxDenoiser)) throw new Error(`${dir}: not a model directory`);
       console.log(`model card (${dir}/model.json, presets and tokenizer ids resolved):`);
-      console.log(JSON.stringify(model.card, null, 2));
+      // The card stores "no limit" as Number.MAX_SAFE_INTEGER; a reader should see the word.
+      console.log(JSON.stringify(model.card, (key, value) => (key === 'contextLimit' && value === Number.MAX_SAFE_INTEGER ? 'unlimited' : value), 2));
       const meta = (list: typeof model.session.inputMetadata) =>
         list.map((m) => (m.isTensor ? `  ${m.name}: ${m.type} [${m.shape.map((d) => (typeof d === 'string' ? d || '?' : d)).join(', ')}]` : `  ${m.name}: (non-tensor)`));
       console.log('graph inputs:');
@@ -20,6 +21,6 @@ export function registerInspect(program: Command): void {
       console.log('graph outputs:');
       for (const line of meta(model.session.outputMetadata)) console.log(line);
       console.log(`statistics head: ${model.io.hasStatsHead ? 'yes (used)' : 'no (logits are reduced in JavaScript)'}`);
-      console.log(tokenizer ? `tokenizer: ${tokenizer.summary()}` : 'tokenizer: none (no tokenizer.json)');
+      console.log(tokenizer ? `tokenizer: ${tokenizer.summary()}` : 'tokenizer: none (no tokenizer.json, nor vocab.json + merges.txt: prompts are token ids)');
     });
 }
