@@ -21,8 +21,9 @@ function fakeTask(grade: (e: number, output: Int32Array) => Outcome): Task<numbe
   return {
     name: 'sudoku',
     defaultModel: 'none',
+    options: {},
     generate: () => [],
-    parseFile: () => [],
+    readData: () => ({ examples: [], summary: '', notes: [] }),
     fromPrompt: () => 0,
     encode,
     grade: async (e, output) => grade(e, output),

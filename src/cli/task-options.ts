@@ -1,17 +1,12 @@
 /**
  * `--task-option key=value` (eval, compare): options of a task's example generator. Values that
  * look like numbers become numbers and `[…]` becomes a JSON array (`blanks=[40,50]`); anything
- * else stays a string. Unknown keys are an error that names the valid ones; bad values are
- * reported by the task's generator.
+ * else stays a string. Every key and value is checked against the options the task declares
+ * beside its generator (src/tasks/index.ts), so an unknown key or a value the generator does not
+ * take (`kind=poem`) is refused with the valid ones named.
  */
-import type { TaskName } from '../tasks/index.js';
-
-/** The options each task's `generate` reads (src/tasks/index.ts). */
-export const TASK_OPTION_KEYS: Readonly<Record<TaskName, readonly string[]>> = {
-  sudoku: ['blanks'],
-  countdown: ['count'],
-  text: ['kind', 'promptLength'],
-};
+import { checkTaskOptions } from '../tasks/options.js';
+import { TASKS, type TaskName } from '../tasks/index.js';
 
 function parseValue(flag: string, value: string): unknown {
   if (/^-?\d+(\.\d+)?$/.test(value)) return Number(value);
@@ -26,26 +21,19 @@ function parseValue(flag: string, value: string): unknown {
 }
 
 /**
- * `base` (e.g. a config file's task_options) overridden by the `key=value` pairs, every key
- * checked against the task's options.
+ * `base` (a config file's task_options) overridden by the `key=value` pairs, every key and value
+ * checked against the task's declared options. Errors name where the value came from.
  */
 export function parseTaskOptions(task: TaskName, pairs: readonly string[], base: Record<string, unknown> = {}): Record<string, unknown> {
-  const valid = TASK_OPTION_KEYS[task];
-  const options: Record<string, unknown> = {};
-  const check = (key: string, where: string) => {
-    if (!valid.includes(key)) throw new Error(`${where}: unknown option for task ${task}; valid: ${valid.join(', ')}`);
-  };
-  for (const [k, v] of Object.entries(base)) {
-    check(k, `task option ${k}`);
-    options[k] = v;
-  }
+  const raw: Record<string, unknown> = { ...base };
+  const fromFlag = new Set<string>();
   for (const pair of pairs) {
     const eq = pair.indexOf('=');
     const k = pair.slice(0, Math.max(0, eq)).trim();
     const v = pair.slice(eq + 1).trim();
     if (eq <= 0 || !k || !v) throw new Error(`--task-option ${JSON.stringify(pair)}: expected key=value`);
-    check(k, `--task-option ${k}`);
-    options[k] = parseValue(`--task-option ${k}`, v);
+    raw[k] = parseValue(`--task-option ${k}`, v);
+    fromFlag.add(k);
   }
-  return options;
+  return checkTaskOptions(task, TASKS[task].options, raw, (k) => (fromFlag.has(k) ? `--task-option ${k}` : `task option ${k}`));
 }

@@ -31,6 +31,7 @@ import { dirname, join } from 'node:path';
 import Table from 'cli-table3';
 import { mix32 } from '../core/rng.js';
 import { comparePairs, type PairwiseResult, type TextScore } from '../tasks/text.js';
+import { describeSelection, type DataRead } from '../tasks/data.js';
 import type { RunMeta } from './harness.js';
 import { readResults, type ResultLine } from './results.js';
 import { mcnemarExact, mean, median, pairedBootstrap, pearson, signTest, type Interval } from './stats.js';
@@ -488,7 +489,10 @@ export function reportTables(report: Report): TableModel[] {
   return [mainTable(report), ...(report.paired.length ? [pairedTable(report)] : []), correlationTable(report), ...breakdownTables(report)];
 }
 
+/** The proposed method and its lookahead sibling; `info-gain:nobypass` and other variants belong with them. */
 const INFO_GAIN_FAMILY = ['info-gain', 'lookum'];
+/** Whether a sampler (or a variant `name:label`) is a baseline rather than the proposed method. */
+export const isBaseline = (sampler: string): boolean => !INFO_GAIN_FAMILY.includes(sampler.split(':')[0]);
 
 function readingOf(report: Report): string {
   const acc = report.kind === 'accuracy';
@@ -497,7 +501,7 @@ function readingOf(report: Report): string {
   const show = (s: SamplerSummary) => (acc ? `${fmtPct(s.accuracy)}%` : fmtNum(s.meanScore, 3));
   const ranked = S.filter((s) => val(s) !== null).sort((a, b) => val(b)! - val(a)!);
   const out: string[] = [];
-  const what = `${report.meta.task} (${report.examples.length} examples, model ${report.meta.model})`;
+  const what = `${report.meta.task} (${report.examples.length} examples${report.meta.data ? ` from ${report.meta.data}` : ''}, model ${report.meta.model})`;
   if (ranked.length === 0) return `On ${what} no line is graded.`;
   const top = ranked.filter((s) => val(s) === val(ranked[0]));
   const ci = (s: SamplerSummary) =>
@@ -523,7 +527,7 @@ function readingOf(report: Report): string {
     out.push(`The baseline ${report.baseline} is among the best; the next sampler, ${next.sampler} (${show(next)}), differs from it by ${diffLine(t)} (${testLine(t)}).`);
   }
   const ig = S.find((s) => s.sampler === 'info-gain');
-  const baselines = ranked.filter((s) => !INFO_GAIN_FAMILY.includes(s.sampler));
+  const baselines = ranked.filter((s) => isBaseline(s.sampler));
   if (ig && baselines.length > 0) {
     const bb = baselines[0];
     out.push(
@@ -563,15 +567,36 @@ const paramText = (p: Record<string, unknown>) => {
   return entries.length ? entries.map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`).join(', ') : '(defaults)';
 };
 
+/**
+ * The run's task, model and examples. A generator run shows the generator's options; a data run
+ * shows the file and what was read from it, never generator options (older meta.json files of
+ * data runs recorded them although they did not apply).
+ */
+function sourceLines(report: Report): string[] {
+  const m: RunMeta & { dataRead?: DataRead } = report.meta;
+  const counts = `${m.n} planned, ${report.examples.length} with results`;
+  if (!m.data)
+    return [
+      `- task: ${m.task}${Object.keys(m.taskOptions ?? {}).length ? ` (${paramText(m.taskOptions)})` : ''}`,
+      `- model: ${m.model}`,
+      `- examples: ${counts}; seed ${m.seed}; data: generated`,
+    ];
+  const r = m.dataRead;
+  const sel = describeSelection(r);
+  return [
+    `- task: ${m.task}`,
+    `- model: ${m.model}`,
+    `- examples: ${counts}; seed ${m.seed} (decoding only)`,
+    `- data: ${m.data}${sel.length ? ` (${sel.join('; ')})` : ''}`,
+    ...(r ? [`  - read: ${r.summary}${r.available > m.n ? `; the first ${m.n} of ${r.available} examples evaluated` : ''}`] : []),
+  ];
+}
+
 function metaLines(report: Report): string[] {
   const m = report.meta;
   const decodes = m.samplers.map((s) => paramText(s.decode));
   const sameDecode = decodes.every((d) => d === decodes[0]);
-  const lines = [
-    `- task: ${m.task}${Object.keys(m.taskOptions ?? {}).length ? ` (${paramText(m.taskOptions)})` : ''}`,
-    `- model: ${m.model}`,
-    `- examples: ${m.n} planned, ${report.examples.length} with results; seed ${m.seed}; data: ${m.data ?? 'generated'}`,
-  ];
+  const lines = sourceLines(report);
   if (sameDecode && decodes.length) lines.push(`- decode settings (every sampler): ${decodes[0]}`);
   lines.push('- samplers:');
   for (const s of m.samplers) lines.push(`  - ${s.name}: ${paramText(s.params)}${sameDecode ? '' : `; decode: ${paramText(s.decode)}`}`);

@@ -181,3 +181,11 @@ export function splitCsvLine(line: string, where: string): string[] {
     }
   }
 }
+
+/** What a run read from its `--data` file, recorded in meta.json (`dataRead`) and shown by the report. */
+export interface DataRead extends DataSelection {
+  /** The reader's one line: format or layout, columns, filter, counts. */
+  summary: string;
+  /** Examples the file gave (after the filter), of which the run takes the first `n`. */
+  available: number;
+}

@@ -12,8 +12,12 @@ import { loadOracleFile } from '../models/oracles/load.js';
 import { MarkovOracle } from '../models/oracles/markov.js';
 import type { HfTokenizer } from '../models/tokenizer.js';
 import * as countdown from './countdown.js';
+import { describeSelection, type DataSelection, type Extras } from './data.js';
+import { choiceOption, integerOption, integerOrRangeOption, type TaskOptionSpecs } from './options.js';
 import * as sudoku from './sudoku.js';
 import * as text from './text.js';
+
+export type { DataSelection } from './data.js';
 
 export type TaskName = 'sudoku' | 'countdown' | 'text';
 export const TASK_NAMES: readonly TaskName[] = ['sudoku', 'countdown', 'text'];
@@ -39,14 +43,29 @@ export interface Encoded {
   promptLength: number;
 }
 
+/** Examples read from a data file, and what was read. */
+export interface DataFile<E> {
+  examples: E[];
+  /** One line: the format or layout, the columns, the filter and the counts read. */
+  summary: string;
+  /** What the user must know about the examples (e.g. problems outside the model's training range). */
+  notes: string[];
+}
+
 export interface Task<E> {
   name: TaskName;
   /** The built-in model trained for the task. */
   defaultModel: string;
-  /** Examples from the task's generator; example i depends only on (seed, i, options). */
+  /** The options `generate` accepts, checked before it runs (src/tasks/options.ts). */
+  options: TaskOptionSpecs;
+  /** Examples from the task's generator; example i depends only on (seed, i, options), options checked against `options`. */
   generate(seed: number, n: number, options: Record<string, unknown>): E[];
-  /** Examples from the task's common file format. */
-  parseFile(content: string, source: string): E[];
+  /**
+   * Examples from the task's common file format, with the columns and rows `selection` picks.
+   * Throws a one-line error naming the file (and line) when it holds no example or anything
+   * cannot be read unambiguously.
+   */
+  readData(content: string, source: string, selection?: DataSelection): DataFile<E>;
   /** One example from a command-line prompt. */
   fromPrompt(prompt: string, options: Record<string, unknown>): E;
   encode(example: E, model: ModelView): Encoded;
@@ -89,18 +108,42 @@ function textOf(model: ModelView, output: ArrayLike<number>, start: number, end 
 export interface SudokuExample {
   puzzle: sudoku.Grid;
   solution?: sudoku.Grid;
+  /** A data file's other columns. */
+  extra?: Extras;
+}
+
+const withExtra = <T extends object>(e: T, extra: Extras | undefined): T & { extra?: Extras } => (extra ? { ...e, extra } : e);
+
+/** `…; filter level=hard: 250 of 1000 rows kept` */
+function selectionText(sel: DataSelection | undefined, kept: number, rows: number, unit: string): string {
+  const parts = describeSelection(sel).filter((p) => p.startsWith('filter'));
+  return parts.length ? `; ${parts.join('; ')}: ${kept} of ${rows} ${unit} kept` : '';
 }
 
 export const sudokuTask: Task<SudokuExample> = {
   name: 'sudoku',
   defaultModel: 'sudoku',
+  options: { blanks: integerOrRangeOption(0, 81, 'an integer or [min, max] within 0..81') },
   generate: (seed, n, options) =>
     sudoku.generateSet(seed, n, { blanks: (options.blanks as number | [number, number]) ?? [40, 50] }).map((p) => ({ puzzle: p.puzzle, solution: p.solution })),
-  parseFile: (content, source) =>
-    sudoku.parseSudokuCsv(content, source).map((r, i) => {
-      if (r.size !== 9) throw new Error(`${source}: row ${i + 1} is a ${r.size}×${r.size} puzzle; the built-in model solves 9×9`);
-      return { puzzle: r.puzzle, solution: r.solution };
-    }),
+  readData: (content, source, selection) => {
+    const csv = sudoku.readSudokuCsv(content, source, selection);
+    if (csv.rows === 0) throw new Error(`${source}: no puzzle: the file ${csv.header ? `holds only a header line (${csv.header.join(',')})` : 'is empty'}`);
+    const examples = csv.records.map((r) => {
+      if (r.size !== 9) throw new Error(`${source}:${r.line}: a ${r.size}×${r.size} puzzle; the built-in model solves 9×9`);
+      return withExtra({ puzzle: r.puzzle, ...(r.solution ? { solution: r.solution } : {}) }, r.extra);
+    });
+    const cols = csv.header ? [...csv.columns].map(([f, c]) => `${f} from column "${c}"`).join(', ') : 'puzzle[,solution] by position (no header)';
+    const kept = csv.header ? csv.header.filter((h) => ![...csv.columns.values()].includes(h)) : [];
+    return {
+      examples,
+      summary:
+        `sudoku CSV, ${csv.rows} rows: ${cols}` +
+        (kept.length && examples[0]?.extra ? `; kept per example as data.<column>: ${kept.join(', ')}` : '') +
+        selectionText(selection, examples.length, csv.rows, 'rows'),
+      notes: [],
+    };
+  },
   fromPrompt: (prompt) => ({ puzzle: sudoku.parseGrid(prompt, { size: 9 }) }),
   encode: (e, m) => ({
     canvas: Int32Array.from(e.puzzle, (d) => (d === 0 ? m.card.maskId : charId(m, String(d)))),
@@ -117,19 +160,65 @@ export const sudokuTask: Task<SudokuExample> = {
   },
   describe: (e) => {
     const g = sudoku.grade(e.puzzle);
-    return { blanks: g.blanks, difficulty: g.difficulty, technique: g.technique };
+    return { blanks: g.blanks, difficulty: g.difficulty, technique: g.technique, ...e.extra };
   },
 };
 
 // ---------------------------------------------------------------- countdown
 
 const COUNTDOWN_LENGTH = 48;
+/** The generator's defaults, the range the built-in countdown model was trained on (training/FORMATS.md). */
+const TRAINED_MAX_NUMBER = 99;
+const TRAINED_MAX_TARGET = 999;
+
+/**
+ * Why the 48-token canvas cannot hold this problem and every solution it may need (the prompt,
+ * the longest solution whose step results stay within max(999, target), one EOS), or null.
+ */
+function countdownFit(e: countdown.CountdownRecord): string | null {
+  const prompt = countdown.formatPrompt(e);
+  const maxNumber = Math.max(TRAINED_MAX_NUMBER, ...e.numbers);
+  const longest = countdown.maxSolutionLength(e.numbers.length, Math.max(TRAINED_MAX_TARGET, e.target), maxNumber);
+  const given = e.solution ? countdown.formatSolution(e.solution).length : 0;
+  const need = prompt.length + Math.max(longest, given) + 1;
+  if (need <= COUNTDOWN_LENGTH) return null;
+  return `the prompt ${prompt} (${prompt.length} characters) and a solution of up to ${Math.max(longest, given)} characters need ${need} positions; the countdown canvas has ${COUNTDOWN_LENGTH}`;
+}
 
 export const countdownTask: Task<countdown.CountdownRecord> = {
   name: 'countdown',
   defaultModel: 'countdown',
+  options: { count: choiceOption([3, 4]) },
   generate: (seed, n, options) => countdown.generateSet(seed, n, { count: (options.count as 3 | 4) ?? 3 }),
-  parseFile: (content, source) => countdown.parseCountdownJsonl(content, source),
+  readData: (content, source, selection) => {
+    const file = countdown.readCountdownJsonl(content, source, selection);
+    if (file.rows === 0) throw new Error(`${source}: no problem: the file is empty`);
+    let beyond = 0;
+    file.records.forEach((r, i) => {
+      const why = countdownFit(r);
+      if (why) throw new Error(`${file.lines[i] ? `${source}:${file.lines[i]}` : source}: the countdown model cannot take this problem: ${why}`);
+      if (r.numbers.some((x) => x > TRAINED_MAX_NUMBER) || r.target > TRAINED_MAX_TARGET) beyond++;
+    });
+    // Problems beyond the training range fit the canvas but are new to the model: evaluated, marked, said.
+    const examples = beyond === 0 ? file.records : file.records.map((r) => {
+      const out = r.numbers.some((x) => x > TRAINED_MAX_NUMBER) || r.target > TRAINED_MAX_TARGET;
+      return { ...r, extra: { ...r.extra, range: out ? 'beyond training' : 'within training' } };
+    });
+    const counts = [...new Set(examples.map((r) => r.numbers.length))].sort().map((c) => `${examples.filter((r) => r.numbers.length === c).length} with ${c} numbers`);
+    return {
+      examples,
+      summary:
+        `countdown JSONL, layout: ${countdown.LAYOUT_TEXT[file.layout!]}; ${counts.join(', ')}` +
+        describeSelection(selection).filter((p) => p.startsWith('columns')).map((p) => `; ${p}`).join('') +
+        selectionText(selection, examples.length, file.rows, 'lines'),
+      notes: beyond
+        ? [
+            `${source}: ${beyond} of ${examples.length} problems have a number above ${TRAINED_MAX_NUMBER} or a target above ${TRAINED_MAX_TARGET}, ` +
+              `beyond the range the generator makes and the built-in countdown model was trained on; they fit the canvas and are evaluated, marked range="beyond training" (the report breaks accuracy down by it)`,
+          ]
+        : [],
+    };
+  },
   fromPrompt: (prompt) => {
     // "44,15,79,50" (the JSONL input field) or the model's own "44,15,79:50=".
     if (prompt.includes(':')) return countdown.parsePrompt(prompt.endsWith('=') ? prompt : `${prompt}=`);
@@ -151,7 +240,7 @@ export const countdownTask: Task<countdown.CountdownRecord> = {
     const check = countdown.checkSolution(e, answer);
     return { correct: check.correct, score: null, answer, ...(check.reason ? { reason: check.reason } : {}) };
   },
-  describe: (e) => ({ count: e.numbers.length, numbers: e.numbers.join(','), target: e.target }),
+  describe: (e) => ({ count: e.numbers.length, numbers: e.numbers.join(','), target: e.target, ...e.extra }),
 };
 
 // ---------------------------------------------------------------- text
@@ -176,14 +265,30 @@ async function gradeText(e: text.TextExample, full: string): Promise<Outcome> {
 export const textTask: Task<text.TextExample> = {
   name: 'text',
   defaultModel: 'text',
+  options: {
+    kind: choiceOption(['infilling', 'unconditional']),
+    promptLength: {
+      ...integerOption(0, 127, 'an integer within 0..127 (characters of the 128-character window kept as the prompt)'),
+      conflict: (o) => (o.kind === 'unconditional' ? null : 'only with kind=unconditional (infilling masks spans inside the window)'),
+    },
+  },
   generate: (seed, n, options) =>
     options.kind === 'unconditional'
       ? text.generateSet(seed, n, { kind: 'unconditional', promptLength: (options.promptLength as number) ?? 32, length: 128 })
       : text.generateSet(seed, n, { kind: 'infilling', length: 128 }),
-  parseFile: (content, source) => {
-    const passages = content.split(/\n\s*\n/).filter((p) => p.length >= 128);
+  readData: (content, source, selection) => {
+    if (describeSelection(selection).length)
+      throw new Error(`${source}: --data-columns and --data-filter do not apply to text: its data files are plain passages separated by blank lines`);
+    if (content.trim() === '') throw new Error(`${source}: no passage: the file is empty`);
+    const all = content.split(/\n\s*\n/);
+    const passages = all.filter((p) => p.length >= 128);
     if (passages.length === 0) throw new Error(`${source}: no passage of at least 128 characters (passages are separated by blank lines)`);
-    return Array.from({ length: passages.length }, (_, i) => text.generateInfilling(new Rng(i), passages, { length: 128 }));
+    const short = all.length - passages.length;
+    return {
+      examples: Array.from({ length: passages.length }, (_, i) => text.generateInfilling(new Rng(i), passages, { length: 128 })),
+      summary: `text passages: ${passages.length} of at least 128 characters, one infilling example each` + (short ? ` (${short} shorter passages skipped)` : ''),
+      notes: [],
+    };
   },
   fromPrompt: (prompt, options) => {
     const length = (options.length as number) ?? 128;
@@ -229,13 +334,16 @@ export function taskByName(name: string): Task<unknown> {
   return TASKS[name as TaskName] as Task<unknown>;
 }
 
-/** Examples from `--data <file>` in the task's common format. */
-export async function loadTaskFile(task: Task<unknown>, path: string): Promise<unknown[]> {
+/** Examples from `--data <file>` in the task's common format; a file without any is refused. */
+export async function loadTaskFile(task: Task<unknown>, path: string, selection?: DataSelection): Promise<DataFile<unknown>> {
   let content: string;
   try {
     content = await readFile(path, 'utf8');
   } catch (e) {
     throw new Error(`--data ${path}: cannot read the file (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
   }
-  return task.parseFile(content, path);
+  const file = task.readData(content, path, selection);
+  // Each reader names its own reason; this is the guarantee that nothing empty gets further.
+  if (file.examples.length === 0) throw new Error(`--data ${path}: no ${task.name} example in the file`);
+  return file;
 }

@@ -37,7 +37,8 @@ export function integerOrRangeOption(lo: number, hi: number, valid: string): Tas
 
 /** One of a fixed list of values (strings or numbers, compared exactly). */
 export function choiceOption<T extends string | number>(values: readonly T[]): TaskOption {
-  return { valid: values.join(', '), parse: (v) => (values.includes(v as T) ? v : null) };
+  const valid = values.length === 2 ? `${values[0]} or ${values[1]}` : `one of ${values.join(', ')}`;
+  return { valid, parse: (v) => (values.includes(v as T) ? v : null) };
 }
 
 const show = (v: unknown): string => (typeof v === 'string' ? v : JSON.stringify(v));
