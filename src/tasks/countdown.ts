@@ -412,6 +412,8 @@ export interface CountdownJsonl {
   layout: CountdownLayout | null;
   /** Problem lines before the filter. */
   rows: number;
+  /** The 1-based line of each record. */
+  lines: number[];
 }
 
 /** Parses a JSONL file; see {@link readCountdownJsonl}. */
@@ -442,7 +444,7 @@ const COUNTDOWN_FIELDS: readonly FieldSpec[] = [
 export function readCountdownJsonl(text: string, source: string, selection?: DataSelection): CountdownJsonl {
   const lines = text.split(/\r?\n/);
   const filter = rowFilter(source, selection);
-  const parsed: { where: string; values: number[]; raw: string; output: OutputKind; extra: Extras }[] = [];
+  const parsed: { line: number; where: string; values: number[]; raw: string; output: OutputKind; extra: Extras }[] = [];
   let rows = 0;
   try {
     checkColumnFields(source, COUNTDOWN_FIELDS, selection);
@@ -467,7 +469,7 @@ export function readCountdownJsonl(text: string, source: string, selection?: Dat
       const outKey = cols.get('output');
       const { values, raw } = inputValues(row.get(inKey), `${where}: field "${inKey}"`);
       const output = outputKind(outKey === undefined ? undefined : row.get(outKey), `${where}: field "${outKey}"`);
-      parsed.push({ where, values, raw, output, extra: extrasOf(row, new Set(cols.values())) });
+      parsed.push({ line: i + 1, where, values, raw, output, extra: extrasOf(row, new Set(cols.values())) });
     }
     filter.finish();
   } catch (e) {
@@ -478,7 +480,7 @@ export function readCountdownJsonl(text: string, source: string, selection?: Dat
   const first = parsed.find((p) => p.output.kind !== 'none');
   const layout: CountdownLayout | null = parsed.length === 0 ? null : first?.output.kind === 'target' ? 'target' : 'solution';
   const outKey = selection?.columns?.output ?? 'output';
-  const firstLine = first ? `line ${first.where.slice(source.length + 1)}` : '';
+  const firstLine = first ? `line ${first.line}` : '';
   const records = parsed.map(({ where, values, raw, output, extra }): CountdownRecord => {
     if (layout === 'target') {
       if (output.kind === 'none')
@@ -505,7 +507,7 @@ export function readCountdownJsonl(text: string, source: string, selection?: Dat
     }
     return withExtra(record, extra);
   });
-  return { records, layout, rows };
+  return { records, layout, rows, lines: parsed.map((p) => p.line) };
 }
 
 function withExtra(record: CountdownRecord, extra: Extras): CountdownRecord {
