@@ -431,8 +431,8 @@ class TextTask:
     def __init__(self, seed: int = 0, corpus: Path | None = None, smoke: bool = False) -> None:
         self.corpus = corpus or SHAKESPEARE
         if not self.corpus.exists():
-            raise SystemExit(f"train.py: {self.corpus} not found (the text task needs the development checkout's "
-                             "shared/data/tinyshakespeare-train.txt)")
+            raise SystemExit(f"train.py: {self.corpus} not found (the text task trains on the development checkout's "
+                             "shared/data/tinyshakespeare-train.txt; give another with --corpus)")
         text = self.corpus.read_text()
         self.tok = CharTokenizer(corpus_chars(text), "llada")
         ids = torch.tensor(self.tok.encode(text), dtype=torch.int64)

@@ -101,6 +101,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     ap.add_argument("--no-check", action="store_true", help="skip the onnxruntime export check")
     ap.add_argument("--data", default=None, help="countdown: training JSONL (default training/data/countdown-train.jsonl)")
     ap.add_argument("--heldout", default=None, help="held-out file (default under training/data/)")
+    ap.add_argument("--corpus", default=None, help="text: training corpus (default ../shared/data/tinyshakespeare-train.txt, "
+                    "development checkouts only; --smoke: the committed data/text/heldout.txt)")
     ap.add_argument("--stop-after", type=int, default=None, help=argparse.SUPPRESS)  # tests: act as if signalled
     a = ap.parse_args(argv)
     a.out = Path(a.out or REPO / "models" / a.task)
@@ -183,6 +185,8 @@ class Run:
                 kw["heldout_path"] = Path(self.a.heldout)
         elif self.a.task == "sudoku" and self.a.heldout:
             kw["heldout_path"] = Path(self.a.heldout)
+        elif self.a.task == "text" and self.a.corpus:
+            kw["corpus"] = Path(self.a.corpus)
         task = self.task_cls(**kw)
         if self.a.task == "text" and self.hp.get("context"):
             task.T = self.hp["context"]
@@ -482,7 +486,7 @@ class Run:
         for k, flag, d in (("min_lr_frac", "--min-lr-frac", 0.1), ("weight_decay", "--weight-decay", 0.1), ("clip", "--clip", 1.0)):
             if hp[k] != d:
                 size_flags += f" {flag} {hp[k]}"
-        for v, flag in ((self.a.data, "--data"), (self.a.heldout, "--heldout")):
+        for v, flag in ((self.a.data, "--data"), (self.a.heldout, "--heldout"), (self.a.corpus, "--corpus")):
             if v:
                 size_flags += f" {flag} {shlex.quote(rel(Path(v)))}"
         stopped_early = self.plan is not None and self.step < self.plan
@@ -654,6 +658,11 @@ def smoke(a: argparse.Namespace) -> int:
             make_data(["countdown", "--n", "5000", "--seed", "1000000", "--exclude", str(CountdownTask.HELDOUT),
                        "--out", str(data)])
         base += ["--data", str(data)]
+    if a.task == "text":
+        # The committed held-out text (50 kB) keeps the self-test runnable in any checkout; the full
+        # corpus is only in development checkouts. The smoke test checks mechanics, not the model.
+        from tasks import REPO
+        base += ["--corpus", str(Path(a.corpus) if a.corpus else REPO / "data" / "text" / "heldout.txt")]
 
     def sh(extra: list[str], what: str) -> None:
         print(f"\n=== smoke: {what}\n$ {' '.join(base + extra)}", flush=True)
