@@ -118,7 +118,7 @@ describe('load-time graph checks', () => {
   it('refuses int32 input_ids, a missing logits output and a vocabulary that differs from the card', async () => {
     await expect(load('int32-ids')).rejects.toThrow(/input "input_ids" has type int32, expected int64/);
     await expect(load('no-logits')).rejects.toThrow(/graph has no tensor output "logits" \(outputs: hidden\)/);
-    await expect(load('wrong-vocab')).rejects.toThrow(/output "logits" has shape \[.*\], expected \[batch, length, \d+\] \(vocabSize in the model card\)/);
+    await expect(load('wrong-vocab')).rejects.toThrow(/output "logits" has shape \[.*\], expected \[batch, length, \d+\] \(vocabSize in the model card, from model\.json\)/);
   });
   it('accepts a graph with attention_mask and feeds it', async () => {
     const m = await load('with-attention-mask');

@@ -19,6 +19,8 @@ describes the VALID model (vocabSize 8, maskId 7, eos/pad 0, context 16), so onl
     nan-logits/           loads, but W[3, 5] is NaN and W[4, 2] is +Inf: a canvas holding token 3 (4)
                           gets a NaN (+Inf) logit for id 5 (2) at that position
     nan-logits-head/      nan-logits/ with the in-graph statistics head (training/add_stats_head.py)
+    vocab-268/            VALID, V = 268 (the dream-like tokenizer fixture's size): logits = E[input_ids] @ U,
+                          E [268, 4], U [4, 268]; card vocabSize 268, maskId 267
 Opset 17, IR version 8. Needs python3-onnx and numpy (Debian: apt-get install -y python3-onnx).
 """
 from __future__ import annotations
@@ -46,7 +48,7 @@ def ids_input(elem: int = TensorProto.INT64):
     return helper.make_tensor_value_info("input_ids", elem, ["batch", "length"])
 
 
-def save(name: str, nodes, inputs, outputs, inits, doc: str, head: bool = False) -> None:
+def save(name: str, nodes, inputs, outputs, inits, doc: str, head: bool = False, v: int = V, mask: int = MASK) -> None:
     graph = helper.make_graph(nodes, name.replace("-", "_"), inputs, outputs, initializer=inits)
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)], producer_name="infogain-fixtures",
                               doc_string=doc)
@@ -58,7 +60,7 @@ def save(name: str, nodes, inputs, outputs, inits, doc: str, head: bool = False)
     d = OUT / name
     d.mkdir(parents=True, exist_ok=True)
     (d / "model.onnx").write_bytes(model.SerializeToString())
-    card = {"name": f"fixture-{name}", "vocabSize": V, "maskId": MASK, "eosId": 0, "padId": 0, "eosPenalty": 0,
+    card = {"name": f"fixture-{name}", "vocabSize": v, "maskId": mask, "eosId": 0, "padId": 0, "eosPenalty": 0,
             "logitShift": False, "attention": {"kind": "full"}, "contextLimit": CONTEXT, "suppressTokens": []}
     (d / "model.json").write_text(json.dumps(card, indent=2) + "\n")
     print(f"wrote {d.relative_to(REPO)}/model.onnx ({(d / 'model.onnx').stat().st_size} bytes)")
@@ -139,6 +141,15 @@ def main() -> None:
         save(name, [helper.make_node("Gather", ["W", "input_ids"], ["logits"], axis=0)],
              [ids_input()], [logits_out()], [numpy_helper.from_array(bad, "W")],
              "defect: W[3, 5] is NaN and W[4, 2] is +Inf", head=head)
+
+    # A vocabulary the size of a real (if tiny) byte-level BPE, for tokenizer layouts end to end.
+    big = 268
+    save("vocab-268", [
+        helper.make_node("Gather", ["E", "input_ids"], ["h"], axis=0),
+        helper.make_node("MatMul", ["h", "U"], ["logits"]),
+    ], [ids_input()], [logits_out(big)], [numpy_helper.from_array(table(big, HIDDEN, 3), "E"),
+                                         numpy_helper.from_array(table(HIDDEN, big, 4), "U")],
+        "valid: V = 268", v=big, mask=big - 1)
 
     (OUT / "weights.json").write_text(json.dumps({"note": "logits = W[input_ids] for valid/, int32-ids/, "
                                             "needs-past-kv/, with-attention-mask/", "W": table(V, V, 1).tolist()})

@@ -121,6 +121,6 @@ export async function loadModelDir(dir: string, options: { threads?: number; ort
     tokenizer.unknownTokensSource = `set in ${join(dir, 'model.json')}`;
   }
   const ort = options.ort ?? ((await import('onnxruntime-node')) as unknown as OrtRuntime);
-  const model = await OnnxDenoiser.create(ort, await readFile(onnxPath), card, { source: onnxPath, threads: options.threads });
+  const model = await OnnxDenoiser.create(ort, await readFile(onnxPath), card, { source: onnxPath, threads: options.threads, vocabOrigin: origins.vocabSize });
   return { dir, card, model, tokenizer };
 }

@@ -49,7 +49,7 @@ function tensorMeta(list: readonly InferenceSession.ValueMetadata[], name: strin
 const show = (shape: ReadonlyArray<number | string>) => `[${shape.map((d) => (typeof d === 'string' ? d || '?' : d)).join(', ')}]`;
 
 /** Check a session's inputs and outputs against the card; errors name the file, tensor, expected and found. */
-export function checkGraph(session: InferenceSession, card: ModelCard, source: string): GraphIO {
+export function checkGraph(session: InferenceSession, card: ModelCard, source: string, vocabOrigin?: string): GraphIO {
   // Every unusable input is named at once: the first alone (often position_ids) hides the cause.
   const unusable = session.inputNames.filter((name) => !PROVIDABLE_INPUTS.has(name));
   if (unusable.length > 0) {
@@ -73,7 +73,7 @@ export function checkGraph(session: InferenceSession, card: ModelCard, source: s
   if (logits.shape.length !== 3) throw new GraphError(`${source}: output "logits" has shape ${show(logits.shape)}, expected rank 3 [batch, length, ${card.vocabSize}]`);
   const v = logits.shape[2];
   if (typeof v === 'number' && v !== card.vocabSize)
-    throw new GraphError(`${source}: output "logits" has shape ${show(logits.shape)}, expected [batch, length, ${card.vocabSize}] (vocabSize in the model card)`);
+    throw new GraphError(`${source}: output "logits" has shape ${show(logits.shape)}, expected [batch, length, ${card.vocabSize}] (vocabSize in the model card${vocabOrigin ? `, from ${vocabOrigin}` : ''})`);
   const headIn = HEAD_INPUTS.filter((n) => session.inputNames.includes(n));
   const headOut = HEAD_OUTPUTS.filter((n) => session.outputNames.includes(n));
   if ((headIn.length > 0 || headOut.length > 0) && (headIn.length < HEAD_INPUTS.length || headOut.length < HEAD_OUTPUTS.length))
@@ -106,6 +106,8 @@ export interface OnnxOptions {
   threads?: number;
   /** Use the graph's statistics head when it has one (default true). */
   statsHead?: boolean;
+  /** Where the card's vocabSize came from (model.json, a preset, the tokenizer files), for messages. */
+  vocabOrigin?: string;
 }
 
 export class OnnxDenoiser extends LogitsDenoiser {
@@ -133,7 +135,7 @@ export class OnnxDenoiser extends LogitsDenoiser {
     } catch (e) {
       throw new GraphError(`${options.source}: onnxruntime cannot load the graph: ${(e as Error).message.split('\n')[0]}`);
     }
-    const io = checkGraph(session, card, options.source);
+    const io = checkGraph(session, card, options.source, options.vocabOrigin);
     return new OnnxDenoiser(card, ort, session, io, options.source, io.hasStatsHead && options.statsHead !== false);
   }
 
