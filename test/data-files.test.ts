@@ -52,12 +52,20 @@ describe('Countdown JSONL layouts', () => {
     const d = countdownTask.readData('{"input":"30,100,93","output":"23"}\n{"input":"3,7,2","output":"13"}\n', 'cd3.jsonl');
     expect(d.summary).toBe('countdown JSONL, layout: numbers in "input", target in "output"; 2 with 3 numbers');
     expect(d.notes).toHaveLength(1);
-    expect(d.notes[0]).toMatch(/^cd3\.jsonl: 1 of 2 problems have a number above 99 or a target above 999, beyond the range .* they fit the canvas and are evaluated/);
+    expect(d.notes[0]).toMatch(/^cd3\.jsonl: 1 of 2 problems have a number above 99 or a target above 999, beyond the range .* they are evaluated and marked range="beyond training"/);
     expect(d.examples.map((e) => countdownTask.describe(e).range)).toEqual(['beyond training', 'within training']);
     const ours = countdownTask.readData('{"input":"44,15,79,50","output":"44-15=29,79-29=50"}\n', 'ours.jsonl');
     expect(ours.summary).toBe('countdown JSONL, layout: numbers and target in "input", solution in "output"; 1 with 3 numbers');
     expect(ours.notes).toEqual([]);
     expect(countdownTask.describe(ours.examples[0])).toEqual({ count: 3, numbers: '44,15,79', target: 50 });
+  });
+
+  it('four numbers with three digits fit the canvas, but the longest solutions might not: said, not refused', () => {
+    const d = countdownTask.readData('{"input":"100,100,100,100","output":"400"}\n', 'cd4.jsonl');
+    expect(d.examples).toEqual([{ numbers: [100, 100, 100, 100], target: 400, extra: { range: 'beyond training' } }]);
+    expect(d.notes[1]).toBe(
+      'cd4.jsonl: 1 of 1 problems leave less room after the prompt than their longest possible solution needs (the canvas has 48 positions); an answer longer than the room left is cut off and graded wrong',
+    );
   });
 
   it('renamed fields, filters on other keys, other keys kept as data.<key>', () => {
@@ -128,6 +136,20 @@ describe('eval and compare on a --data file', () => {
     expect(md).toContain('  - read: sudoku CSV, 5 rows');
     expect(md).not.toMatch(/blanks=|data: generated/);
     expect(md).toMatch(/## Accuracy by data\.level\n\n\| data\.level \| examples \| confidence \| margin \|\n\|---\|---:\|---:\|---:\|\n\| easy \| 2 \|.*\n\| hard \| 2 \|/);
+  });
+
+  it('a CD3-layout countdown file: the layout and the range note on stderr, the range in every result line', async () => {
+    const data = write('cd3.jsonl', '{"input":"30,100,93","output":"23"}\n{"input":"3,7,2","output":"13"}\n');
+    const out = path('cd3');
+    const r = await cli('eval', '--task', 'countdown', '--samplers', 'confidence', '--data', data, '--out', out);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain(`--data ${data}: countdown JSONL, layout: numbers in "input", target in "output"; 2 with 3 numbers`);
+    expect(r.stderr).toContain(`note: ${data}: 1 of 2 problems have a number above 99`);
+    const lines = readResults(join(out, 'results.jsonl')).sort((a, b) => a.example - b.example);
+    expect(lines.map((l) => [l.info.numbers, l.info.target, l.info.range])).toEqual([
+      ['30,100,93', 23, 'beyond training'],
+      ['3,7,2', 13, 'within training'],
+    ]);
   });
 
   it('compare --data evaluates every example of the file unless --n says otherwise', async () => {

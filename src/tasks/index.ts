@@ -171,19 +171,27 @@ const COUNTDOWN_LENGTH = 48;
 const TRAINED_MAX_NUMBER = 99;
 const TRAINED_MAX_TARGET = 999;
 
+/** The shortest step a solution can have, `a+b=c`. */
+const MIN_STEP = 5;
+
 /**
- * Why the 48-token canvas cannot hold this problem and every solution it may need (the prompt,
- * the longest solution whose step results stay within max(999, target), one EOS), or null.
+ * How a problem fits the 48-token canvas (prompt, solution, at least one EOS): `refuse` when it
+ * cannot (no room for even one step and its EOS, or the file's own solution does not fit);
+ * `tight` when its longest possible solution (step results within max(999, target)) would not
+ * fit, so a long answer would be cut off. Problems within the training range are never tight.
  */
-function countdownFit(e: countdown.CountdownRecord): string | null {
+function countdownRoom(e: countdown.CountdownRecord): { refuse: string | null; tight: boolean } {
   const prompt = countdown.formatPrompt(e);
-  const maxNumber = Math.max(TRAINED_MAX_NUMBER, ...e.numbers);
-  const longest = countdown.maxSolutionLength(e.numbers.length, Math.max(TRAINED_MAX_TARGET, e.target), maxNumber);
+  const room = COUNTDOWN_LENGTH - prompt.length - 1;
+  const head = `the prompt ${prompt} (${prompt.length} characters) leaves ${Math.max(0, room)} of the ${COUNTDOWN_LENGTH} canvas positions for the solution (one more for EOS)`;
+  if (room < MIN_STEP) return { refuse: `${head}, fewer than the shortest step a+b=c`, tight: true };
   const given = e.solution ? countdown.formatSolution(e.solution).length : 0;
-  const need = prompt.length + Math.max(longest, given) + 1;
-  if (need <= COUNTDOWN_LENGTH) return null;
-  return `the prompt ${prompt} (${prompt.length} characters) and a solution of up to ${Math.max(longest, given)} characters need ${need} positions; the countdown canvas has ${COUNTDOWN_LENGTH}`;
+  if (given > room) return { refuse: `${head}; the file's solution has ${given}`, tight: true };
+  const longest = countdown.maxSolutionLength(e.numbers.length, Math.max(TRAINED_MAX_TARGET, e.target), Math.max(TRAINED_MAX_NUMBER, ...e.numbers));
+  return { refuse: null, tight: longest > room };
 }
+
+const beyondTraining = (r: countdown.CountdownRecord) => r.numbers.some((x) => x > TRAINED_MAX_NUMBER) || r.target > TRAINED_MAX_TARGET;
 
 export const countdownTask: Task<countdown.CountdownRecord> = {
   name: 'countdown',
@@ -193,30 +201,36 @@ export const countdownTask: Task<countdown.CountdownRecord> = {
   readData: (content, source, selection) => {
     const file = countdown.readCountdownJsonl(content, source, selection);
     if (file.rows === 0) throw new Error(`${source}: no problem: the file is empty`);
-    let beyond = 0;
+    let tight = 0;
     file.records.forEach((r, i) => {
-      const why = countdownFit(r);
-      if (why) throw new Error(`${file.lines[i] ? `${source}:${file.lines[i]}` : source}: the countdown model cannot take this problem: ${why}`);
-      if (r.numbers.some((x) => x > TRAINED_MAX_NUMBER) || r.target > TRAINED_MAX_TARGET) beyond++;
+      const fit = countdownRoom(r);
+      if (fit.refuse) throw new Error(`${source}:${file.lines[i]}: the countdown model cannot take this problem: ${fit.refuse}`);
+      if (fit.tight) tight++;
     });
-    // Problems beyond the training range fit the canvas but are new to the model: evaluated, marked, said.
-    const examples = beyond === 0 ? file.records : file.records.map((r) => {
-      const out = r.numbers.some((x) => x > TRAINED_MAX_NUMBER) || r.target > TRAINED_MAX_TARGET;
-      return { ...r, extra: { ...r.extra, range: out ? 'beyond training' : 'within training' } };
-    });
-    const counts = [...new Set(examples.map((r) => r.numbers.length))].sort().map((c) => `${examples.filter((r) => r.numbers.length === c).length} with ${c} numbers`);
+    // Problems beyond the training range are new to the model: evaluated, marked and said, never silently.
+    const beyond = file.records.filter(beyondTraining).length;
+    const examples = beyond === 0 ? file.records : file.records.map((r) => ({ ...r, extra: { ...r.extra, range: beyondTraining(r) ? 'beyond training' : 'within training' } }));
+    const counts = [...new Set(examples.map((r) => r.numbers.length))].sort((a, b) => a - b).map((c) => `${examples.filter((r) => r.numbers.length === c).length} with ${c} numbers`);
     return {
       examples,
       summary:
         `countdown JSONL, layout: ${countdown.LAYOUT_TEXT[file.layout!]}; ${counts.join(', ')}` +
         describeSelection(selection).filter((p) => p.startsWith('columns')).map((p) => `; ${p}`).join('') +
         selectionText(selection, examples.length, file.rows, 'lines'),
-      notes: beyond
-        ? [
-            `${source}: ${beyond} of ${examples.length} problems have a number above ${TRAINED_MAX_NUMBER} or a target above ${TRAINED_MAX_TARGET}, ` +
-              `beyond the range the generator makes and the built-in countdown model was trained on; they fit the canvas and are evaluated, marked range="beyond training" (the report breaks accuracy down by it)`,
-          ]
-        : [],
+      notes: [
+        ...(beyond
+          ? [
+              `${source}: ${beyond} of ${examples.length} problems have a number above ${TRAINED_MAX_NUMBER} or a target above ${TRAINED_MAX_TARGET}, ` +
+                'beyond the range the generator makes and the built-in countdown model was trained on; they are evaluated and marked range="beyond training" (the report breaks accuracy down by it)',
+            ]
+          : []),
+        ...(tight
+          ? [
+              `${source}: ${tight} of ${examples.length} problems leave less room after the prompt than their longest possible solution needs ` +
+                `(the canvas has ${COUNTDOWN_LENGTH} positions); an answer longer than the room left is cut off and graded wrong`,
+            ]
+          : []),
+      ],
     };
   },
   fromPrompt: (prompt) => {

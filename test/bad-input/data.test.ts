@@ -75,10 +75,14 @@ const CASES: Case[] = [
   ['countdown output neither solution nor target', () => evalOn('countdown', file('odd.jsonl', '{"input":"3,7,2,8","output":"eight"}\n')), /odd\.jsonl:1: field "output" must be a solution like "44-15=29,79-29=50" or a target \(a positive integer\), got "eight"$/],
   [
     'countdown problem too large for the canvas',
-    () => evalOn('countdown', file('big.jsonl', '{"input":"1234,5678,9012,3456","output":"98765"}\n')),
-    /big\.jsonl:1: the countdown model cannot take this problem: the prompt 1234,5678,9012,3456:98765= \(26 characters\) and a solution of up to \d+ characters need \d+ positions; the countdown canvas has 48$/,
+    () => evalOn('countdown', file('big.jsonl', '{"input":"12345678,23456789,34567890,45678901","output":"98765432"}\n')),
+    /big\.jsonl:1: the countdown model cannot take this problem: the prompt 12345678,23456789,34567890,45678901:98765432= \(45 characters\) leaves 2 of the 48 canvas positions for the solution \(one more for EOS\), fewer than the shortest step a\+b=c$/,
   ],
-
+  [
+    "countdown file solution longer than the canvas's room",
+    () => evalOn('countdown', file('long.jsonl', `{"input":"99,98,97,96,95,94,93,92,${99 + 98 + 97 + 96 + 95 + 94 + 93 + 92}","output":"99+98=197,197+97=294,294+96=390,390+95=485,485+94=579,579+93=672,672+92=764"}\n`)),
+    /long\.jsonl:1: the countdown model cannot take this problem: the prompt 99,98,97,96,95,94,93,92:764= \(28 characters\) leaves 19 of the 48 canvas positions .*; the file's solution has 75$/,
+  ],
   // Columns and filters.
   ['wide CSV without a puzzle column', () => evalOn('sudoku', file('kaggle.csv', `id,grid,answer,level\n1,${p0},easy\n`)), /kaggle\.csv: no puzzle column \(looked for puzzle, quizzes, quiz; the file's columns: id, grid, answer, level\); name it with --data-columns puzzle=<column>$/],
   ['--data-columns names a missing column', () => evalOn('sudoku', file('q.csv', QUIZZES), '--data-columns', 'puzzle=grid'), /q\.csv: --data-columns puzzle=grid: no column "grid"; the file's columns: id, quizzes, solutions, level$/],
