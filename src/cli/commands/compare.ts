@@ -31,7 +31,7 @@ export function registerCompare(program: Command): void {
   program
     .command('compare')
     .description("run several samplers on the same N inputs (an oracle's sampled prompts, or a task's examples) and print a table")
-    .option('--model <ref>', 'built-in model name or model file', DEFAULT_MODEL)
+    .option('--model <ref>', 'built-in model name, a model directory (model.onnx + model.json) or an oracle JSON file', DEFAULT_MODEL)
     .option('--samplers <list>', 'comma-separated sampler names, or "all"', 'all')
     .option('--set <key=value>', 'parameter for every sampler that has it, or sampler.key=value for one; repeatable', collect, [])
     .option('--n <n>', 'number of prompts or task examples', nonNegativeInt('--n'), 32)

@@ -8,6 +8,7 @@ import { encodeText, isOracle } from '../../models/oracle.js';
 import { SAMPLERS, samplerByName } from '../../samplers/index.js';
 import { TASK_NAMES, taskByName } from '../../tasks/index.js';
 import { parseSettings } from '../settings.js';
+import { dim, renderCanvas } from '../render.js';
 import { outcomeLine, runTaskExample } from '../task-view.js';
 import { checkTracePath, collect, displayText, nonNegativeInt, seedOption, writeTrace } from '../common.js';
 import { checkCanvasLength } from '../../decode/limits.js';
@@ -16,7 +17,7 @@ export function registerGenerate(program: Command): void {
   program
     .command('generate')
     .description('decode one sequence and print it with a one-line summary')
-    .option('--model <ref>', `built-in model name or model file (${BUILTIN_MODELS.map((m) => m.name).join(', ')})`, DEFAULT_MODEL)
+    .option('--model <ref>', `built-in model (${BUILTIN_MODELS.map((m) => m.name).join(', ')}), a model directory (model.onnx + model.json) or an oracle JSON file`, DEFAULT_MODEL)
     .option('--sampler <name>', `sampler (${SAMPLERS.map((s) => s.name).join(', ')})`, 'info-gain')
     .option('--set <key=value>', 'sampler or decode parameter, repeatable (see `infogain samplers`)', collect, [])
     .option('--prompt <text>', 'prompt text; for oracles `_` marks a position to fill, for tokenizer models the mask token text does (default for oracles: a sampled prompt)')
@@ -76,14 +77,17 @@ export function registerGenerate(program: Command): void {
       const input = { canvas, promptLength: prompt.length, seed: opts.seed };
       const { traces } = await decodeBatch(model, [input], spec, prepared, cfg);
       const t = traces[0];
+      // The whole canvas, given tokens dimmed on a terminal (render.ts); special tokens (EOS fill, chat markers) skipped.
+      const tty = process.stdout.isTTY === true;
       if (tokenizer) {
-        // The decoded text of the generated region, special tokens (EOS fill) skipped.
-        const start = t.region.start;
-        console.log(tokenizer.decode(t.output.slice(start)));
+        console.log(renderCanvas(t.initial, t.output, model.card.maskId, (ids) => tokenizer.decode(ids), tty));
       } else {
-        const shown = displayText(model as never, t.output);
-        const head = displayText(model as never, prompt);
-        console.log(opts.prompt === undefined && shown.startsWith(head) ? `${head}|${shown.slice(head.length)}` : shown);
+        const text = (ids: number[] | Int32Array) => displayText(model as never, ids);
+        const shown = text(t.output);
+        const head = text(prompt);
+        // A prompt sampled from the oracle (no --prompt) is followed by `|`.
+        console.log(opts.prompt === undefined && shown.startsWith(head) ? `${dim(head, tty)}|${shown.slice(head.length)}`
+          : renderCanvas(t.initial, t.output, model.card.maskId, text, tty, (model as { detokenize?: unknown }).detokenize ? '' : ' '));
       }
       const logProb = isOracle(model) && !prompt.includes(model.card.maskId) ? conditionalLogProb(model, t, prompt.length) : null;
       console.log(
