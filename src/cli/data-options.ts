@@ -33,12 +33,12 @@ function mapping(where: string, raw: unknown, list: boolean): Record<string, str
   return out;
 }
 
-/** The selection, or undefined when neither flags nor config name any. `configName` names the config in errors. */
+/** The selection, or undefined when neither flags nor config name any. `config.name` names the config file in errors. */
 export function parseDataSelection(
   flags: { columns: readonly string[]; filter: readonly string[] },
   config: { columns?: unknown; filter?: unknown; name?: string } = {},
 ): DataSelection | undefined {
-  const where = (key: string) => `${key} in ${config.name ?? 'the config'}`;
+  const where = (key: string) => (config.name ? `--config ${config.name}: ${key}` : key);
   const columns = Object.fromEntries(Object.entries(mapping(where('data_columns'), config.columns, false)).map(([k, v]) => [k, v[0]]));
   for (const [k, v] of pairs('--data-columns', flags.columns, 'field=column[,field=column…], e.g. puzzle=quizzes,solution=solutions')) columns[k] = v;
   const filter = mapping(where('data_filter'), config.filter, true);

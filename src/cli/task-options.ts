@@ -21,10 +21,11 @@ function parseValue(flag: string, value: string): unknown {
 }
 
 /**
- * `base` (a config file's task_options) overridden by the `key=value` pairs, every key and value
- * checked against the task's declared options. Errors name where the value came from.
+ * `base` (a config file's task_options; `baseSource` names the file) overridden by the `key=value`
+ * pairs, every key and value checked against the task's declared options. Errors name where the
+ * value came from.
  */
-export function parseTaskOptions(task: TaskName, pairs: readonly string[], base: Record<string, unknown> = {}): Record<string, unknown> {
+export function parseTaskOptions(task: TaskName, pairs: readonly string[], base: Record<string, unknown> = {}, baseSource?: string): Record<string, unknown> {
   const raw: Record<string, unknown> = { ...base };
   const fromFlag = new Set<string>();
   for (const pair of pairs) {
@@ -35,5 +36,6 @@ export function parseTaskOptions(task: TaskName, pairs: readonly string[], base:
     raw[k] = parseValue(`--task-option ${k}`, v);
     fromFlag.add(k);
   }
-  return checkTaskOptions(task, TASKS[task].options, raw, (k) => (fromFlag.has(k) ? `--task-option ${k}` : `task option ${k}`));
+  const where = (k: string) => (fromFlag.has(k) ? `--task-option ${k}` : baseSource ? `--config ${baseSource}: task_options.${k}` : `task option ${k}`);
+  return checkTaskOptions(task, TASKS[task].options, raw, where);
 }

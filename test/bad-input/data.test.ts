@@ -47,7 +47,7 @@ const CASES: Case[] = [
   [
     'config task_options kind: poem',
     () => ['eval', '--config', file('c.yaml', 'task: text\ntask_options:\n  kind: poem\n'), '--out', out()],
-    /task option kind=poem: kind must be infilling or unconditional, got "poem"$/,
+    /--config .*c\.yaml: task_options\.kind=poem: kind must be infilling or unconditional, got "poem"$/,
   ],
   ['--task-option with --data', () => evalOn('sudoku', file('ok.csv', `${p0}\n`), '--task-option', 'blanks=45'), /--task-option blanks=45: task options configure the sudoku generator, but the examples come from --data .*ok\.csv$/],
 
