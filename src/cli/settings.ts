@@ -1,10 +1,19 @@
 /**
  * `--set key=value` routing. A key is a decode-loop parameter, a parameter of one or more of the
- * chosen samplers, or `sampler.key` for one sampler only. Anything else is an error that names
- * the key and the valid ones.
+ * chosen samplers, or `sampler.key` for one sampler only.
+ *
+ * Settings for samplers that are not chosen do not apply, so a config written for eleven
+ * samplers runs under `--samplers confidence`:
+ * - `sampler.key` for an existing sampler (or variant) that is not chosen is skipped, after its
+ *   key and value are checked against that sampler; an unknown sampler name is an error;
+ * - a bare key that belongs to no chosen sampler but to some other sampler is skipped when it
+ *   comes from a config file (which names settings for all its samplers), and an error when typed
+ *   on the command line (where it was surely meant for the run);
+ * - anything else is an error that names the key and the valid ones.
  */
 import { DECODE_PARAMS } from '../decode/config.js';
-import { ParamError, resolveParams, type Params } from '../samplers/params.js';
+import { SAMPLERS, samplerByName } from '../samplers/index.js';
+import { ParamError, parseParam, resolveParams, type ParamSpec, type Params } from '../samplers/params.js';
 import type { SamplerSpec } from '../samplers/sampler.js';
 
 export interface Settings {
@@ -13,37 +22,80 @@ export interface Settings {
   samplers: Map<string, Params>;
   /** Decode parameters of each sampler: the shared ones with its `sampler.key` overrides. */
   decodeOf: Map<string, Params>;
+  /** Settings that did not apply because their sampler is not chosen (`key=value` as given). */
+  skipped: string[];
 }
 
-export function parseSettings(pairs: readonly string[], samplers: readonly SamplerSpec[]): Settings {
+/** Where a pair came from: the command line (`--set`) or a config file (`set:` in <file>). */
+interface Pair {
+  text: string;
+  fromConfig: boolean;
+}
+
+const decodeSpec = (key: string) => DECODE_PARAMS.find((p) => p.key === key);
+
+/** Check a value against the parameter it would set, although it is not applied. */
+function checkUnused(spec: ParamSpec, value: string, owner: string): void {
+  if (spec.kind !== 'string') parseParam(spec, value, owner);
+}
+
+/**
+ * `pairs` are the command line's `--set` values; `configPairs` (a config's `set:` mapping) come
+ * first, so the command line wins, and follow the config rule above.
+ */
+export function parseSettings(pairs: readonly string[], samplers: readonly SamplerSpec[], configPairs: readonly string[] = []): Settings {
   const decodeOverrides: Params = {};
   const perSampler = new Map<string, Params>(samplers.map((s) => [s.name, {}]));
   const perSamplerDecode = new Map<string, Params>(samplers.map((s) => [s.name, {}]));
-  for (const pair of pairs) {
+  const skipped: string[] = [];
+  const chosen = samplers.map((s) => s.name).join(', ');
+  const all: Pair[] = [...configPairs.map((text) => ({ text, fromConfig: true })), ...pairs.map((text) => ({ text, fromConfig: false }))];
+  for (const { text: pair, fromConfig } of all) {
     const eq = pair.indexOf('=');
     if (eq <= 0) throw new ParamError(`--set ${JSON.stringify(pair)}: expected key=value`);
     const key = pair.slice(0, eq).trim();
     const value = pair.slice(eq + 1).trim();
+    const where = fromConfig ? `set: ${key} (config)` : `--set ${key}`;
     const dot = key.indexOf('.');
     if (dot > 0) {
       const owner = key.slice(0, dot);
       const name = key.slice(dot + 1);
       const target = perSampler.get(owner);
-      if (!target) throw new ParamError(`--set ${key}: "${owner}" is not one of the chosen samplers (${samplers.map((s) => s.name).join(', ')})`);
-      if (DECODE_PARAMS.some((p) => p.key === name)) perSamplerDecode.get(owner)![name] = value;
-      else target[name] = value;
+      if (target) {
+        if (decodeSpec(name)) perSamplerDecode.get(owner)![name] = value;
+        else target[name] = value;
+        continue;
+      }
+      let other: SamplerSpec;
+      try {
+        other = samplerByName(owner);
+      } catch (e) {
+        throw new ParamError(`${where}: "${owner}" is not a sampler (${(e as Error).message}); chosen: ${chosen}`);
+      }
+      const spec = decodeSpec(name) ?? other.params.find((p) => p.key === name);
+      if (!spec) throw new ParamError(`${where}: unknown parameter "${name}" for ${owner}; valid: ${[...DECODE_PARAMS, ...other.params].map((p) => p.key).join(', ')}`);
+      checkUnused(spec, value, owner);
+      skipped.push(pair);
       continue;
     }
-    if (DECODE_PARAMS.some((p) => p.key === key)) {
+    if (decodeSpec(key)) {
       decodeOverrides[key] = value;
       continue;
     }
     const owners = samplers.filter((s) => s.params.some((p) => p.key === key));
-    if (owners.length === 0) {
-      const valid = [...DECODE_PARAMS.map((p) => p.key), ...new Set(samplers.flatMap((s) => s.params.map((p) => p.key)))];
-      throw new ParamError(`--set ${key}: unknown parameter for ${samplers.map((s) => s.name).join(', ')}; valid: ${valid.join(', ')}`);
+    if (owners.length > 0) {
+      for (const s of owners) perSampler.get(s.name)![key] = value;
+      continue;
     }
-    for (const s of owners) perSampler.get(s.name)![key] = value;
+    const elsewhere = SAMPLERS.filter((s) => s.params.some((p) => p.key === key));
+    if (fromConfig && elsewhere.length > 0) {
+      checkUnused(elsewhere[0].params.find((p) => p.key === key)!, value, elsewhere[0].name);
+      skipped.push(pair);
+      continue;
+    }
+    const valid = [...DECODE_PARAMS.map((p) => p.key), ...new Set(samplers.flatMap((s) => s.params.map((p) => p.key)))];
+    const hint = elsewhere.length > 0 ? ` ("${key}" is a parameter of ${elsewhere.map((s) => s.name).join(', ')}, not chosen)` : '';
+    throw new ParamError(`${where}: unknown parameter for ${chosen}${hint}; valid: ${valid.join(', ')}`);
   }
   const decode = resolveParams(DECODE_PARAMS, decodeOverrides, 'decode');
   const resolved = new Map<string, Params>();
@@ -52,5 +104,5 @@ export function parseSettings(pairs: readonly string[], samplers: readonly Sampl
     resolved.set(s.name, resolveParams(s.params, perSampler.get(s.name)!, s.name));
     decodeOf.set(s.name, resolveParams(DECODE_PARAMS, { ...decodeOverrides, ...perSamplerDecode.get(s.name)! }, `${s.name} (decode)`));
   }
-  return { decode, samplers: resolved, decodeOf };
+  return { decode, samplers: resolved, decodeOf, skipped };
 }

@@ -9,6 +9,7 @@ import type { Params } from '../samplers/params.js';
 import type { SamplerSpec } from '../samplers/sampler.js';
 import type { DecodeConfig } from './config.js';
 import { decodeBestOfN } from './best-of-n.js';
+import { canvasLimit, CanvasLengthError } from './limits.js';
 import { decodeSequence, type SequenceGenerator, type SequenceInput } from './sequence.js';
 import type { SequenceTrace } from './trace.js';
 
@@ -34,6 +35,12 @@ export async function decodeBatch(
   options: DecodeOptions = {},
 ): Promise<{ traces: SequenceTrace[]; stats: BatchStats }> {
   const started = performance.now();
+  // Before any per-step buffer is sized: a canvas the model cannot take fails here, in one line.
+  const limit = canvasLimit(denoiser.card);
+  inputs.forEach((input, i) => {
+    if (input.canvas.length > limit)
+      throw new CanvasLengthError(`decode: sequence ${i} has a canvas of ${input.canvas.length} tokens, over the limit ${limit} of model ${denoiser.card.name}`);
+  });
   const batchSize = Math.max(1, options.batchSize ?? inputs.length);
   const samples = spec.samples(samplerParams);
   const traces: SequenceTrace[] = new Array(inputs.length);

@@ -4,6 +4,8 @@
  * (scored by the task's checker or judge).
  */
 import { Rng } from '../core/rng.js';
+import { checkSeedSpan } from '../core/seed.js';
+import { checkCanvasLength } from '../decode/limits.js';
 import { decodeBatch } from '../decode/run.js';
 import type { SequenceInput } from '../decode/sequence.js';
 import type { SequenceTrace } from '../decode/trace.js';
@@ -29,6 +31,9 @@ export interface SamplerSummary {
  * sampler), followed by `genLength` masks. Example i uses seed `seed + i`.
  */
 export function oracleInputs(oracle: Oracle, n: number, seed: number, promptLength: number, genLength: number): SequenceInput[] {
+  // Sized from user input: checked before any canvas is allocated.
+  checkCanvasLength(oracle.card, promptLength, genLength);
+  checkSeedSpan(seed, n, 'seed');
   return Array.from({ length: n }, (_, i) => {
     const s = seed + i;
     const prompt = promptLength > 0 ? oracle.sample(new Rng(s).fork(0x70726f6d), promptLength) : new Int32Array(0);

@@ -2,14 +2,16 @@
  * The evaluation harness: every sampler on the same examples with the same seeds, results
  * written incrementally, resumable, shardable.
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { stringifyFinite } from '../core/finite-json.js';
 import type { SequenceTrace } from '../decode/trace.js';
 import type { Denoiser } from '../models/denoiser.js';
 import type { Params } from '../samplers/params.js';
 import type { ModelView, Outcome, Task } from '../tasks/index.js';
 import { decodeAndGrade, type TaskDecodeEntry } from './task-run.js';
-import { appendResult, key, readResults, type ResultLine } from './results.js';
+import { lockDir } from './lock.js';
+import { appendResult, key, readResultsFile, repairResults, resultJson, type ResultLine } from './results.js';
 
 export interface Shard {
   index: number;
@@ -40,6 +42,8 @@ export interface EvalOptions {
   shard?: Shard;
   batchSize?: number;
   onLine?: (line: ResultLine, done: number, total: number) => void;
+  /** Things the run repaired or took over on its way (a torn last line, a stale lock). */
+  onNote?: (message: string) => void;
 }
 
 /** A sampler with its parameters and its own decode settings. */
@@ -58,16 +62,46 @@ function sameMeta(a: RunMeta, b: RunMeta): string | null {
   return null;
 }
 
+/**
+ * Write a file atomically: a temporary file in the same directory, then rename over the target,
+ * so a reader (or a run killed mid-write) sees the old content or the new, never a torn one.
+ */
+function writeAtomic(path: string, text: string): void {
+  const tmp = `${path}.tmp-${process.pid}`;
+  writeFileSync(tmp, text);
+  renameSync(tmp, path);
+}
+
+/** Read and check an evaluation's meta.json; an empty, torn or foreign one is named with its path. */
+export function readMeta(path: string): RunMeta {
+  const text = readFileSync(path, 'utf8');
+  if (text.trim() === '') throw new Error(`${path}: empty; the run that wrote it was interrupted (remove the directory, or restore the file)`);
+  let meta: RunMeta;
+  try {
+    meta = JSON.parse(text) as RunMeta;
+  } catch (e) {
+    throw new Error(`${path}: not valid JSON, perhaps torn by an interrupted write (${(e as Error).message})`);
+  }
+  const bad = (field: string, expected: string) => new Error(`${path}: field "${field}" is ${JSON.stringify((meta as unknown as Record<string, unknown>)?.[field])}, expected ${expected}; not an evaluation meta.json`);
+  if (typeof meta !== 'object' || meta === null || Array.isArray(meta)) throw new Error(`${path}: expected a JSON object; not an evaluation meta.json`);
+  if (typeof meta.task !== 'string') throw bad('task', 'a task name');
+  if (!Array.isArray(meta.samplers)) throw bad('samplers', 'a list of samplers');
+  if (!Number.isInteger(meta.n) || meta.n < 0) throw bad('n', 'an integer ≥ 0');
+  if (!Number.isInteger(meta.seed) || meta.seed < 0) throw bad('seed', 'an integer ≥ 0');
+  return meta;
+}
+
+const metaJson = (meta: RunMeta) => stringifyFinite(meta, 'meta.json', 2) + '\n';
+
 /** Write or check <out>/meta.json; a generator run resumed with a larger n records the larger n. */
 export function claimOutDir(out: string, meta: RunMeta): void {
-  mkdirSync(out, { recursive: true });
   const path = join(out, 'meta.json');
   if (existsSync(path)) {
-    const old = JSON.parse(readFileSync(path, 'utf8')) as RunMeta;
+    const old = readMeta(path);
     const diff = sameMeta(old, meta);
     if (diff) throw new Error(`${out}: holds a different evaluation (${diff}); use another --out`);
-    if (meta.n > old.n) writeFileSync(path, JSON.stringify({ ...old, n: meta.n }, null, 2) + '\n');
-  } else writeFileSync(path, JSON.stringify(meta, null, 2) + '\n');
+    if (meta.n > old.n) writeAtomic(path, metaJson({ ...old, n: meta.n }));
+  } else writeAtomic(path, metaJson(meta));
 }
 
 export function orderOf(trace: SequenceTrace): number[] {
@@ -82,11 +116,22 @@ type Cost = Pick<ResultLine, 'cumulativeUncertainty' | 'forwardCalls' | 'rowForw
 /** A reference line's cost: no decoding. */
 const NO_COST: Cost & { reference: true } = { cumulativeUncertainty: 0, forwardCalls: 0, rowForwards: 0, wallMs: 0, order: [], reference: true };
 
+/**
+ * The score as results.jsonl holds it. The text judge scores an empty output −∞ and marks it
+ * degenerate; JSON has no −∞, so such a line records score null with its "degenerate: empty"
+ * reason (the report reads it back as −∞). Any other non-finite score is an error, raised by the
+ * writer with the example, sampler and field named.
+ */
+function recordedScore(outcome: Outcome): number | null {
+  if (outcome.score === -Infinity && outcome.reason?.startsWith('degenerate')) return null;
+  return outcome.score;
+}
+
 function resultLine(example: number, sampler: string, seed: number, outcome: Outcome, info: ResultLine['info'], cost: Cost): ResultLine {
   return {
     example, sampler, seed,
     correct: outcome.correct,
-    score: outcome.score,
+    score: recordedScore(outcome),
     answer: outcome.answer,
     ...(outcome.reason ? { reason: outcome.reason } : {}),
     ...cost,
@@ -108,9 +153,29 @@ export async function runEvaluation<E>(
   meta: RunMeta,
   options: EvalOptions,
 ): Promise<{ written: number; skipped: number }> {
-  claimOutDir(options.out, meta);
+  const lock = lockDir(options.out, 'eval');
+  try {
+    if (lock.note) options.onNote?.(lock.note);
+    claimOutDir(options.out, meta);
+    return await evaluateLocked(task, model, view, examples, seed, entries, options);
+  } finally {
+    lock.release();
+  }
+}
+
+async function evaluateLocked<E>(
+  task: Task<E>,
+  model: Denoiser,
+  view: ModelView,
+  examples: readonly E[],
+  seed: number,
+  entries: readonly EvalEntry[],
+  options: EvalOptions,
+): Promise<{ written: number; skipped: number }> {
   const resultsPath = join(options.out, 'results.jsonl');
-  const done = new Set(readResults(resultsPath).map(key));
+  const repaired = repairResults(resultsPath);
+  if (repaired.note) options.onNote?.(repaired.note);
+  const done = new Set(repaired.lines.map(key));
   const shard = options.shard ?? { index: 0, count: 1 };
   const mine = examples.map((_, i) => i).filter((i) => i % shard.count === shard.index);
   // The task's reference (if any) is graded on every example like one more sampler.
@@ -152,28 +217,39 @@ export async function runEvaluation<E>(
   return { written, skipped };
 }
 
-/** Join shard directories into one: lines deduplicated by (example, sampler), metas must agree. */
-export function mergeRuns(dirs: readonly string[], out: string): { lines: number; duplicates: number } {
+/**
+ * Join shard directories into one: lines deduplicated by (example, sampler), metas must agree.
+ * A shard's torn last line (an interrupted shard) is left out and reported in `notes`.
+ */
+export function mergeRuns(dirs: readonly string[], out: string): { lines: number; duplicates: number; notes: string[] } {
   if (dirs.length === 0) throw new Error('eval merge: name at least one run directory');
   const metas = dirs.map((d) => {
     const p = join(d, 'meta.json');
     if (!existsSync(p)) throw new Error(`${d}: no meta.json; not an evaluation directory`);
-    return JSON.parse(readFileSync(p, 'utf8')) as RunMeta;
+    return readMeta(p);
   });
   for (let i = 1; i < metas.length; i++) {
     const diff = sameMeta(metas[0], metas[i]);
     if (diff) throw new Error(`eval merge: ${dirs[i]} differs from ${dirs[0]}: ${diff}`);
   }
-  claimOutDir(out, metas[0]);
-  const seen = new Map<string, ResultLine>();
-  for (const r of readResults(join(out, 'results.jsonl'))) seen.set(key(r), r);
-  let duplicates = 0;
-  for (const d of dirs)
-    for (const r of readResults(join(d, 'results.jsonl'))) {
-      if (seen.has(key(r))) duplicates++;
-      else seen.set(key(r), r);
+  const lock = lockDir(out, 'eval merge');
+  try {
+    const notes = lock.note ? [lock.note] : [];
+    claimOutDir(out, metas[0]);
+    const seen = new Map<string, ResultLine>();
+    let duplicates = 0;
+    for (const path of [join(out, 'results.jsonl'), ...dirs.map((d) => join(d, 'results.jsonl'))]) {
+      const file = readResultsFile(path);
+      if (file.torn !== null) notes.push(`${path}: a torn last line (an interrupted run) is left out; resume that run to finish it`);
+      for (const r of file.lines) {
+        if (seen.has(key(r))) duplicates++;
+        else seen.set(key(r), r);
+      }
     }
-  const lines = [...seen.values()].sort((a, b) => a.example - b.example || a.sampler.localeCompare(b.sampler));
-  writeFileSync(join(out, 'results.jsonl'), lines.map((l) => JSON.stringify(l) + '\n').join(''));
-  return { lines: lines.length, duplicates };
+    const lines = [...seen.values()].sort((a, b) => a.example - b.example || a.sampler.localeCompare(b.sampler));
+    writeAtomic(join(out, 'results.jsonl'), lines.map((l) => resultJson(l) + '\n').join(''));
+    return { lines: lines.length, duplicates, notes };
+  } finally {
+    lock.release();
+  }
 }

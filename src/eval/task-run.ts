@@ -3,6 +3,7 @@
  * seed + i, decodeBatch, task.grade): the one path behind both `compare` on a task model and the
  * eval harness.
  */
+import { checkSeedSpan } from '../core/seed.js';
 import type { DecodeConfig } from '../decode/config.js';
 import { decodeBatch } from '../decode/run.js';
 import type { SequenceTrace } from '../decode/trace.js';
@@ -39,6 +40,8 @@ export async function decodeAndGrade<E>(
   entry: TaskDecodeEntry,
   options: { batchSize?: number; onGraded?: (example: number, trace: SequenceTrace, outcome: Outcome) => void | Promise<void> } = {},
 ): Promise<GradedRun> {
+  // Example i decodes with seed + i: every one of them must be a 32-bit seed.
+  if (ids.length > 0) checkSeedSpan(seed, ids.reduce((m, i) => Math.max(m, i), 0) + 1, 'seed');
   const inputs = ids.map((i) => ({ ...task.encode(examples[i], view), seed: seed + i }));
   const outcomes: Outcome[] = new Array(ids.length);
   let outsideMs = 0;

@@ -1,7 +1,7 @@
 /** `infogain report`: statistics, tables and charts of an evaluation directory. */
 import { Command } from 'commander';
 import { mainTable, writeReport } from '../../eval/report.js';
-import { nonNegativeInt } from '../common.js';
+import { nonNegativeInt, seedOption } from '../common.js';
 
 export function registerReport(program: Command): void {
   program
@@ -11,7 +11,7 @@ export function registerReport(program: Command): void {
     .option('--baseline <sampler>', 'sampler the others are tested against (default: confidence if present, else the first)')
     .option('--out <dir>', 'directory for report.md and report.html (default: <dir>)')
     .option('--bootstrap <n>', 'bootstrap resamples for the 95% intervals (0: none)', nonNegativeInt('--bootstrap'), 2000)
-    .option('--seed <n>', 'bootstrap seed', nonNegativeInt('--seed'), 0)
+    .option('--seed <n>', 'bootstrap seed, in [0, 2^32)', seedOption('--seed'), 0)
     .action((dir: string, opts: { baseline?: string; out?: string; bootstrap: number; seed: number }) => {
       const r = writeReport(dir, opts);
       console.log(r.table);
