@@ -13,7 +13,8 @@ import { SAMPLERS, samplerByName } from '../../samplers/index.js';
 import { TASK_NAMES, taskByName } from '../../tasks/index.js';
 import { parseSettings, type Settings } from '../settings.js';
 import { parseTaskOptions } from '../task-options.js';
-import { collect, nonNegativeInt, progressBar } from '../common.js';
+import { dataExamples } from '../data-options.js';
+import { collect, intInRange, MAX_BATCH_SIZE, MAX_EXAMPLES, nonNegativeInt, progressBar, seedOption } from '../common.js';
 
 const TABLE_STYLE = { head: [], border: [] };
 
@@ -34,13 +35,16 @@ export function registerCompare(program: Command): void {
     .option('--model <ref>', 'built-in model name, a model directory (model.onnx + model.json) or an oracle JSON file', DEFAULT_MODEL)
     .option('--samplers <list>', 'comma-separated sampler names, or "all"', 'all')
     .option('--set <key=value>', 'parameter for every sampler that has it, or sampler.key=value for one; repeatable', collect, [])
-    .option('--n <n>', 'number of prompts or task examples', nonNegativeInt('--n'), 32)
-    .option('--seed <n>', 'seed of example 0 (example i uses seed + i)', nonNegativeInt('--seed'), 0)
+    .option('--n <n>', 'number of prompts or task examples (default 32; with --data, every example of the file)', intInRange('--n', 1, MAX_EXAMPLES))
+    .option('--seed <n>', 'seed of example 0 (example i uses seed + i; all below 2^32)', seedOption('--seed'), 0)
     .option('--task <name>', `take examples from a task's generator and grade the outputs (${TASK_NAMES.join(', ')}); default: the built-in model's task`)
     .option('--task-option <key=value>', 'task generator option, e.g. blanks=45, count=4, kind=unconditional; repeatable', collect, [])
+    .option('--data <file>', "task examples from a file in the task's common format instead of the generator")
+    .option('--data-columns <field=column,…>', '--data: the columns holding the task fields, e.g. puzzle=quizzes,solution=solutions; repeatable', collect, [])
+    .option('--data-filter <column=value,…>', '--data: keep rows whose column holds one of the values, e.g. level=hard; repeatable (all must match)', collect, [])
     .option('--prompt-length <n>', 'prompt tokens sampled from the oracle (oracle models)', nonNegativeInt('--prompt-length'))
     .option('--gen-length <n>', 'masks to decode after each prompt (oracle models)', nonNegativeInt('--gen-length'))
-    .option('--batch-size <n>', 'sequences decoded together', nonNegativeInt('--batch-size'), 16)
+    .option('--batch-size <n>', `sequences decoded together (1 to ${MAX_BATCH_SIZE})`, intInRange('--batch-size', 1, MAX_BATCH_SIZE), 16)
     .option('--threads <n>', 'onnxruntime intra-op threads', nonNegativeInt('--threads'))
     .addOption(new Option('--json', 'print one JSON object per sampler instead of a table'))
     .action(async (opts) => {
@@ -48,16 +52,16 @@ export function registerCompare(program: Command): void {
       if (names.length === 0) throw new Error('--samplers: no sampler named');
       const specs = names.map(samplerByName);
       const settings = parseSettings(opts.set, specs);
-      if (opts.n < 1) throw new Error('--n must be at least 1');
+      const dataFlags = { columns: opts.dataColumns as string[], filter: opts.dataFilter as string[], taskOptions: opts.taskOption as string[] };
       const taskName: string | undefined = opts.task;
       const task = taskName !== undefined ? taskByName(taskName) : undefined;
       const { model, builtin, tokenizer } = await loadModel(opts.model, { threads: opts.threads });
       const batchSize = Math.max(1, opts.batchSize);
       // Started once the inputs are known to be good, so an error line is not mixed with a bar.
-      const startBar = () => {
-        const bar = progressBar(specs.length * opts.n, 'compare');
-        let total = 0;
-        return { bar, onSequence: (sampler: string) => bar?.update(++total, { sampler }) };
+      const startBar = (inputs: number) => {
+        const bar = progressBar(specs.length * inputs, 'compare');
+        let done = 0;
+        return { bar, onSequence: (sampler: string) => bar?.update(++done, { sampler }) };
       };
 
       const modelTask = task ?? (builtin?.task !== undefined ? taskByName(builtin.task) : undefined);
@@ -67,9 +71,10 @@ export function registerCompare(program: Command): void {
           if (opts[flag] !== undefined)
             throw new Error(`compare: --${flag === 'promptLength' ? 'prompt' : 'gen'}-length is for oracle models; the ${modelTask.name} task sets the canvas`);
         const taskOptions = parseTaskOptions(modelTask.name, opts.taskOption);
-        const examples = modelTask.generate(opts.seed, opts.n, taskOptions);
+        const fromFile = await dataExamples(modelTask, opts.data ?? null, opts.n ?? Infinity, { flags: dataFlags, config: {} });
+        const examples = fromFile ? fromFile.examples : modelTask.generate(opts.seed, opts.n ?? 32, taskOptions);
         const entries = await prepareEntries(specs, settings, model);
-        const { bar, onSequence } = startBar();
+        const { bar, onSequence } = startBar(examples.length);
         const summaries = await compareOnTask(modelTask, model, { card: model.card, tokenizer }, examples, opts.seed, entries, { batchSize, onSequence });
         bar?.stop();
         if (opts.json) {
@@ -92,20 +97,24 @@ export function registerCompare(program: Command): void {
             s.timeMs.toFixed(2),
           ]);
         console.log(table.toString());
+        // A data run is described by its file, never by generator options that did not apply.
         const shownOptions = Object.entries(taskOptions).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(', ');
+        const source = fromFile ? `data ${opts.data}` : shownOptions;
         console.log(
-          `model ${model.card.name}, task ${modelTask.name}${shownOptions ? ` (${shownOptions})` : ''}, n = ${opts.n}, seed ${opts.seed}, τ_tok = ${settings.decode.temperature}; ` +
+          `model ${model.card.name}, task ${modelTask.name}${source ? ` (${source})` : ''}, n = ${examples.length}, seed ${opts.seed}, τ_tok = ${settings.decode.temperature}; ` +
             (judged ? 'judge score: mean nats per character; ' : '') +
             'means over examples',
         );
         return;
       }
 
-      if (opts.taskOption.length > 0) throw new Error(`compare: --task-option needs a task (--task, or a built-in task model); ${opts.model} has none`);
+      for (const [flag, given] of [['--task-option', opts.taskOption.length > 0], ['--data', opts.data !== undefined], ['--data-columns', opts.dataColumns.length > 0], ['--data-filter', opts.dataFilter.length > 0]] as const)
+        if (given) throw new Error(`compare: ${flag} needs a task (--task, or a built-in task model); ${opts.model} has none`);
+      const n = opts.n ?? 32;
       if (!isOracle(model)) throw new Error(`compare: model ${model.card.name} is not an oracle and has no task; give --task (${TASK_NAMES.join(', ')})`);
-      const inputs = oracleInputs(model, opts.n, opts.seed, opts.promptLength ?? builtin?.promptLength ?? 0, opts.genLength ?? builtin?.genLength ?? 32);
+      const inputs = oracleInputs(model, n, opts.seed, opts.promptLength ?? builtin?.promptLength ?? 0, opts.genLength ?? builtin?.genLength ?? 32);
       const entries = await prepareEntries(specs, settings, model);
-      const { bar, onSequence } = startBar();
+      const { bar, onSequence } = startBar(n);
       const { summaries } = await compareSamplers(model, entries, inputs, { batchSize, onSequence });
       bar?.stop();
       if (opts.json) {
@@ -120,6 +129,6 @@ export function registerCompare(program: Command): void {
       for (const s of summaries)
         table.push([s.sampler, s.logProb?.toFixed(3) ?? '–', s.cumulativeUncertainty.toFixed(3), s.forwardCalls.toFixed(1), s.rowForwards.toFixed(1), s.timeMs.toFixed(2)]);
       console.log(table.toString());
-      console.log(`model ${model.card.name}, n = ${opts.n}, seed ${opts.seed}, τ_tok = ${settings.decode.temperature}; means over prompts`);
+      console.log(`model ${model.card.name}, n = ${n}, seed ${opts.seed}, τ_tok = ${settings.decode.temperature}; means over prompts`);
     });
 }

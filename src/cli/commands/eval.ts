@@ -3,12 +3,15 @@ import { Command } from 'commander';
 import { toDecodeConfig } from '../../decode/config.js';
 import { loadModel } from '../../models/builtin.js';
 import { SAMPLERS, samplerByName } from '../../samplers/index.js';
-import { loadTaskFile, TASK_NAMES, taskByName } from '../../tasks/index.js';
+import { TASK_NAMES, taskByName } from '../../tasks/index.js';
 import { mergeRuns, parseShard, runEvaluation, type RunMeta } from '../../eval/harness.js';
-import { readEvalConfig } from '../config-file.js';
+import { ensureWritableDir } from '../../eval/lock.js';
+import { readEvalConfig, type EvalConfig } from '../config-file.js';
 import { parseSettings } from '../settings.js';
 import { parseTaskOptions } from '../task-options.js';
-import { collect, nonNegativeInt, progressBar } from '../common.js';
+import { dataExamples } from '../data-options.js';
+import type { DataRead } from '../../tasks/data.js';
+import { checkSeedSpan, collect, intInRange, MAX_BATCH_SIZE, MAX_EXAMPLES, nonNegativeInt, progressBar, seedOption } from '../common.js';
 
 export function registerEval(program: Command): void {
   const evalCmd = program
@@ -19,19 +22,21 @@ export function registerEval(program: Command): void {
     .option('--task <name>', `task (${TASK_NAMES.join(', ')})`)
     .option('--model <ref>', "model (default: the task's built-in model)")
     .option('--samplers <list>', 'comma-separated sampler names, or "all"')
-    .option('--set <key=value>', 'decode or sampler parameter; sampler.key=value for one sampler; repeatable', collect, [])
+    .option('--set <key=value>', 'decode or sampler parameter; sampler.key=value for one sampler; repeatable. Settings of samplers not chosen do not apply: sampler.key of an existing sampler is skipped, and so is a config key that only unchosen samplers have (on the command line such a key is an error)', collect, [])
     .option('--task-option <key=value>', 'task generator option, e.g. blanks=45, count=4, kind=unconditional; repeatable', collect, [])
-    .option('--n <n>', 'examples', nonNegativeInt('--n'))
-    .option('--seed <n>', 'seed of example 0 (example i decodes with seed + i)', nonNegativeInt('--seed'))
+    .option('--n <n>', `examples (1 to ${MAX_EXAMPLES})`, intInRange('--n', 1, MAX_EXAMPLES))
+    .option('--seed <n>', 'seed of example 0 (example i decodes with seed + i; all below 2^32)', seedOption('--seed'))
     .option('--config <file>', 'YAML file with any of these options (command-line flags win)')
     .option('--data <file>', "examples from a file in the task's common format instead of the generator")
+    .option('--data-columns <field=column,…>', '--data: the columns holding the task fields, e.g. puzzle=quizzes,solution=solutions; repeatable', collect, [])
+    .option('--data-filter <column=value,…>', '--data: keep rows whose column holds one of the values, e.g. level=hard; repeatable (all must match)', collect, [])
     .option('--out <dir>', 'output directory (results.jsonl, meta.json)')
     .option('--shard <i/n>', 'evaluate only examples with index ≡ i (mod n)')
-    .option('--batch-size <n>', 'sequences decoded together', nonNegativeInt('--batch-size'))
+    .option('--batch-size <n>', `sequences decoded together (1 to ${MAX_BATCH_SIZE})`, intInRange('--batch-size', 1, MAX_BATCH_SIZE))
     .option('--threads <n>', 'onnxruntime intra-op threads', nonNegativeInt('--threads'))
     .action(async (opts) => {
-      const cfgFile = opts.config ? await readEvalConfig(opts.config) : {};
-      const pick = <T>(flag: T | undefined, key: string, fallback: T): T => flag ?? (cfgFile[key] as T | undefined) ?? fallback;
+      const cfgFile: EvalConfig = opts.config ? await readEvalConfig(opts.config) : {};
+      const pick = <T>(flag: T | undefined, key: keyof EvalConfig, fallback: T): T => flag ?? (cfgFile[key] as T | undefined) ?? fallback;
       const taskName = pick<string | undefined>(opts.task, 'task', undefined);
       if (!taskName) throw new Error('eval: --task is required (or task: in --config)');
       const task = taskByName(taskName);
@@ -39,17 +44,29 @@ export function registerEval(program: Command): void {
       if (!out) throw new Error('eval: --out <dir> is required (or out: in --config)');
       const samplerList = pick<string | string[]>(opts.samplers, 'samplers', 'all');
       const names = Array.isArray(samplerList) ? samplerList : samplerList === 'all' ? SAMPLERS.map((x) => x.name) : samplerList.split(',').map((x) => x.trim()).filter(Boolean);
+      if (names.length === 0) throw new Error('eval: --samplers names no sampler');
       const specs = names.map(samplerByName);
-      const setPairs = [...Object.entries((cfgFile.set as Record<string, unknown>) ?? {}).map(([k, v]) => `${k}=${v}`), ...opts.set];
-      const settings = parseSettings(setPairs, specs);
-      const taskOptions = parseTaskOptions(task.name, opts.taskOption, (cfgFile.task_options as Record<string, unknown>) ?? {});
-      const modelRef = pick<string>(opts.model, 'model', task.defaultModel);
-      const { model, tokenizer } = await loadModel(modelRef, { threads: opts.threads });
-      if (!tokenizer) throw new Error(`eval: model ${modelRef} has no tokenizer; task models are model directories`);
+      // The config's settings follow the config rule of parseSettings: those of unchosen samplers are skipped.
+      const configPairs = Object.entries(cfgFile.set ?? {}).map(([k, v]) => `${k}=${v}`);
+      const settings = parseSettings(opts.set, specs, configPairs);
+      const configOptions = (cfgFile.task_options as Record<string, unknown>) ?? {};
+      const taskOptions = parseTaskOptions(task.name, opts.taskOption, configOptions, opts.config);
+      // Before the model loads and anything is decoded: an unusable --out fails now, in one line.
+      ensureWritableDir(out, 'eval --out');
       const n = pick<number>(opts.n, 'n', 200);
       const seed = pick<number>(opts.seed, 'seed', 0);
       const data = pick<string | null>(opts.data, 'data', null);
-      const examples = data ? (await loadTaskFile(task, data)).slice(0, n) : task.generate(seed, n, taskOptions);
+      // Read before the model loads and meta.json is written: a file that yields nothing, or is ambiguous, stops here.
+      const fromFile = await dataExamples(task, data, n, {
+        flags: { columns: opts.dataColumns, filter: opts.dataFilter, taskOptions: opts.taskOption },
+        config: { columns: cfgFile.data_columns, filter: cfgFile.data_filter, taskOptions: configOptions, name: opts.config },
+      });
+      checkSeedSpan(seed, fromFile ? fromFile.examples.length : n);
+      const examples = fromFile ? fromFile.examples : task.generate(seed, n, taskOptions);
+      // The model loads once the examples are known to be good (a bad --data file fails fast).
+      const modelRef = pick<string>(opts.model, 'model', task.defaultModel);
+      const { model, tokenizer } = await loadModel(modelRef, { threads: opts.threads });
+      if (!tokenizer) throw new Error(`eval: model ${modelRef} has no tokenizer; task models are model directories`);
       const entries = await Promise.all(
         specs.map(async (spec) => {
           const params = settings.samplers.get(spec.name)!;
@@ -63,17 +80,22 @@ export function registerEval(program: Command): void {
           };
         }),
       );
-      const meta: RunMeta = {
-        task: task.name, model: modelRef, n: examples.length, seed, data, taskOptions,
+      const meta: RunMeta & { dataRead?: DataRead } = {
+        task: task.name, model: modelRef, n: examples.length, seed, data,
+        // The generator's options do not describe a data run; what was read from the file does.
+        taskOptions: fromFile ? {} : taskOptions,
+        ...(fromFile ? { dataRead: fromFile.read } : {}),
         samplers: entries.map((e) => ({ name: e.spec.name, params: e.raw, decode: e.rawDecode })),
       };
       const shard = opts.shard ? parseShard(opts.shard) : undefined;
       const references = task.reference ? 1 : 0;
       const total = Math.ceil(examples.length / (shard?.count ?? 1)) * (entries.length + references);
-      const bar = progressBar(total, `eval ${task.name}`);
+      // Off a terminal (a log, CI), plain progress lines with an ETA instead of the bar.
+      const bar = progressBar(total, `eval ${task.name}`, { plain: true });
       const r = await runEvaluation(task, model, { card: model.card, tokenizer }, examples, seed, entries, meta, {
         out, shard, batchSize: pick<number>(opts.batchSize, 'batch_size', 16),
         onLine: (line, done) => bar?.update(done, { sampler: line.sampler }),
+        onNote: (note) => process.stderr.write(`note: ${note}\n`),
       });
       bar?.stop();
       console.log(`${out}/results.jsonl: ${r.written} new lines, ${r.skipped} already there`);
@@ -86,6 +108,7 @@ export function registerEval(program: Command): void {
     .requiredOption('--out <dir>', 'merged directory')
     .action((dirs: string[], opts: { out: string }) => {
       const r = mergeRuns(dirs, opts.out);
+      for (const note of r.notes) process.stderr.write(`note: ${note}\n`);
       console.log(`${opts.out}/results.jsonl: ${r.lines} lines (${r.duplicates} duplicates dropped)`);
     });
 }
