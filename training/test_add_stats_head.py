@@ -109,6 +109,16 @@ def structural_checks() -> None:
         assert ash.main([str(d / "v37-plain.onnx"), str(d / "k3.onnx"), "--top-k", "3"]) == 0
         k3 = {o.name: o for o in onnx.load(str(d / "k3.onnx")).graph.output}
         assert ash._dims(k3["top_ids"]) == ["batch", "length", 3]
+        # in place (OUT = IN, as docs/onnx-models.md shows it): replaced only after the check; a second
+        # run is refused and leaves the file as it was, with no temporary file behind
+        inplace = d / "inplace.onnx"
+        inplace.write_bytes((d / "v37-plain.onnx").read_bytes())
+        assert ash.main([str(inplace), str(inplace)]) == 0
+        assert inplace.read_bytes() == (d / "v37-head.onnx").read_bytes()
+        assert ash.main([str(inplace), str(inplace)]) == 2
+        assert inplace.read_bytes() == (d / "v37-head.onnx").read_bytes()
+        assert not [p for p in d.iterdir() if p.name.endswith(".tmp")]
+        assert ash.main([str(d / "missing.onnx"), str(d / "x.onnx")]) == 2
         # errors: the head twice, a missing output, too large k, old opset
         assert ash.main([str(d / "v37-head.onnx"), str(d / "twice.onnx")]) == 2
         assert ash.main([str(d / "v37-plain.onnx"), str(d / "k.onnx"), "--top-k", "38"]) == 2
