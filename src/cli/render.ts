@@ -26,7 +26,7 @@ export function orderChar(step: number): string {
 }
 
 /** A 9×9 board beside the step at which each blank was filled. */
-export function renderSudoku(cells: string, order: Int32Array): string {
+export function renderSudoku(cells: ArrayLike<string>, order: Int32Array): string {
   const lines: string[] = ['board                    fill order (step 1–9, a–z = 10–35, A–Z = 36–61; · = given)'];
   for (let r = 0; r < 9; r++) {
     if (r === 3 || r === 6) lines.push('------+-------+------   ------+-------+------');

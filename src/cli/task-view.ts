@@ -10,7 +10,7 @@ import type { HfTokenizer } from '../models/tokenizer.js';
 import type { Params } from '../samplers/params.js';
 import type { SamplerSpec } from '../samplers/sampler.js';
 import type { Outcome, Task } from '../tasks/index.js';
-import { commitOrder, renderLine, renderSudoku } from './render.js';
+import { commitOrder, dim, renderLine, renderSudoku } from './render.js';
 
 export interface TaskRun {
   trace: SequenceTrace;
@@ -35,8 +35,13 @@ export async function runTaskExample(
   const output = Int32Array.from(trace.output);
   const outcome = await task.grade(example, output, view);
   const order = commitOrder(trace);
-  const chars = Array.from(output, (id) => (id === model.card.eosId ? '∅' : (tokenizer.tokenText(id) ?? '?')));
-  const shown = task.name === 'sudoku' ? renderSudoku(chars.join(''), order) : renderLine(chars, order, task.name === 'countdown' ? 0 : 0);
+  // One character per position; the given ones dimmed on a terminal (the rule of render.ts).
+  const tty = process.stdout.isTTY === true;
+  const chars = Array.from(output, (id, p) => {
+    const c = id === model.card.eosId ? '∅' : (tokenizer.tokenText(id) ?? '?');
+    return canvas[p] !== model.card.maskId ? dim(c === '\n' ? '↵' : c, tty) : c;
+  });
+  const shown = task.name === 'sudoku' ? renderSudoku(chars, order) : renderLine(chars, order, 0);
   return { trace, outcome, view: shown };
 }
 
