@@ -16,16 +16,15 @@ const int = (min: number, max: number, note = '') => {
 };
 const text = (expected: string) => z.string({ error: expected }).trim().min(1, { error: expected });
 // z.number() refuses NaN and ±Infinity (YAML's .nan, .inf), so no non-finite value gets in.
-const scalar = z.union([z.string(), z.number(), z.boolean(), z.null()]);
-const SET_VALUE = 'a string, number, true/false or null';
-const OPTION_VALUE = 'a string, number, true/false or a list of numbers or strings';
+const SET_VALUE = 'a string, finite number, true/false or null';
+const OPTION_VALUE = 'a string, finite number, true/false or a list of numbers or strings';
 
 export const EVAL_CONFIG_SCHEMA = z.strictObject({
   task: z.enum(TASK_NAMES as [string, ...string[]], { error: `one of ${TASK_NAMES.join(', ')}` }),
   model: text('a built-in model name or a model path'),
   samplers: z.union([text('a sampler list'), z.array(text('a sampler name')).min(1)], { error: '"all", "a,b,…" or a list of sampler names' }),
-  set: z.record(z.string(), z.union([scalar], { error: SET_VALUE }), { error: 'a mapping of parameter: value' }),
-  task_options: z.record(z.string(), z.union([scalar, z.array(z.union([z.number(), z.string()]))], { error: OPTION_VALUE }), { error: 'a mapping of option: value' }),
+  set: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()], { error: SET_VALUE }), { error: 'a mapping of parameter: value' }),
+  task_options: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.array(z.union([z.number(), z.string()]))], { error: OPTION_VALUE }), { error: 'a mapping of option: value' }),
   n: int(1, MAX_EXAMPLES),
   seed: int(0, SEED_LIMIT - 1, ' (seeds are 32-bit)'),
   data: text('a file path'),
@@ -57,7 +56,8 @@ function describeIssue(path: string, raw: unknown, issue: z.core.$ZodIssue): str
     return `--config ${path}: ${where}unknown key "${issue.keys[0]}"; valid: ${KEYS.join(', ')}`;
   }
   const value = valueAt(raw, issue.path);
-  const shown = value === undefined ? 'missing' : JSON.stringify(value);
+  // JSON would show YAML's .inf / .nan as null: name them as they are.
+  const shown = value === undefined ? 'missing' : typeof value === 'number' && !Number.isFinite(value) ? String(value) : JSON.stringify(value);
   return `--config ${path}: ${issue.path.join('.')}: ${shown}, expected ${issue.message}`;
 }
 
