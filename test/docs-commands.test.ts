@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
+import { cli } from './helpers/cli.js';
 
 const root = join(import.meta.dirname, '..');
 const DOCS = ['README.md', 'training/README.md', ...readdirSync(join(root, 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)];
@@ -116,8 +117,10 @@ const scripts: Record<string, string> = JSON.parse(readFileSync(join(root, 'pack
 /**
  * The program and arguments that run `command` cheaply: `infogain` and `npm run` resolved to
  * node, `--n` cut to 2 (compare) or 1 (eval), output files and `out/…` directories moved to `tmp`.
+ * `cli` is set for `node bin/infogain.js …`, which runs in-process through the same `main` the
+ * bin script calls (saving a tsx start-up per command).
  */
-function plan(command: string, tmp: string): { file: string; args: string[] } {
+function plan(command: string, tmp: string): { file: string; args: string[]; cli?: string[] } {
   let words = shellWords(command);
   if (words[0] === 'npm' && words[1] === 'run') {
     const script = scripts[words[2]];
@@ -135,7 +138,7 @@ function plan(command: string, tmp: string): { file: string; args: string[] } {
   });
   // A compare without --n (the npm demos) still gets a small one; the last --n wins in commander.
   if (sub === 'compare' && !args.includes('--n')) args.push('--n', '2');
-  return { file: words[0] === 'node' ? process.execPath : words[0], args };
+  return { file: words[0] === 'node' ? process.execPath : words[0], args, ...(sub !== undefined ? { cli: args.slice(1) } : {}) };
 }
 
 const tmp = mkdtempSync(join(tmpdir(), 'infogain-docs-'));
@@ -164,8 +167,13 @@ describe('the docs commands', () => {
     it.skipIf(reason !== null)(`${doc}: ${command}${reason ? ` — skipped: ${reason}` : ''}`, async (ctx) => {
       const late = runtimeSkip(command);
       if (late) return ctx.skip(late);
-      const { file, args } = plan(command, tmp);
-      const run = promisify(execFile)(file, args, { cwd: root, timeout: 600_000, maxBuffer: 64 << 20, env: { ...process.env, NO_COLOR: '1' } });
+      const { file, args, cli: inProcess } = plan(command, tmp);
+      if (inProcess) {
+        const r = await cli(...inProcess);
+        expect(r.code, r.stderr).toBe(0);
+        return;
+      }
+      const run = promisify(execFile)(file, args, { cwd: root, timeout: 600_000, maxBuffer: 64 << 20 });
       await expect(run.catch((e: { code?: number; stderr?: string }) => Promise.reject(new Error(`exit ${e.code}: ${e.stderr?.trim().split('\n').slice(-3).join(' | ')}`)))).resolves.toBeDefined();
     }, 600_000);
   }
