@@ -20,7 +20,7 @@ export function registerEval(program: Command): void {
     .enablePositionalOptions()
     .description('evaluate samplers on a task: results.jsonl written as each example finishes; re-running resumes')
     .option('--task <name>', `task (${TASK_NAMES.join(', ')})`)
-    .option('--model <ref>', "model (default: the task's built-in model)")
+    .option('--model <ref>', "built-in model name or model directory (model.onnx + model.json); default: the task's built-in model")
     .option('--samplers <list>', 'comma-separated sampler names, or "all"')
     .option('--set <key=value>', 'decode or sampler parameter; sampler.key=value for one sampler; repeatable. Settings of samplers not chosen do not apply: sampler.key of an existing sampler is skipped, and so is a config key that only unchosen samplers have (on the command line such a key is an error)', collect, [])
     .option('--task-option <key=value>', 'task generator option, e.g. blanks=45, count=4, kind=unconditional; repeatable', collect, [])
