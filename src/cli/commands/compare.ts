@@ -34,7 +34,7 @@ export function registerCompare(program: Command): void {
     .description("run several samplers on the same N inputs (an oracle's sampled prompts, or a task's examples) and print a table")
     .option('--model <ref>', 'built-in model name, a model directory (model.onnx + model.json) or an oracle JSON file', DEFAULT_MODEL)
     .option('--samplers <list>', 'comma-separated sampler names, or "all"', 'all')
-    .option('--set <key=value>', 'parameter for every sampler that has it, or sampler.key=value for one; repeatable', collect, [])
+    .option('--set <key=value>', 'parameter for every sampler that has it, or sampler.key=value for one (skipped when that sampler is not chosen); repeatable', collect, [])
     .option('--n <n>', 'number of prompts or task examples (default 32; with --data, every example of the file)', intInRange('--n', 1, MAX_EXAMPLES))
     .option('--seed <n>', 'seed of example 0 (example i uses seed + i; all below 2^32)', seedOption('--seed'), 0)
     .option('--task <name>', `take examples from a task's generator and grade the outputs (${TASK_NAMES.join(', ')}); default: the built-in model's task`)
