@@ -47,8 +47,8 @@ function torchImports(): boolean {
 /** Extra skips decided at run time (the training self-test needs PyTorch and takes minutes). */
 function runtimeSkip(command: string): string | null {
   if (!/training\/train\.py .*--smoke\b/.test(command)) return null;
-  if (!torchImports()) return 'PyTorch is not importable by /usr/bin/python3 (training is optional: training/README.md)';
   if (!process.env.INFOGAIN_DOCS_SLOW) return 'the training self-test takes 1–3 min; INFOGAIN_DOCS_SLOW=1 runs it';
+  if (!torchImports()) return 'PyTorch is not importable by /usr/bin/python3 (training is optional: training/README.md)';
   return null;
 }
 
