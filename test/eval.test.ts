@@ -60,6 +60,22 @@ describe('infogain eval', () => {
     expect(r.stderr).toMatch(/holds a different evaluation \(samplers is/);
   });
 
+  it('resumes a run written before a decode parameter existed (its default is what the run did)', async () => {
+    const out = freshDir();
+    expect((await cli(...base, '--n', '1', '--out', out)).code).toBe(0);
+    const metaPath = join(out, 'meta.json');
+    const meta = JSON.parse(readFileSync(metaPath, 'utf8'));
+    for (const s of meta.samplers) delete s.decode.eos_refresh;
+    writeFileSync(metaPath, JSON.stringify(meta));
+    const more = await cli(...base, '--n', '2', '--out', out);
+    expect(more.code, more.stderr).toBe(0);
+    expect(more.stdout).toContain('2 new lines, 2 already there');
+    // A recorded value other than the default is still a different evaluation.
+    for (const s of meta.samplers) s.decode.eos_refresh = true;
+    writeFileSync(metaPath, JSON.stringify(meta));
+    expect((await cli(...base, '--n', '2', '--out', out)).stderr).toMatch(/holds a different evaluation/);
+  });
+
   it('survives kill -9: a torn last line is cut, nothing is lost or duplicated on resume', async () => {
     const out = freshDir();
     const args = [...base, '--n', '6', '--batch-size', '1', '--out', out];

@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import { stringifyFinite } from '../core/finite-json.js';
 import type { SequenceTrace } from '../decode/trace.js';
 import type { Denoiser } from '../models/denoiser.js';
-import type { Params } from '../samplers/params.js';
+import { resolveParams, type Params } from '../samplers/params.js';
+import { DECODE_PARAMS } from '../decode/config.js';
 import type { ModelView, Outcome, Task } from '../tasks/index.js';
 import { decodeAndGrade, type TaskDecodeEntry } from './task-run.js';
 import { lockDir } from './lock.js';
@@ -88,6 +89,10 @@ export function readMeta(path: string): RunMeta {
   if (!Array.isArray(meta.samplers)) throw bad('samplers', 'a list of samplers');
   if (!Number.isInteger(meta.n) || meta.n < 0) throw bad('n', 'an integer ≥ 0');
   if (!Number.isInteger(meta.seed) || meta.seed < 0) throw bad('seed', 'an integer ≥ 0');
+  // A decode parameter added after the run was written is absent there; its default is the
+  // behaviour the run had, so an older run still resumes and merges.
+  const defaults = resolveParams(DECODE_PARAMS, {}, 'decode');
+  meta.samplers = meta.samplers.map((s) => ({ ...s, decode: { ...defaults, ...s.decode } }));
   return meta;
 }
 
