@@ -8,7 +8,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { HmmOracle, MarkovOracle } from '../src/models/oracles/index.js';
-import { packageRoot } from '../src/models/builtin.js';
+import { packageRoot } from '../src/node/paths.js';
 import { splitCorpus } from '../src/tasks/text.js';
 
 const out = join(packageRoot(), 'models');

@@ -18,7 +18,7 @@ import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
-import { packageRoot } from '../src/models/builtin.js';
+import { packageRoot } from '../src/node/paths.js';
 import { isModelDir } from '../src/models/model-dir.js';
 import { fmtNum, fmtPct, mainTable, markdownTable, writeReport, type Report } from '../src/eval/report.js';
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { argmax, entropyOfLogits, entropyOfProbs, logSoftmaxInto, logSumExp, softmaxInto, topK } from '../src/core/math.js';
+import { argmax, entropyOfLogits, logSumExp, topK } from '../src/core/math.js';
+import { entropyOfProbs, logSoftmaxInto, softmaxInto } from './helpers/math.js';
 import { gumbelFromUniform, hashUniform, mix32, Rng } from '../src/core/rng.js';
 import { cosineSchedule, dllmSchedule, dreamSchedule, lladaSchedule, roundHalfEven, schedule } from '../src/core/schedule.js';
 

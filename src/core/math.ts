@@ -25,30 +25,6 @@ export function logSumExp(logits: ArrayLike<number>, offset: number, V: number, 
   return m + Math.log(s);
 }
 
-/** softmax of one row into `out[outOffset .. outOffset+V)`. */
-export function softmaxInto(
-  logits: ArrayLike<number>,
-  offset: number,
-  V: number,
-  out: Float64Array | Float32Array,
-  outOffset = 0,
-): void {
-  const lse = logSumExp(logits, offset, V);
-  for (let v = 0; v < V; v++) out[outOffset + v] = Math.exp(logits[offset + v] - lse);
-}
-
-/** log-softmax of one row into `out`. */
-export function logSoftmaxInto(
-  logits: ArrayLike<number>,
-  offset: number,
-  V: number,
-  out: Float64Array | Float32Array,
-  outOffset = 0,
-): void {
-  const lse = logSumExp(logits, offset, V);
-  for (let v = 0; v < V; v++) out[outOffset + v] = logits[offset + v] - lse;
-}
-
 /**
  * Entropy in nats of softmax(row), with p' = max(p, 1e-12) in both factors (spec §1).
  * An all-zero row gives ln V.
@@ -57,17 +33,6 @@ export function entropyOfLogits(logits: ArrayLike<number>, offset: number, V: nu
   let h = 0;
   for (let v = 0; v < V; v++) {
     let p = Math.exp(logits[offset + v] - lse);
-    if (p < ENTROPY_CLAMP) p = ENTROPY_CLAMP;
-    h -= p * Math.log(p);
-  }
-  return h;
-}
-
-/** Entropy in nats of a probability row, same clamp. */
-export function entropyOfProbs(probs: ArrayLike<number>, offset: number, V: number): number {
-  let h = 0;
-  for (let v = 0; v < V; v++) {
-    let p = probs[offset + v];
     if (p < ENTROPY_CLAMP) p = ENTROPY_CLAMP;
     h -= p * Math.log(p);
   }

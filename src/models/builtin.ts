@@ -2,8 +2,8 @@
  * Built-in models, shipped in the repo's `models/` folder so everything runs offline.
  */
 import { existsSync, statSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { packageRoot } from '../node/paths.js';
 import type { Denoiser } from './denoiser.js';
 import { checkThreads, isModelDir, loadModelDir } from './model-dir.js';
 import { loadOracleFile } from './oracles/index.js';
@@ -47,17 +47,6 @@ export const BUILTIN_MODELS: readonly BuiltinModel[] = [
 
 /** The model of `generate` and `compare` without --model: the neural Sudoku solver (a task model). */
 export const DEFAULT_MODEL = 'sudoku';
-
-/** The package root: the nearest folder above this file that holds package.json. */
-export function packageRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(dir, 'package.json'))) {
-    const up = dirname(dir);
-    if (up === dir) throw new Error('cannot find the infogain package root');
-    dir = up;
-  }
-  return dir;
-}
 
 export function builtinByName(name: string): BuiltinModel | undefined {
   return BUILTIN_MODELS.find((m) => m.name === name);

@@ -6,7 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Rng } from '../core/rng.js';
-import { packageRoot } from '../models/builtin.js';
+import { packageRoot } from '../node/paths.js';
 import type { ModelCard } from '../models/card.js';
 import { loadOracleFile } from '../models/oracles/load.js';
 import { MarkovOracle } from '../models/oracles/markov.js';

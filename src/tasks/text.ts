@@ -76,7 +76,7 @@ import { dirname, join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { drawCategory } from '../core/math.js';
 import { Rng } from '../core/rng.js';
-import { packageRoot } from '../models/builtin.js';
+import { packageRoot } from '../node/paths.js';
 import type { MarkovOracle } from '../models/oracles/markov.js';
 
 /** Errors about bad text-task input (options, judge files). Always one line. */
