@@ -23,6 +23,7 @@ import {
   JUDGE_PATH,
   NgramJudge,
   splitCorpus,
+  writeJudgeFile,
 } from '../src/tasks/text.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -92,7 +93,7 @@ for (const v of variants) {
   if (isCommitted) committed = judge;
   console.log(`${rows.at(-1)!.name}: ${rows.at(-1)!.nats.toFixed(4)} nats/char`);
 }
-await committed!.save(JUDGE_PATH);
+await writeJudgeFile(committed!, JUDGE_PATH);
 const judge = committed!;
 
 const bigram95 = MarkovOracle.fitText(split.train, { smoothing: 1 });
@@ -139,10 +140,10 @@ const table = rows
 const d = judge.toJSON().discounts;
 const readme = `# Reference judge for the text task
 
-\`shakespeare-5gram.json.gz\` is the text task's judge (\`NgramJudge\` in \`src/tasks/text.ts\`): a
+\`shakespeare-5gram.json.gz\` is the text task's judge (\`NgramJudge\` in \`src/tasks/text/judge.ts\`): a
 character 5-gram language model with interpolated modified Kneser–Ney smoothing (Chen & Goodman
 1998), fitted on the first 95% of \`tinyshakespeare-train.txt\` (${split.train.length.toLocaleString('en-US')} characters, the
-generator's training text) and nothing else. Load it with \`NgramJudge.load(path)\` or
+generator's training text) and nothing else. Load it with \`readJudgeFile(path)\` or
 \`loadShakespeareJudge()\`. The format is gzipped JSON (\`infogain-ngram\`, version 1): per order the
 contexts, the symbols that follow each, their adjusted counts, and the three discounts.
 Rebuilt by \`npx tsx scripts/make-text-assets.ts\` (deterministic).

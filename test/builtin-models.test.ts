@@ -12,7 +12,7 @@ import { loadModel } from '../src/models/builtin.js';
 import { samplerByName } from '../src/samplers/index.js';
 import { resolveParams } from '../src/samplers/params.js';
 import { taskByName, type ModelView } from '../src/tasks/index.js';
-import { comparePairs } from '../src/tasks/text.js';
+import { comparePairs } from '../src/eval/stats.js';
 
 async function builtin(name: string) {
   const { model, tokenizer, builtin } = await loadModel(name, { threads: 1 });

@@ -8,7 +8,6 @@ import { MarkovOracle } from '../src/models/oracles/index.js';
 import {
   bigramBaseline,
   bigramInfill,
-  comparePairs,
   degeneracy,
   distinctN,
   generateInfilling,
@@ -20,11 +19,13 @@ import {
   loadShakespeareJudge,
   MASK_CHAR,
   NgramJudge,
+  readJudgeFile,
   scoreText,
   splitCorpus,
   TextTaskError,
-  winRate,
+  writeJudgeFile,
 } from '../src/tasks/text.js';
+import { comparePairs, winRate } from '../src/eval/stats.js';
 
 const MARKOV_PATH = new URL('../models/markov-shakespeare.json', import.meta.url);
 const loadMarkov = (): MarkovOracle => {
@@ -149,8 +150,8 @@ describe('NgramJudge', () => {
     const toy = NgramJudge.fit('To be, or not to be, that is the question:\n'.repeat(2), { order: 3, minContextCount: 2 });
     for (const name of ['toy.json.gz', 'toy.json']) {
       const path = join(tmp, name);
-      await toy.save(path);
-      const back = await NgramJudge.load(path);
+      await writeJudgeFile(toy, path);
+      const back = await readJudgeFile(path);
       expect(back.toJSON()).toEqual(toy.toJSON());
       expect(back.logProb('to be or not')).toBe(toy.logProb('to be or not'));
     }
@@ -171,10 +172,10 @@ describe('NgramJudge', () => {
     expect(() => NgramJudge.fit('abc', { alphabet: 'ab' })).toThrow(/not in the alphabet/);
     const bad = join(tmp, 'bad.json');
     writeFileSync(bad, JSON.stringify({ ...full.toJSON(), order: 3 }));
-    await expect(NgramJudge.load(bad)).rejects.toThrow(/discounts must have 3 entries/);
+    await expect(readJudgeFile(bad)).rejects.toThrow(/discounts must have 3 entries/);
     writeFileSync(bad, 'not json');
-    await expect(NgramJudge.load(bad)).rejects.toThrow(TextTaskError);
-    await expect(NgramJudge.load(join(tmp, 'missing.json'))).rejects.toThrow(/cannot read/);
+    await expect(readJudgeFile(bad)).rejects.toThrow(TextTaskError);
+    await expect(readJudgeFile(join(tmp, 'missing.json'))).rejects.toThrow(/cannot read/);
   });
 });
 

@@ -1,9 +1,11 @@
 /**
  * Small statistics for evaluation reports: exact binomial tests (McNemar, sign test), Pearson r,
- * type-7 quantiles and a paired, seeded percentile bootstrap. Pure functions, no dependencies
- * beyond the project's seeded generator.
+ * type-7 quantiles, a paired, seeded percentile bootstrap and the paired win rate of judge-scored
+ * outputs. Pure functions, no dependencies beyond the project's seeded generator (and the text
+ * task's error class, which the win rate throws).
  */
 import { Rng } from '../core/rng.js';
+import { TextTaskError } from '../tasks/text/error.js';
 
 export function mean(xs: readonly number[]): number | null {
   if (xs.length === 0) return null;
@@ -121,4 +123,59 @@ export function pairedBootstrap(
     r.sort((x, y) => x - y);
     return { lo: quantileSorted(r, a)!, hi: quantileSorted(r, 1 - a)! };
   });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Win rate (the text task's comparison of judge-scored outputs, spec §6.3)
+
+/** An output's score for the win rate: the judge's mean log-probability per character, and whether it is degenerate. */
+export interface PairScore {
+  meanLogProb: number;
+  degenerate: boolean;
+}
+
+export interface PairwiseResult {
+  wins: number;
+  losses: number;
+  ties: number;
+  n: number;
+  /** (wins + ½·ties) / n */
+  winRate: number;
+}
+
+const asScore = (s: PairScore | number, side: string, i: number): PairScore => {
+  const t = typeof s === 'number' ? { meanLogProb: s, degenerate: false } : s;
+  if (Number.isNaN(t.meanLogProb)) throw new TextTaskError(`winRate: score ${side}[${i}] is NaN`);
+  return t;
+};
+
+/**
+ * A against B, pair by pair (outputs paired by index, i.e. the same prompt; a plain number is a
+ * non-degenerate score). A pair is won by the higher score, except that a degenerate output loses
+ * to a non-degenerate one and two degenerate outputs tie.
+ */
+export function comparePairs(scoresA: readonly (PairScore | number)[], scoresB: readonly (PairScore | number)[]): PairwiseResult {
+  if (scoresA.length !== scoresB.length)
+    throw new TextTaskError(`winRate: ${scoresA.length} scores for A but ${scoresB.length} for B; outputs are compared in pairs`);
+  if (scoresA.length === 0) throw new TextTaskError('winRate: no pairs to compare');
+  let wins = 0;
+  let losses = 0;
+  let ties = 0;
+  for (let i = 0; i < scoresA.length; i++) {
+    const a = asScore(scoresA[i], 'A', i);
+    const b = asScore(scoresB[i], 'B', i);
+    let cmp: number;
+    if (a.degenerate || b.degenerate) cmp = a.degenerate === b.degenerate ? 0 : a.degenerate ? -1 : 1;
+    else cmp = a.meanLogProb > b.meanLogProb ? 1 : a.meanLogProb < b.meanLogProb ? -1 : 0;
+    if (cmp > 0) wins++;
+    else if (cmp < 0) losses++;
+    else ties++;
+  }
+  const n = scoresA.length;
+  return { wins, losses, ties, n, winRate: (wins + 0.5 * ties) / n };
+}
+
+/** Share of pairs that A wins, ties counting half: (wins + ½·ties) / n. */
+export function winRate(scoresA: readonly (PairScore | number)[], scoresB: readonly (PairScore | number)[]): number {
+  return comparePairs(scoresA, scoresB).winRate;
 }

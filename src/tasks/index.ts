@@ -261,11 +261,11 @@ export const countdownTask: Task<countdown.CountdownRecord> = {
 
 let judge: Promise<text.NgramJudge> | null = null;
 const loadJudge = () => (judge ??= text.loadShakespeareJudge());
-let bigram: Promise<MarkovOracle> | null = null;
+let bigram: Promise<text.BigramChain> | null = null;
 const loadBigram = () =>
   (bigram ??= loadOracleFile(join(packageRoot(), 'models', 'markov-shakespeare.json')).then((m) => {
     if (!(m instanceof MarkovOracle)) throw new Error('models/markov-shakespeare.json: expected a Markov chain');
-    return m;
+    return new text.BigramChain(m);
   }));
 
 /** The judge's verdict on a text example's full decoded text. */
