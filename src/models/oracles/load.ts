@@ -3,7 +3,8 @@
  * found and what was expected, so that a user can fix the file without reading this code.
  */
 import { readFile } from 'node:fs/promises';
-import { HmmOracle, OracleParamError, show, type HmmParams, type OracleOptions } from './hmm.js';
+import { HmmOracle, type HmmParams } from './hmm.js';
+import { OracleParamError, show, type OracleOptions } from './tables.js';
 import { MarkovOracle, type MarkovParams } from './markov.js';
 
 export type OracleModel = HmmOracle | MarkovOracle;

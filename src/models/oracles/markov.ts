@@ -3,15 +3,8 @@
  * emission, so it reuses `ChainOracle`'s forward–backward pass: O(T·V²) per canvas (an observed
  * token makes the forward step O(V), as only one state carries mass).
  */
-import {
-  ChainOracle,
-  dimensionOf,
-  probabilityRow,
-  stochasticMatrix,
-  tableRows,
-  type ChainTables,
-  type OracleOptions,
-} from './hmm.js';
+import { ChainOracle } from './chain.js';
+import { dimensionOf, probabilityRow, stochasticMatrix, tableRows, type ChainTables, type OracleOptions } from './tables.js';
 
 export interface MarkovJSON {
   type: 'markov';
