@@ -1,9 +1,10 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { topK } from '../src/core/math.js';
 import { hashUniform, Rng } from '../src/core/rng.js';
+import { prepareEntry } from '../src/decode/entry.js';
 import { decodeBatch } from '../src/decode/run.js';
 import type { ModelCard } from '../src/models/card.js';
 import { LogitsDenoiser, Predictions, type RowPredictions } from '../src/models/denoiser.js';
@@ -15,7 +16,7 @@ import { SAMPLERS, samplerByName } from '../src/samplers/index.js';
 import { leftToRight } from '../src/samplers/left-to-right.js';
 import { margin } from '../src/samplers/margin.js';
 import { dreamTimesteps, origin } from '../src/samplers/origin.js';
-import { resolveParams, type Params } from '../src/samplers/params.js';
+import { resolveParams, type Params, type ParamSchema } from '../src/samplers/params.js';
 import { countBackground, loadBackground, pc } from '../src/samplers/pc.js';
 import { random } from '../src/samplers/random.js';
 import { remdm } from '../src/samplers/remdm.js';
@@ -86,7 +87,8 @@ function ctxOf(canvas: number[] | Int32Array, pred: RowPredictions, o: CtxOption
   };
 }
 
-const defaults = (spec: SamplerSpec, overrides: Params = {}): Params => resolveParams(spec.params, overrides, spec.name);
+const defaults = <P,>(spec: { params: ParamSchema<P>; name: string }, overrides: Params = {}): P => resolveParams(spec.params, overrides, spec.name);
+const readText = (path: string) => readFile(path, 'utf8');
 
 /** Run one step that must not ask for a forward. */
 function plainStep(sampler: Sampler, ctx: StepContext): StepResult {
@@ -122,9 +124,10 @@ describe('registry', () => {
   });
 
   it('declares the adaptive samplers and one token draw for every baseline', () => {
-    const adaptive = SAMPLERS.filter((s) => s.adaptive).map((s) => s.name);
+    const steps = SAMPLERS.flatMap((s) => (s.level === 'step' ? [s] : []));
+    const adaptive = steps.filter((s) => s.adaptive).map((s) => s.name);
     expect(adaptive).toEqual(['eb', 'fast-dllm', 'remdm', 'origin']);
-    for (const s of SAMPLERS.slice(2)) expect(s.samples(defaults(s))).toBe(1);
+    for (const s of steps.slice(2)) expect(s.samples(defaults(s))).toBe(1);
   });
 
   it('has the spec defaults', () => {
@@ -189,9 +192,10 @@ describe('margin and entropy', () => {
 describe('tie rule (D7): equal scores go to the lower position', () => {
   const flat = table([{}, { h: 0.5 }, { h: 0.5 }, { h: 0.5 }, { h: 0.5 }]);
   const canvas = [3, M, M, M, M];
-  it.each([confidence, margin, entropy, pc])('$name', async (spec) => {
-    const params = spec.prepare ? await spec.prepare(defaults(spec, spec === pc ? { lambda: '0' } : {}), { vocabSize: 100 }) : defaults(spec);
-    expect(positions(plainStep(spec.create(params), ctxOf(canvas, flat, { k: 2 })))).toEqual([1, 2]);
+  it.each<SamplerSpec>([confidence, margin, entropy, pc])('$name', async (spec) => {
+    const params = defaults(spec, spec.name === 'pc' ? { lambda: '0' } : {});
+    const state = spec.prepare ? await spec.prepare(params, { vocabSize: 100 }) : undefined;
+    expect(positions(plainStep(spec.create(params, state), ctxOf(canvas, flat, { k: 2 })))).toEqual([1, 2]);
   });
   it('eb and fast-dllm', () => {
     expect(positions(once(eb, ctxOf(canvas, flat), { gamma: '100' }))).toEqual([1, 2, 3, 4]);
@@ -305,13 +309,17 @@ describe('pc', () => {
     await writeFile(path, typeof content === 'string' ? content : JSON.stringify(content));
     return path;
   };
-  const prepared = (over: Params, vocabSize = 100): Promise<Params> => pc.prepare!(defaults(pc, over), { vocabSize });
+  const prepared = async (over: Params, vocabSize = 100) => {
+    const params = defaults(pc, over);
+    return { params, table: await pc.prepare!(params, { vocabSize, readText }) };
+  };
+  type Prepared = Awaited<ReturnType<typeof prepared>>;
 
   // Block [2, 6): position 2 is index 0, position 5 index 3. Same token 1 everywhere.
   const pred = table([{}, {}, { p: 0.5, id: 1 }, { p: 0.2, id: 1 }, { p: 0.2, id: 1 }, { p: 0.9, id: 1 }]);
   const canvas = [7, 7, M, M, M, M];
   const block = { index: 0, start: 2, end: 6 };
-  const pick = (params: Params): number[] => positions(plainStep(pc.create(params), ctxOf(canvas, pred, { k: 1, block })));
+  const pick = ({ params, table }: Prepared): number[] => positions(plainStep(pc.create(params, table), ctxOf(canvas, pred, { k: 1, block })));
 
   it('λ decays the score with the index in the block', async () => {
     // Uniform f = 1/100: −ln(0.01) = 4.605. λ = 0: 0.5·4.6 < 0.9·4.6 → position 5.
@@ -330,18 +338,18 @@ describe('pc', () => {
     // Token 7 is frequent (f = 0.5); token 3 unseen (f = 1/100).
     const bgPred = table([{ p: 0.9, id: 7 }, { p: 0.2, id: 3 }]);
     const path = await file('bg.json', { num_token: 100, p_baseline_dict: { '7': 50 } });
-    const run = (params: Params): number[] => positions(plainStep(pc.create(params), ctxOf([M, M], bgPred, { k: 1 })));
+    const run = ({ params, table }: Prepared): number[] => positions(plainStep(pc.create(params, table), ctxOf([M, M], bgPred, { k: 1 })));
     // Uniform over V = 10: f = 0.1 → 0.9·2.30 > 0.2·2.30 → position 0.
     expect(run(await prepared({ lambda: '0' }, 10))).toEqual([0]);
     // File: 0.9·ln 2 = 0.62 < 0.2·4.61 = 0.92 → position 1.
     expect(run(await prepared({ lambda: '0', background: path }, 10))).toEqual([1]);
-    const table10 = await loadBackground(path, 10);
+    const table10 = await loadBackground(path, 10, readText);
     expect(table10).toBeInstanceOf(Float64Array);
     expect(table10[7]).toBe(0.5);
     expect(table10[3]).toBe(0.01);
     // The reference's own counting script writes token_frequency_dict (spec B12): accepted.
     const alt = await file('alt.json', { num_token: 100, token_frequency_dict: { '7': 50 } });
-    expect(Array.from(await loadBackground(alt, 10))).toEqual(Array.from(table10));
+    expect(Array.from(await loadBackground(alt, 10, readText))).toEqual(Array.from(table10));
     expect(run(await prepared({ lambda: '0', background: alt }, 10))).toEqual([1]);
   });
 
@@ -371,7 +379,7 @@ describe('pc', () => {
     const counts = countBackground([[1, 2, 2], new Set([2, 4])], 5);
     expect(counts).toEqual({ num_token: 5, p_baseline_dict: { '1': 1, '2': 3, '4': 1 } });
     const path = await file('counted.json', counts);
-    expect(Array.from(await loadBackground(path, 5))).toEqual([0.2, 0.2, 0.6, 0.2, 0.2]);
+    expect(Array.from(await loadBackground(path, 5, readText))).toEqual([0.2, 0.2, 0.6, 0.2, 0.2]);
     expect(() => countBackground([[5]], 5)).toThrow(/token id 5 outside the vocabulary \[0, 5\)/);
   });
 });
@@ -592,9 +600,9 @@ describe('every sampler through the decode loop', () => {
   const inputs = [0, 1, 2].map((seed) => ({ canvas: Int32Array.from([1, 2, 3, ...new Array(13).fill(11)]), promptLength: 3, seed }));
   it.each(SAMPLERS.map((s) => [s.name, s] as const))('%s fills every mask, with and without blocks, reproducibly', async (_name, spec) => {
     for (const blockLength of [null, 5]) {
-      const params = spec.prepare ? await spec.prepare(defaults(spec), { vocabSize: card.vocabSize }) : defaults(spec);
       const cfg = { steps: 8, blockLength, schedule: 'dllm' as const, temperature: 0.5, threshold: null, eosFill: false, eosRefresh: false };
-      const run = async () => (await decodeBatch(new HashModel(card), inputs, spec, params, cfg)).traces;
+      const entry = await prepareEntry({ sampler: spec, params: defaults(spec), decode: cfg }, { vocabSize: card.vocabSize });
+      const run = async () => (await decodeBatch(new HashModel(card), inputs, entry)).traces;
       const traces = await run();
       for (const t of traces) {
         expect(t.output.slice(0, 3)).toEqual([1, 2, 3]);
@@ -607,7 +615,7 @@ describe('every sampler through the decode loop', () => {
   it('remdm with the default ratio remasks in phase 2 and pays one extra forward per loop step', async () => {
     const params = defaults(remdm, { loop_steps: '3' });
     const cfg = { steps: null, blockLength: null, schedule: 'dllm' as const, temperature: 0, threshold: null, eosFill: false, eosRefresh: false };
-    const [t] = (await decodeBatch(new HashModel(card), inputs.slice(0, 1), remdm, params, cfg)).traces;
+    const [t] = (await decodeBatch(new HashModel(card), inputs.slice(0, 1), { sampler: remdm, params, decode: cfg })).traces;
     const loops = t.steps.filter((s) => s.remasked);
     expect(loops.length).toBe(3);
     for (const s of loops) expect(s.forwardCalls).toBe(2);

@@ -23,7 +23,7 @@ async function builtin(name: string) {
 
 const entry = (sampler: string, decode: Record<string, string> = {}, params: Record<string, string> = {}) => {
   const spec = samplerByName(sampler);
-  return { spec, params: resolveParams(spec.params, params, spec.name), decode: toDecodeConfig(resolveParams(DECODE_PARAMS, decode, 'decode')) };
+  return { sampler: spec, params: resolveParams(spec.params, params, spec.name), decode: toDecodeConfig(resolveParams(DECODE_PARAMS, decode, 'decode')) };
 };
 
 describe('built-in sudoku model', () => {

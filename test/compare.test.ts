@@ -39,11 +39,11 @@ const examples = [3, 5, 4, 6, 2];
 describe('compareOnTask', () => {
   it('decodes example i with seed + i and averages the checker verdicts and costs', async () => {
     // The reference: decode the same canvases directly with seeds 10..14.
-    const direct = await decodeBatch(model, examples.map((e, i) => ({ ...encode(e), seed: 10 + i })), spec, params, decode);
+    const direct = await decodeBatch(model, examples.map((e, i) => ({ ...encode(e), seed: 10 + i })), { sampler: spec, params, decode });
     const even = (o: Int32Array) => o.reduce((s, x) => s + x, 0) % 2 === 0;
     const expected = direct.traces.filter((t) => even(Int32Array.from(t.output))).length / examples.length;
     const task = fakeTask((_, output) => ({ correct: even(output), score: null, answer: '' }));
-    const [s] = await compareOnTask(task, model, view, examples, 10, [{ spec, params, decode }], { batchSize: 2 });
+    const [s] = await compareOnTask(task, model, view, examples, 10, [{ sampler: spec, params, decode }], { batchSize: 2 });
     expect(s).toMatchObject({ sampler: 'random', task: 'sudoku', n: 5, score: null });
     expect(s.accuracy).toBeCloseTo(expected, 12);
     expect(s.forwardCalls).toBeCloseTo((3 + 5 + 4 + 6 + 2) / 5, 12);
@@ -54,8 +54,8 @@ describe('compareOnTask', () => {
 
   it('judged tasks report the mean score and no accuracy', async () => {
     const task = fakeTask((e, output) => ({ correct: null, score: -e - output[0], answer: '' }));
-    const direct = await decodeBatch(model, examples.map((e, i) => ({ ...encode(e), seed: i })), spec, params, decode);
-    const [s] = await compareOnTask(task, model, view, examples, 0, [{ spec, params, decode }]);
+    const direct = await decodeBatch(model, examples.map((e, i) => ({ ...encode(e), seed: i })), { sampler: spec, params, decode });
+    const [s] = await compareOnTask(task, model, view, examples, 0, [{ sampler: spec, params, decode }]);
     expect(s.accuracy).toBeNull();
     expect(s.score).toBeCloseTo(direct.traces.reduce((a, t, i) => a - examples[i] - t.output[0], 0) / 5, 12);
   });

@@ -17,7 +17,7 @@ function config(overrides: Params = {}): DecodeConfig {
 
 function run(model: HmmOracle, sampler: string, inputs: SequenceInput[], cfg: DecodeConfig, set: Params = {}, batchSize?: number) {
   const spec = samplerByName(sampler);
-  return decodeBatch(model, inputs, spec, resolveParams(spec.params, set, sampler), cfg, { batchSize });
+  return decodeBatch(model, inputs, { sampler: spec, params: resolveParams(spec.params, set, sampler), decode: cfg }, { batchSize });
 }
 
 function masks(model: HmmOracle, prompt: number[], gen: number, seed: number): SequenceInput {
@@ -235,14 +235,14 @@ describe('block-causal models', () => {
     const canvas = new Int32Array(14).fill(card.maskId);
     canvas.set([0, 1, 2, 3, 0, 1]); // prompt of 6: the first decode block is [6, 8)
     const spec = samplerByName('confidence');
-    const { traces } = await decodeBatch(model, [{ canvas, promptLength: 6, seed: 1 }], spec, resolveParams(spec.params, {}, 'c'), config());
+    const { traces } = await decodeBatch(model, [{ canvas, promptLength: 6, seed: 1 }], { sampler: spec, params: resolveParams(spec.params, {}, 'c'), decode: config() });
     const blocksSeen = traces[0].steps.map((s) => s.block);
     const firstStepOfBlock = new Map<number, number[]>();
     for (const s of traces[0].steps) firstStepOfBlock.set(s.block, [...(firstStepOfBlock.get(s.block) ?? []), ...s.commits.map((c) => c.position)]);
     expect([...firstStepOfBlock.values()].map((ps) => ps.sort((a, b) => a - b))).toEqual([[6, 7], [8, 9, 10, 11], [12, 13]]);
     expect(blocksSeen).toEqual([...blocksSeen].sort((a, b) => a - b));
     await expect(
-      decodeBatch(model, [{ canvas, promptLength: 6, seed: 1 }], spec, resolveParams(spec.params, {}, 'c'), config({ block_length: 8 })),
+      decodeBatch(model, [{ canvas, promptLength: 6, seed: 1 }], { sampler: spec, params: resolveParams(spec.params, {}, 'c'), decode: config({ block_length: 8 }) }),
     ).rejects.toThrow(/block_length 8 does not match the block-causal model's block size 4/);
   });
 });

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
 import { DECODE_PARAMS, toDecodeConfig } from '../src/decode/config.js';
+import { prepareEntry } from '../src/decode/entry.js';
 import { decodeBatch } from '../src/decode/run.js';
 import { loadModelDir, type LoadedModelDir } from '../src/models/model-dir.js';
 import { OnnxDenoiser, type OrtRuntime } from '../src/models/onnx.js';
@@ -22,8 +23,8 @@ async function decodeText(m: LoadedModelDir, prompt: string, genLength: number, 
   canvas.set(ids);
   const spec = samplerByName(sampler);
   const params = resolveParams(spec.params, set, sampler);
-  const prepared = spec.prepare ? await spec.prepare(params, { vocabSize: m.card.vocabSize }) : params;
-  const { traces } = await decodeBatch(m.model, [{ canvas, promptLength: ids.length, seed }], spec, prepared, cfg());
+  const entry = await prepareEntry({ sampler: spec, params, decode: cfg() }, { vocabSize: m.card.vocabSize });
+  const { traces } = await decodeBatch(m.model, [{ canvas, promptLength: ids.length, seed }], entry);
   return { trace: traces[0], text: m.tokenizer!.decode(traces[0].output.slice(ids.length)) };
 }
 
@@ -100,8 +101,8 @@ describe('model directories in the three conventions', () => {
     });
     const spec = samplerByName('info-gain');
     const params = resolveParams(spec.params, { position_temperature: 0.5 }, 'info-gain');
-    const one = await decodeBatch(m.model, inputs, spec, params, cfg({ temperature: 0.7 }), { batchSize: 1 });
-    const all = await decodeBatch(m.model, inputs, spec, params, cfg({ temperature: 0.7 }), { batchSize: 3 });
+    const one = await decodeBatch(m.model, inputs, { sampler: spec, params, decode: cfg({ temperature: 0.7 }) }, { batchSize: 1 });
+    const all = await decodeBatch(m.model, inputs, { sampler: spec, params, decode: cfg({ temperature: 0.7 }) }, { batchSize: 3 });
     expect(all.traces.map((t) => t.output)).toEqual(one.traces.map((t) => t.output));
   });
 });

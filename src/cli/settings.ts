@@ -1,108 +1,14 @@
 /**
- * `--set key=value` routing. A key is a decode-loop parameter, a parameter of one or more of the
- * chosen samplers, or `sampler.key` for one sampler only.
- *
- * Settings for samplers that are not chosen do not apply, so a config written for eleven
- * samplers runs under `--samplers confidence`:
- * - `sampler.key` for an existing sampler (or variant) that is not chosen is skipped, after its
- *   key and value are checked against that sampler; an unknown sampler name is an error;
- * - a bare key that belongs to no chosen sampler but to some other sampler is skipped when it
- *   comes from a config file (which names settings for all its samplers), and an error when typed
- *   on the command line (where it was surely meant for the run);
- * - anything else is an error that names the key and the valid ones.
+ * The CLI's side of decode entries: they are resolved from `--set` pairs below the CLI
+ * (src/decode/entry.ts, shared with the harness and the library); here they are prepared with
+ * what only Node gives, a file reader for parameters that name files (PC-sampler's background).
  */
-import { DECODE_PARAMS } from '../decode/config.js';
-import { SAMPLERS, samplerByName } from '../samplers/index.js';
-import { ParamError, parseParam, resolveParams, type ParamSpec, type Params } from '../samplers/params.js';
-import type { SamplerSpec } from '../samplers/sampler.js';
+import { readFile } from 'node:fs/promises';
+import { prepareEntry, type DecodeEntry } from '../decode/entry.js';
+import type { ModelCard } from '../models/card.js';
 
-export interface Settings {
-  /** Decode parameters shared by every sampler. */
-  decode: Params;
-  samplers: Map<string, Params>;
-  /** Decode parameters of each sampler: the shared ones with its `sampler.key` overrides. */
-  decodeOf: Map<string, Params>;
-  /** Settings that did not apply because their sampler is not chosen (`key=value` as given). */
-  skipped: string[];
-}
-
-/** Where a pair came from: the command line (`--set`) or a config file (`set:` in <file>). */
-interface Pair {
-  text: string;
-  fromConfig: boolean;
-}
-
-const decodeSpec = (key: string) => DECODE_PARAMS.find((p) => p.key === key);
-
-/** Check a value against the parameter it would set, although it is not applied. */
-function checkUnused(spec: ParamSpec, value: string, owner: string): void {
-  if (spec.kind !== 'string') parseParam(spec, value, owner);
-}
-
-/**
- * `pairs` are the command line's `--set` values; `configPairs` (a config's `set:` mapping) come
- * first, so the command line wins, and follow the config rule above.
- */
-export function parseSettings(pairs: readonly string[], samplers: readonly SamplerSpec[], configPairs: readonly string[] = []): Settings {
-  const decodeOverrides: Params = {};
-  const perSampler = new Map<string, Params>(samplers.map((s) => [s.name, {}]));
-  const perSamplerDecode = new Map<string, Params>(samplers.map((s) => [s.name, {}]));
-  const skipped: string[] = [];
-  const chosen = samplers.map((s) => s.name).join(', ');
-  const all: Pair[] = [...configPairs.map((text) => ({ text, fromConfig: true })), ...pairs.map((text) => ({ text, fromConfig: false }))];
-  for (const { text: pair, fromConfig } of all) {
-    const eq = pair.indexOf('=');
-    if (eq <= 0) throw new ParamError(`--set ${JSON.stringify(pair)}: expected key=value`);
-    const key = pair.slice(0, eq).trim();
-    const value = pair.slice(eq + 1).trim();
-    const where = fromConfig ? `set: ${key} (config)` : `--set ${key}`;
-    const dot = key.indexOf('.');
-    if (dot > 0) {
-      const owner = key.slice(0, dot);
-      const name = key.slice(dot + 1);
-      const target = perSampler.get(owner);
-      if (target) {
-        if (decodeSpec(name)) perSamplerDecode.get(owner)![name] = value;
-        else target[name] = value;
-        continue;
-      }
-      let other: SamplerSpec;
-      try {
-        other = samplerByName(owner);
-      } catch (e) {
-        throw new ParamError(`${where}: "${owner}" is not a sampler (${(e as Error).message}); chosen: ${chosen}`);
-      }
-      const spec = decodeSpec(name) ?? other.params.find((p) => p.key === name);
-      if (!spec) throw new ParamError(`${where}: unknown parameter "${name}" for ${owner}; valid: ${[...DECODE_PARAMS, ...other.params].map((p) => p.key).join(', ')}`);
-      checkUnused(spec, value, owner);
-      skipped.push(pair);
-      continue;
-    }
-    if (decodeSpec(key)) {
-      decodeOverrides[key] = value;
-      continue;
-    }
-    const owners = samplers.filter((s) => s.params.some((p) => p.key === key));
-    if (owners.length > 0) {
-      for (const s of owners) perSampler.get(s.name)![key] = value;
-      continue;
-    }
-    const elsewhere = SAMPLERS.filter((s) => s.params.some((p) => p.key === key));
-    if (fromConfig && elsewhere.length > 0) {
-      checkUnused(elsewhere[0].params.find((p) => p.key === key)!, value, elsewhere[0].name);
-      skipped.push(pair);
-      continue;
-    }
-    const valid = [...DECODE_PARAMS.map((p) => p.key), ...new Set(samplers.flatMap((s) => s.params.map((p) => p.key)))];
-    const hint = elsewhere.length > 0 ? ` ("${key}" is a parameter of ${elsewhere.map((s) => s.name).join(', ')}, not chosen)` : '';
-    throw new ParamError(`${where}: unknown parameter for ${chosen}${hint}; valid: ${valid.join(', ')}`);
-  }
-  const decode = resolveParams(DECODE_PARAMS, decodeOverrides, 'decode');
-  const resolved = new Map<string, Params>();
-  const decodeOf = new Map<string, Params>();
-  for (const s of samplers) {
-    resolved.set(s.name, resolveParams(s.params, perSampler.get(s.name)!, s.name));
-    decodeOf.set(s.name, resolveParams(DECODE_PARAMS, { ...decodeOverrides, ...perSamplerDecode.get(s.name)! }, `${s.name} (decode)`));
-  }
-  return { decode, samplers: resolved, decodeOf, skipped };
+/** Prepare each entry for `card`'s model (once per run, before anything is decoded). */
+export function prepareEntries(entries: readonly DecodeEntry[], card: ModelCard): Promise<DecodeEntry[]> {
+  const context = { vocabSize: card.vocabSize, readText: (path: string) => readFile(path, 'utf8') };
+  return Promise.all(entries.map((e) => prepareEntry(e, context)));
 }

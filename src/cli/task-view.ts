@@ -2,13 +2,11 @@
  * `generate` on a task model (sudoku, countdown, text): build the task's canvas, decode it, show
  * the result with its fill order, and grade it.
  */
-import type { DecodeConfig } from '../decode/config.js';
+import type { DecodeEntry } from '../decode/entry.js';
 import { decodeBatch } from '../decode/run.js';
 import type { SequenceTrace } from '../decode/trace.js';
 import type { Denoiser } from '../models/denoiser.js';
 import type { HfTokenizer } from '../models/tokenizer.js';
-import type { Params } from '../samplers/params.js';
-import type { SamplerSpec } from '../samplers/sampler.js';
 import type { Outcome, Task } from '../tasks/index.js';
 import { commitOrder, dim, renderLine, renderSudoku } from './render.js';
 
@@ -23,14 +21,12 @@ export async function runTaskExample(
   model: Denoiser,
   tokenizer: HfTokenizer,
   example: unknown,
-  spec: SamplerSpec,
-  params: Params,
-  cfg: DecodeConfig,
+  entry: DecodeEntry,
   seed: number,
 ): Promise<TaskRun> {
   const view = { card: model.card, tokenizer };
   const { canvas, promptLength } = task.encode(example, view);
-  const { traces } = await decodeBatch(model, [{ canvas, promptLength, seed }], spec, params, cfg);
+  const { traces } = await decodeBatch(model, [{ canvas, promptLength, seed }], entry);
   const trace = traces[0];
   const output = Int32Array.from(trace.output);
   const outcome = await task.grade(example, output, view);

@@ -1,6 +1,6 @@
 /** Decode-loop parameters (spec §2.2, decisions D1–D9), declared as data like a sampler's. */
 import { SCHEDULE_NAMES, type ScheduleName } from '../core/schedule.js';
-import type { ParamSpec, Params } from '../samplers/params.js';
+import { defineParams, type ParamsOf } from '../samplers/params.js';
 
 export interface DecodeConfig {
   /**
@@ -29,24 +29,40 @@ export interface DecodeConfig {
   eosRefresh: boolean;
 }
 
-export const DECODE_PARAMS: readonly ParamSpec[] = [
-  { key: 'steps', kind: 'integer', default: null, nullable: true, min: 1, help: 'total decoding steps, split evenly over blocks; none = #masks (one token per step when every block holds its share)' },
-  { key: 'block_length', kind: 'integer', default: null, nullable: true, min: 1, help: 'semi-autoregressive block length; none = one block' },
-  { key: 'schedule', kind: 'choice', default: 'dllm', choices: SCHEDULE_NAMES, help: 'tokens-per-step schedule within a block' },
-  { key: 'temperature', kind: 'number', default: 0, min: 0, help: 'token temperature τ_tok (0 = argmax)' },
-  { key: 'threshold', kind: 'number', default: null, nullable: true, min: 0, max: 1, help: 'high-confidence bypass: commit positions whose top-1 probability ≥ this without the sampler' },
-  { key: 'eos_fill', kind: 'boolean', default: true, help: 'after each commit, fill the masks after the first EOS of the generation region (after the prompt) with EOS' },
-  { key: 'eos_refresh', kind: 'boolean', default: false, help: 'after an EOS fill, decide the next step on a fresh forward instead of the lookahead\'s pre-fill predictions (the reference\'s behaviour)' },
-];
+export const DECODE_PARAMS = defineParams({
+  steps: { kind: 'integer', default: null, nullable: true, min: 1, help: 'total decoding steps, split evenly over blocks; none = #masks (one token per step when every block holds its share)' },
+  block_length: { kind: 'integer', default: null, nullable: true, min: 1, help: 'semi-autoregressive block length; none = one block' },
+  schedule: { kind: 'choice', default: 'dllm', choices: SCHEDULE_NAMES, help: 'tokens-per-step schedule within a block' },
+  temperature: { kind: 'number', default: 0, min: 0, help: 'token temperature τ_tok (0 = argmax)' },
+  threshold: { kind: 'number', default: null, nullable: true, min: 0, max: 1, help: 'high-confidence bypass: commit positions whose top-1 probability ≥ this without the sampler' },
+  eos_fill: { kind: 'boolean', default: true, help: 'after each commit, fill the masks after the first EOS of the generation region (after the prompt) with EOS' },
+  eos_refresh: { kind: 'boolean', default: false, help: 'after an EOS fill, decide the next step on a fresh forward instead of the lookahead\'s pre-fill predictions (the reference\'s behaviour)' },
+});
 
-export function toDecodeConfig(p: Params): DecodeConfig {
+/** The decode parameters as declared (the keys of `--set`, traces and run metadata). */
+export type DecodeParams = ParamsOf<typeof DECODE_PARAMS>;
+
+export function toDecodeConfig(p: DecodeParams): DecodeConfig {
   return {
-    steps: p.steps as number | null,
-    blockLength: p.block_length as number | null,
-    schedule: p.schedule as ScheduleName,
-    temperature: p.temperature as number,
-    threshold: p.threshold as number | null,
-    eosFill: p.eos_fill as boolean,
-    eosRefresh: p.eos_refresh as boolean,
+    steps: p.steps,
+    blockLength: p.block_length,
+    schedule: p.schedule,
+    temperature: p.temperature,
+    threshold: p.threshold,
+    eosFill: p.eos_fill,
+    eosRefresh: p.eos_refresh,
+  };
+}
+
+/** The inverse of `toDecodeConfig`, keys in declaration order: what traces and run metadata record. */
+export function decodeParamsOf(c: DecodeConfig): DecodeParams {
+  return {
+    steps: c.steps,
+    block_length: c.blockLength,
+    schedule: c.schedule,
+    temperature: c.temperature,
+    threshold: c.threshold,
+    eos_fill: c.eosFill,
+    eos_refresh: c.eosRefresh,
   };
 }

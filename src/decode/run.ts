@@ -4,11 +4,10 @@
  * what else is in the batch (spec D7), because every random draw comes from its own generator
  * and the backend treats rows independently.
  */
+import type { ModelCard } from '../models/card.js';
 import type { Denoiser, ForwardRow, RowPredictions } from '../models/denoiser.js';
-import type { Params } from '../samplers/params.js';
-import type { SamplerSpec } from '../samplers/sampler.js';
-import type { DecodeConfig } from './config.js';
-import { decodeBestOfN } from './best-of-n.js';
+import { copySeeds, keepBest } from './best-of-n.js';
+import { planOf, type DecodeEntry } from './entry.js';
 import { canvasLimit, CanvasLengthError } from './limits.js';
 import { decodeSequence, type SequenceGenerator, type SequenceInput } from './sequence.js';
 import type { SequenceTrace } from './trace.js';
@@ -26,71 +25,99 @@ export interface BatchStats {
   wallMs: number;
 }
 
+/**
+ * Decode every input with `entry`, `batchSize` inputs at a time. A sequence-level strategy
+ * (best-of-N) decodes seeded copies of each input through the same lockstep driver, copies of
+ * one input next to each other, and keeps the best of them when the last one finishes.
+ */
 export async function decodeBatch(
   denoiser: Denoiser,
   inputs: readonly SequenceInput[],
-  spec: SamplerSpec,
-  samplerParams: Params,
-  cfg: DecodeConfig,
+  entry: DecodeEntry,
   options: DecodeOptions = {},
 ): Promise<{ traces: SequenceTrace[]; stats: BatchStats }> {
   const started = performance.now();
-  // Before any per-step buffer is sized: a canvas the model cannot take fails here, in one line.
-  const limit = canvasLimit(denoiser.card);
-  inputs.forEach((input, i) => {
-    if (input.canvas.length > limit)
-      throw new CanvasLengthError(`decode: sequence ${i} has a canvas of ${input.canvas.length} tokens, over the limit ${limit} of model ${denoiser.card.name}`);
-  });
+  checkCanvasLengths(denoiser.card, inputs);
+  const { step, copies, criterion } = planOf(entry);
+  const request = { samples: step.sampler.samples(step.params), temperature: entry.decode.temperature };
   const batchSize = Math.max(1, options.batchSize ?? inputs.length);
-  const samples = spec.samples(samplerParams);
   const traces: SequenceTrace[] = new Array(inputs.length);
   let modelCalls = 0;
   for (let first = 0; first < inputs.length; first += batchSize) {
     const chunk = inputs.slice(first, first + batchSize);
-    const copies = spec.sequenceCopies?.(samplerParams);
-    const gens: SequenceGenerator[] = chunk.map((input) =>
-      copies
-        ? decodeBestOfN(input, denoiser.card, spec, samplerParams, cfg, copies.copies, copies.criterion)
-        : decodeSequence(input, denoiser.card, spec, spec.create(samplerParams), cfg),
+    const chunkStarted = performance.now();
+    // Job j decodes copy j % copies of input ⌊j / copies⌋.
+    const gens = chunk.flatMap((input) =>
+      copySeeds(input.seed, copies).map((seed) => decodeSequence({ ...input, seed }, denoiser.card, step.sampler, step.sampler.create(step.params, entry.state), entry.decode)),
     );
-    const pending = gens.map((g) => g.next());
-    for (;;) {
-      const waiting: { seq: number; rows: ForwardRow[] }[] = [];
-      for (let j = 0; j < gens.length; j++) {
-        const r = pending[j];
-        if (!r.done) waiting.push({ seq: j, rows: r.value });
-      }
-      if (waiting.length === 0) break;
-      // One model call per canvas length: rows of different lengths cannot share a tensor.
-      const answers = new Map<number, RowPredictions[]>();
-      for (const group of groupBy(waiting, (w) => w.rows[0].canvas.length)) {
-        const pred = await denoiser.forward({ rows: group.flatMap((w) => w.rows), samples, temperature: cfg.temperature });
-        modelCalls += 1;
-        let offset = 0;
-        for (const w of group) {
-          answers.set(w.seq, w.rows.map((_, r) => pred.row(offset + r)));
-          offset += w.rows.length;
-        }
-      }
-      for (const w of waiting) {
-        pending[w.seq] = gens[w.seq].next(answers.get(w.seq)!);
-        const r = pending[w.seq];
-        if (r.done) {
-          traces[first + w.seq] = r.value;
-          await options.onSequence?.(first + w.seq, r.value);
-        }
+    const finished: SequenceTrace[][] = chunk.map(() => []);
+    const rounds = new Array<number>(chunk.length).fill(0);
+    modelCalls += await lockstep(denoiser, gens, request, {
+      onRound: (jobs) => new Set(jobs.map((j) => Math.floor(j / copies))).forEach((i) => rounds[i]++),
+      onDone: async (j, trace) => {
+        const i = Math.floor(j / copies);
+        finished[i][j % copies] = trace;
+        if (finished[i].filter(Boolean).length < copies) return;
+        traces[first + i] = criterion === null ? trace : keepBest(finished[i], criterion, chunk[i].seed, rounds[i], performance.now() - chunkStarted);
+        await options.onSequence?.(first + i, traces[first + i]);
+      },
+    });
+  }
+  return { traces, stats: { modelCalls, wallMs: performance.now() - started } };
+}
+
+/** Before any per-step buffer is sized: a canvas the model cannot take fails here, in one line. */
+function checkCanvasLengths(card: ModelCard, inputs: readonly SequenceInput[]): void {
+  const limit = canvasLimit(card);
+  inputs.forEach((input, i) => {
+    if (input.canvas.length > limit)
+      throw new CanvasLengthError(`decode: sequence ${i} has a canvas of ${input.canvas.length} tokens, over the limit ${limit} of model ${card.name}`);
+  });
+}
+
+/**
+ * The lockstep driver: every round, each unfinished generator's forward request is answered, with
+ * one model call per canvas length (rows of different lengths cannot share a tensor); generators
+ * are served and reported in their order. `onRound` gets the generators a round serves, `onDone`
+ * each finished trace; those with nothing to decode (done before their first forward) come last.
+ * Returns the model calls made.
+ */
+async function lockstep(
+  denoiser: Denoiser,
+  gens: readonly SequenceGenerator[],
+  request: { samples: number; temperature: number },
+  hooks: { onRound: (jobs: number[]) => void; onDone: (job: number, trace: SequenceTrace) => Promise<void> },
+): Promise<number> {
+  let modelCalls = 0;
+  const pending = gens.map((g) => g.next());
+  const reported = new Array<boolean>(gens.length).fill(false);
+  for (;;) {
+    const waiting: { job: number; rows: ForwardRow[] }[] = [];
+    pending.forEach((r, job) => {
+      if (!r.done) waiting.push({ job, rows: r.value });
+    });
+    if (waiting.length === 0) break;
+    hooks.onRound(waiting.map((w) => w.job));
+    const answers = new Map<number, RowPredictions[]>();
+    for (const group of groupBy(waiting, (w) => w.rows[0].canvas.length)) {
+      const pred = await denoiser.forward({ rows: group.flatMap((w) => w.rows), ...request });
+      modelCalls += 1;
+      let offset = 0;
+      for (const w of group) {
+        answers.set(w.job, w.rows.map((_, r) => pred.row(offset + r)));
+        offset += w.rows.length;
       }
     }
-    // Sequences with nothing to decode finish before their first forward.
-    for (let j = 0; j < gens.length; j++) {
-      const r = pending[j];
-      if (r.done && traces[first + j] === undefined) {
-        traces[first + j] = r.value;
-        await options.onSequence?.(first + j, r.value);
+    for (const w of waiting) {
+      const r = (pending[w.job] = gens[w.job].next(answers.get(w.job)!));
+      if (r.done) {
+        reported[w.job] = true;
+        await hooks.onDone(w.job, r.value);
       }
     }
   }
-  return { traces, stats: { modelCalls, wallMs: performance.now() - started } };
+  for (const [job, r] of pending.entries()) if (r.done && !reported[job]) await hooks.onDone(job, r.value);
+  return modelCalls;
 }
 
 function groupBy<T>(items: readonly T[], key: (item: T) => number): T[][] {

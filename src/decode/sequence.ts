@@ -7,7 +7,7 @@ import { Rng } from '../core/rng.js';
 import { schedule } from '../core/schedule.js';
 import type { ModelCard } from '../models/card.js';
 import type { ForwardRow, RowPredictions } from '../models/denoiser.js';
-import { commitFrom, type Commit, type Sampler, type SamplerSpec, type StepResult } from '../samplers/sampler.js';
+import { commitFrom, type Sampler, type SamplerSpec, type StepContext, type StepResult } from '../samplers/sampler.js';
 import type { DecodeConfig } from './config.js';
 import type { SequenceTrace, StepKind, StepRecord } from './trace.js';
 import { blocks, bypassCommits, eosFill, eosFillRegion, generationRegion, maskedIn, type Region } from './canvas.js';
@@ -22,42 +22,32 @@ export interface SequenceInput {
 
 export type SequenceGenerator = Generator<ForwardRow[], SequenceTrace, RowPredictions[]>;
 
-export function* decodeSequence(
-  input: SequenceInput,
-  card: ModelCard,
-  spec: SamplerSpec,
-  sampler: Sampler,
-  cfg: DecodeConfig,
-): SequenceGenerator {
+type Block = StepContext['block'];
+type Forwarding<T> = Generator<ForwardRow[], T, RowPredictions[]>;
+
+/** A sequence's model access: its generator (every random draw, spec D7) and its cost so far (D9). */
+interface Meter {
+  card: ModelCard;
+  rng: Rng;
+  calls: number;
+  rows: number;
+}
+
+/** A step's decision: the sampler's result, or the loop's own last-step fill or bypass. */
+type StepChoice = Omit<StepResult, 'kind'> & { kind: StepKind };
+
+export function* decodeSequence(input: SequenceInput, card: ModelCard, spec: SamplerSpec, sampler: Sampler, cfg: DecodeConfig): SequenceGenerator {
   const started = performance.now();
   const x = input.canvas.slice();
-  const rng = new Rng(input.seed);
+  const meter: Meter = { card, rng: new Rng(input.seed), calls: 0, rows: 0 };
   const region = generationRegion(x, input.promptLength, card.maskId);
   const fillRegion = eosFillRegion(x, input.promptLength);
-  const records: StepRecord[] = [];
-  let cumulativeUncertainty = 0;
-  let calls = 0;
-  let rows = 0;
-
-  let block = { index: 0, start: region.start, end: region.end };
-  // Every forward goes through here: one noise key per row from this sequence's generator (D7);
-  // token draws are only needed where a step can commit: the masks of the current block.
-  function* forward(canvases: Int32Array[]): Generator<ForwardRow[], RowPredictions[], RowPredictions[]> {
-    calls += 1;
-    rows += canvases.length;
-    return yield canvases.map((canvas) => ({
-      canvas,
-      noiseKey: rng.nextUint32(),
-      samplePositions: Int32Array.from(maskedIn(canvas, block.start, block.end, card.maskId)),
-    }));
-  }
-
   const blockList = blockPlan(card, region, cfg.blockLength);
-  const totalMasks = maskedIn(x, region.start, region.end, card.maskId).length;
-  const stepsPerBlock = Math.max(1, Math.ceil((cfg.steps ?? totalMasks) / blockList.length));
+  const stepsPerBlock = Math.max(1, Math.ceil((cfg.steps ?? maskedIn(x, region.start, region.end, card.maskId).length) / blockList.length));
+  const records: StepRecord[] = [];
 
-  for (block of blockList) {
-    let cached: RowPredictions | null = null; // reset at every block (spec §2.2)
+  for (const block of blockList) {
+    let handedOn: RowPredictions | null = null; // the sampler's predictions for the next step; reset at every block (spec §2.2)
     const sched = schedule(cfg.schedule, Math.max(1, maskedIn(x, block.start, block.end, card.maskId).length), stepsPerBlock);
     for (let i = 0; ; i++) {
       const allowed = maskedIn(x, block.start, block.end, card.maskId);
@@ -65,60 +55,81 @@ export function* decodeSequence(
       // D1/B5: the last scheduled step takes whatever is left, so no block ends with masks.
       const scheduled = i < sched.length - 1 ? sched[i] : allowed.length;
       if (scheduled <= 0 && !spec.adaptive) continue;
-      const before = { calls, rows, time: performance.now() };
-      const pred: RowPredictions = cached ?? (yield* forward([x.slice()]))[0];
-      cached = null;
+      const before = { calls: meter.calls, rows: meter.rows, time: performance.now() };
+      const pred = handedOn ?? (yield* forward(meter, [x.slice()], block))[0];
       const k = Math.min(scheduled, allowed.length);
-
-      let kind: StepKind;
-      let result: StepResult | null = null;
-      let commits: Commit[];
-      if (!spec.adaptive && k >= allowed.length) {
-        kind = 'fill'; // last-step fill: every allowed position, tokens of draw 0, no lookahead
-        commits = allowed.map((p) => commitFrom(pred, p, 0));
-      } else if (cfg.threshold !== null && (commits = bypassCommits(pred, allowed, k, cfg.threshold)).length > 0) {
-        kind = 'bypass';
-      } else {
-        const ctx = { canvas: x, maskId: card.maskId, pred, allowed, k, block, region, stepInBlock: i, stepsPerBlock, rng };
-        result = yield* runStep(sampler.step(ctx), forward);
-        kind = result.kind;
-        commits = result.commits;
-        cached = result.next ?? null;
-        if (commits.length === 0) throw new Error(`sampler ${spec.name} committed nothing at block ${block.index} step ${i}`);
-      }
-      for (const p of result?.remask ?? []) x[p] = card.maskId;
-      for (const c of commits) {
-        if (x[c.position] !== card.maskId) throw new Error(`sampler ${spec.name} committed position ${c.position}, which is not masked`);
-        x[c.position] = c.token;
-        cumulativeUncertainty += c.entropy;
-      }
+      const ctx: StepContext = { canvas: x, maskId: card.maskId, pred, allowed, k, block, region, stepInBlock: i, stepsPerBlock, rng: meter.rng };
+      const choice = yield* chooseCommits(ctx, spec, sampler, cfg, meter);
+      applyChoice(x, choice, card.maskId, spec.name);
       const filled = cfg.eosFill && card.eosId !== null ? eosFill(x, fillRegion, card.eosId, card.maskId) : [];
       // The sampler's hand-on predictions were made before the fill; by default the next step
       // still decides on them (the reference's behaviour), eos_refresh forwards the filled canvas.
-      if (filled.length > 0 && cfg.eosRefresh) cached = null;
-      records.push({
-        block: block.index, step: i, kind, commits,
-        ...(result?.remask?.length ? { remasked: result.remask } : {}),
-        ...(filled.length ? { eosFilled: filled } : {}),
-        ...(result?.candidates ? { candidates: result.candidates, winner: result.winner } : {}),
-        forwardCalls: calls - before.calls, rowForwards: rows - before.rows, wallMs: performance.now() - before.time,
-      });
+      handedOn = filled.length > 0 && cfg.eosRefresh ? null : (choice.next ?? null);
+      records.push(stepRecord(block, i, choice, filled, before, meter));
     }
   }
   return {
     seed: input.seed, initial: Array.from(input.canvas), output: Array.from(x), region, steps: records,
-    totals: { cumulativeUncertainty, forwardCalls: calls, rowForwards: rows, wallMs: performance.now() - started, steps: records.length },
+    totals: { cumulativeUncertainty: cumulativeUncertainty(records), forwardCalls: meter.calls, rowForwards: meter.rows, wallMs: performance.now() - started, steps: records.length },
   };
 }
 
-/** Drive a sampler step, routing its lookahead requests through this sequence's forward. */
-function* runStep(
-  step: Generator<Int32Array[], StepResult, RowPredictions[]>,
-  forward: (c: Int32Array[]) => Generator<ForwardRow[], RowPredictions[], RowPredictions[]>,
-): Generator<ForwardRow[], StepResult, RowPredictions[]> {
+/**
+ * Every forward goes through here: one noise key per row from the sequence's generator (D7);
+ * token draws are only needed where a step can commit, the masks of `block`.
+ */
+function* forward(meter: Meter, canvases: Int32Array[], block: Block): Forwarding<RowPredictions[]> {
+  meter.calls += 1;
+  meter.rows += canvases.length;
+  return yield canvases.map((canvas) => ({
+    canvas,
+    noiseKey: meter.rng.nextUint32(),
+    samplePositions: Int32Array.from(maskedIn(canvas, block.start, block.end, meter.card.maskId)),
+  }));
+}
+
+/**
+ * The step's commits: the last-step fill (non-adaptive samplers: every allowed position, tokens
+ * of draw 0, no lookahead), else the high-confidence bypass when it finds any, else the sampler's
+ * choice, whose lookahead requests go through this sequence's forward.
+ */
+function* chooseCommits(ctx: StepContext, spec: SamplerSpec, sampler: Sampler, cfg: DecodeConfig, meter: Meter): Forwarding<StepChoice> {
+  const { pred, allowed, k, block } = ctx;
+  if (!spec.adaptive && k >= allowed.length) return { kind: 'fill', commits: allowed.map((p) => commitFrom(pred, p, 0)) };
+  const bypass = cfg.threshold !== null ? bypassCommits(pred, allowed, k, cfg.threshold) : [];
+  if (bypass.length > 0) return { kind: 'bypass', commits: bypass };
+  const step = sampler.step(ctx);
   let r = step.next();
-  while (!r.done) r = step.next(yield* forward(r.value));
+  while (!r.done) r = step.next(yield* forward(meter, r.value, block));
+  if (r.value.commits.length === 0) throw new Error(`sampler ${spec.name} committed nothing at block ${block.index} step ${ctx.stepInBlock}`);
   return r.value;
+}
+
+/** Write a step into the canvas: its remasks, then its commits, each of which must land on a mask. */
+function applyChoice(x: Int32Array, choice: StepChoice, maskId: number, samplerName: string): void {
+  for (const p of choice.remask ?? []) x[p] = maskId;
+  for (const c of choice.commits) {
+    if (x[c.position] !== maskId) throw new Error(`sampler ${samplerName} committed position ${c.position}, which is not masked`);
+    x[c.position] = c.token;
+  }
+}
+
+/** The trace's record of one step, with the cost it added to the meter since `before`. */
+function stepRecord(block: Block, step: number, choice: StepChoice, filled: number[], before: { calls: number; rows: number; time: number }, meter: Meter): StepRecord {
+  return {
+    block: block.index, step, kind: choice.kind, commits: choice.commits,
+    ...(choice.remask?.length ? { remasked: choice.remask } : {}),
+    ...(filled.length ? { eosFilled: filled } : {}),
+    ...(choice.candidates ? { candidates: choice.candidates, winner: choice.winner } : {}),
+    forwardCalls: meter.calls - before.calls, rowForwards: meter.rows - before.rows, wallMs: performance.now() - before.time,
+  };
+}
+
+/** Σ entropy of every committed token, in commit order (spec D8; EOS-filled positions are not commits). */
+function cumulativeUncertainty(records: readonly StepRecord[]): number {
+  let sum = 0;
+  for (const r of records) for (const c of r.commits) sum += c.entropy;
+  return sum;
 }
 
 /** Blocks of the run: the card's block size, absolutely aligned, for block-causal models. */

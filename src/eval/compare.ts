@@ -12,7 +12,8 @@ import type { SequenceTrace } from '../decode/trace.js';
 import type { Denoiser } from '../models/denoiser.js';
 import { isOracle, type Oracle } from '../models/oracle.js';
 import type { ModelView, Task } from '../tasks/index.js';
-import { decodeAndGrade, type TaskDecodeEntry } from './task-run.js';
+import type { DecodeEntry } from '../decode/entry.js';
+import { decodeAndGrade } from './task-run.js';
 
 export interface SamplerSummary {
   sampler: string;
@@ -50,27 +51,26 @@ export function conditionalLogProb(oracle: Oracle, trace: SequenceTrace, promptL
   return oracle.logProb(out) - (promptLength > 0 ? oracle.logProb(prompt) : 0);
 }
 
-export type CompareEntry = TaskDecodeEntry;
-
 export async function compareSamplers(
   model: Denoiser,
-  entries: readonly CompareEntry[],
+  entries: readonly DecodeEntry[],
   inputs: readonly SequenceInput[],
   options: { batchSize?: number; onSequence?: (sampler: string, done: number) => void } = {},
 ): Promise<{ summaries: SamplerSummary[]; traces: Map<string, SequenceTrace[]> }> {
   const summaries: SamplerSummary[] = [];
   const traces = new Map<string, SequenceTrace[]>();
-  for (const { spec, params, decode } of entries) {
+  for (const entry of entries) {
+    const name = entry.sampler.name;
     let done = 0;
-    const run = await decodeBatch(model, inputs, spec, params, decode, {
+    const run = await decodeBatch(model, inputs, entry, {
       batchSize: options.batchSize,
-      onSequence: () => options.onSequence?.(spec.name, ++done),
+      onSequence: () => options.onSequence?.(name, ++done),
     });
-    traces.set(spec.name, run.traces);
+    traces.set(name, run.traces);
     const n = run.traces.length;
     const avg = (f: (t: SequenceTrace, i: number) => number) => run.traces.reduce((s, t, i) => s + f(t, i), 0) / n;
     summaries.push({
-      sampler: spec.name,
+      sampler: name,
       n,
       logProb: isOracle(model) ? avg((t, i) => conditionalLogProb(model, t, inputs[i].promptLength)) : null,
       cumulativeUncertainty: avg((t) => t.totals.cumulativeUncertainty),
@@ -104,7 +104,7 @@ export async function compareOnTask<E>(
   view: ModelView,
   examples: readonly E[],
   seed: number,
-  entries: readonly CompareEntry[],
+  entries: readonly DecodeEntry[],
   options: { batchSize?: number; onSequence?: (sampler: string, done: number) => void } = {},
 ): Promise<TaskSamplerSummary[]> {
   const ids = examples.map((_, i) => i);
@@ -113,14 +113,14 @@ export async function compareOnTask<E>(
     let done = 0;
     const run = await decodeAndGrade(task, model, view, examples, ids, seed, entry, {
       batchSize: options.batchSize,
-      onGraded: () => options.onSequence?.(entry.spec.name, ++done),
+      onGraded: () => options.onSequence?.(entry.sampler.name, ++done),
     });
     const n = run.traces.length;
     const mean = (xs: readonly number[]) => xs.reduce((s, x) => s + x, 0) / xs.length;
     const checked = run.outcomes.filter((o) => o.correct !== null);
     const scored = run.outcomes.flatMap((o) => (o.score !== null ? [o.score] : []));
     summaries.push({
-      sampler: entry.spec.name,
+      sampler: entry.sampler.name,
       task: task.name,
       n,
       accuracy: checked.length > 0 ? checked.filter((o) => o.correct).length / checked.length : null,

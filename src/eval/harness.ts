@@ -10,7 +10,8 @@ import type { Denoiser } from '../models/denoiser.js';
 import { resolveParams, type Params } from '../samplers/params.js';
 import { DECODE_PARAMS } from '../decode/config.js';
 import type { ModelView, Outcome, Task } from '../tasks/index.js';
-import { decodeAndGrade, type TaskDecodeEntry } from './task-run.js';
+import type { DecodeEntry } from '../decode/entry.js';
+import { decodeAndGrade } from './task-run.js';
 import { lockDir } from './lock.js';
 import { appendResult, key, readResultsFile, repairResults, resultJson, type ResultLine } from './results.js';
 
@@ -48,7 +49,7 @@ export interface EvalOptions {
 }
 
 /** A sampler with its parameters and its own decode settings. */
-export type EvalEntry = TaskDecodeEntry;
+export type EvalEntry = DecodeEntry;
 
 /**
  * Why two metas describe different evaluations, or null. `n` may differ (generator runs only):
@@ -185,7 +186,7 @@ async function evaluateLocked<E>(
   const mine = examples.map((_, i) => i).filter((i) => i % shard.count === shard.index);
   // The task's reference (if any) is graded on every example like one more sampler.
   const reference = task.reference;
-  const names = [...entries.map((e) => e.spec.name), ...(reference ? [reference.name] : [])];
+  const names = [...entries.map((e) => e.sampler.name), ...(reference ? [reference.name] : [])];
   const total = mine.length * names.length;
   let finished = mine.reduce((s, i) => s + names.filter((name) => done.has(key({ example: i, sampler: name }))).length, 0);
   const skipped = finished;
@@ -204,17 +205,18 @@ async function evaluateLocked<E>(
         const outcome = await reference.produce(examples[i], seed + i);
         await record(resultLine(i, reference.name, seed + i, outcome, task.describe(examples[i]), NO_COST));
       }
-    for (const { spec, params, decode } of entries) {
-      const todo = ids.filter((i) => !done.has(key({ example: i, sampler: spec.name })));
+    for (const entry of entries) {
+      const name = entry.sampler.name;
+      const todo = ids.filter((i) => !done.has(key({ example: i, sampler: name })));
       if (todo.length === 0) continue;
-      await decodeAndGrade(task, model, view, examples, todo, seed, { spec, params, decode }, {
+      await decodeAndGrade(task, model, view, examples, todo, seed, entry, {
         batchSize: chunk,
         onGraded: async (i, trace, outcome) => {
           const t = trace.totals;
           // The todo sequences decode together, so each step's wall time is shared among them.
           const wallMs = t.wallMs / todo.length;
           const cost = { cumulativeUncertainty: t.cumulativeUncertainty, forwardCalls: t.forwardCalls, rowForwards: t.rowForwards, wallMs, order: orderOf(trace) };
-          await record(resultLine(i, spec.name, seed + i, outcome, task.describe(examples[i]), cost));
+          await record(resultLine(i, name, seed + i, outcome, task.describe(examples[i]), cost));
         },
       });
     }

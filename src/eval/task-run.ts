@@ -4,19 +4,11 @@
  * eval harness.
  */
 import { checkSeedSpan } from '../core/seed.js';
-import type { DecodeConfig } from '../decode/config.js';
+import type { DecodeEntry } from '../decode/entry.js';
 import { decodeBatch } from '../decode/run.js';
 import type { SequenceTrace } from '../decode/trace.js';
 import type { Denoiser } from '../models/denoiser.js';
-import type { Params } from '../samplers/params.js';
-import type { SamplerSpec } from '../samplers/sampler.js';
 import type { ModelView, Outcome, Task } from '../tasks/index.js';
-
-export interface TaskDecodeEntry {
-  spec: SamplerSpec;
-  params: Params;
-  decode: DecodeConfig;
-}
 
 export interface GradedRun {
   /** In the order of `ids`. */
@@ -37,7 +29,7 @@ export async function decodeAndGrade<E>(
   examples: readonly E[],
   ids: readonly number[],
   seed: number,
-  entry: TaskDecodeEntry,
+  entry: DecodeEntry,
   options: { batchSize?: number; onGraded?: (example: number, trace: SequenceTrace, outcome: Outcome) => void | Promise<void> } = {},
 ): Promise<GradedRun> {
   // Example i decodes with seed + i: every one of them must be a 32-bit seed.
@@ -45,7 +37,7 @@ export async function decodeAndGrade<E>(
   const inputs = ids.map((i) => ({ ...task.encode(examples[i], view), seed: seed + i }));
   const outcomes: Outcome[] = new Array(ids.length);
   let outsideMs = 0;
-  const run = await decodeBatch(model, inputs, entry.spec, entry.params, entry.decode, {
+  const run = await decodeBatch(model, inputs, entry, {
     batchSize: options.batchSize,
     onSequence: async (j, trace) => {
       const started = performance.now();

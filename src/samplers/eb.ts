@@ -6,13 +6,13 @@
  * entropies keep the lower position first (D7). The reference runs over every mask of the
  * generation; here the decode loop's block restricts it (one block by default, as the reference).
  */
-import type { Params, ParamSpec } from './params.js';
+import { defineParams, type ParamsOf } from './params.js';
 import { commitFrom, type SamplerSpec, type StepContext, type StepGenerator } from './sampler.js';
 
-const PARAMS: readonly ParamSpec[] = [
+const PARAMS = defineParams({
   // The scripts all pass γ = 0.01; the reference function's own default is 0.1.
-  { key: 'gamma', kind: 'number', default: 0.01, min: 0, help: 'γ, bound on the summed entropy of the other tokens committed together' },
-];
+  gamma: { kind: 'number', default: 0.01, min: 0, help: 'γ, bound on the summed entropy of the other tokens committed together' },
+});
 
 /** How many of the ascending-sorted entropies EB commits at once, before the [1, M] clamp. */
 export function ebCount(sortedEntropies: readonly number[], gamma: number): number {
@@ -35,14 +35,12 @@ function* ebStep(ctx: StepContext, gamma: number): StepGenerator {
   return { kind: 'plain', commits: order.slice(0, k).map((p) => commitFrom(pred, p, 0)) };
 }
 
-export const eb: SamplerSpec = {
+export const eb: SamplerSpec<ParamsOf<typeof PARAMS>, void> = {
+  level: 'step',
   name: 'eb',
   summary: 'EB-sampler: commit the lowest-entropy positions while the entropy of the others stays ≤ γ',
   params: PARAMS,
   adaptive: true,
   samples: () => 1,
-  create: (p: Params) => {
-    const gamma = p.gamma as number;
-    return { step: (ctx) => ebStep(ctx, gamma) };
-  },
+  create: ({ gamma }) => ({ step: (ctx) => ebStep(ctx, gamma) }),
 };

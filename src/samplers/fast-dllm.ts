@@ -11,16 +11,16 @@
  *   failure at the very last index still commits everything.
  */
 import { topK } from '../core/math.js';
-import type { Params, ParamSpec } from './params.js';
+import { defineParams, type ParamsOf } from './params.js';
 import { commitFrom, type SamplerSpec, type StepContext, type StepGenerator } from './sampler.js';
 
-const PARAMS: readonly ParamSpec[] = [
-  { key: 'rule', kind: 'choice', default: 'threshold', choices: ['threshold', 'factor'], help: 'parallel rule: confidence threshold or the factor rule' },
-  { key: 'threshold', kind: 'number', default: 0.9, min: 0, max: 1, help: 'rule=threshold: commit every position with confidence ≥ this (and always the top-1)' },
+const PARAMS = defineParams({
+  rule: { kind: 'choice', default: 'threshold', choices: ['threshold', 'factor'], help: 'parallel rule: confidence threshold or the factor rule' },
+  threshold: { kind: 'number', default: 0.9, min: 0, max: 1, help: 'rule=threshold: commit every position with confidence ≥ this (and always the top-1)' },
   // No default in the reference (factor=None there). 1.0 is the bound of Fast-dLLM's theorem:
   // n tokens decoded in parallel keep the greedy result when (n+1)·(1 − c_(n)) < 1.
-  { key: 'factor', kind: 'number', default: 1.0, min: 0, help: 'rule=factor: the n-th most confident token needs c ≥ 1 − factor/(n+1)' },
-];
+  factor: { kind: 'number', default: 1.0, min: 0, help: 'rule=factor: the n-th most confident token needs c ≥ 1 − factor/(n+1)' },
+});
 
 /** Tokens the factor rule commits, given confidences sorted descending (M ≥ 1). */
 export function factorCount(sortedDesc: readonly number[], factor: number): number {
@@ -42,16 +42,12 @@ function* fastDllmStep(ctx: StepContext, factorRule: boolean, threshold: number,
   return { kind: 'plain', commits: chosen.map((p) => commitFrom(pred, p, 0)) };
 }
 
-export const fastDllm: SamplerSpec = {
+export const fastDllm: SamplerSpec<ParamsOf<typeof PARAMS>, void> = {
+  level: 'step',
   name: 'fast-dllm',
   summary: 'Fast-dLLM: commit every position above a confidence threshold (or the factor rule), at least one per step',
   params: PARAMS,
   adaptive: true,
   samples: () => 1,
-  create: (p: Params) => {
-    const factorRule = p.rule === 'factor';
-    const threshold = p.threshold as number;
-    const factor = p.factor as number;
-    return { step: (ctx) => fastDllmStep(ctx, factorRule, threshold, factor) };
-  },
+  create: ({ rule, threshold, factor }) => ({ step: (ctx) => fastDllmStep(ctx, rule === 'factor', threshold, factor) }),
 };

@@ -1,4 +1,4 @@
-/** The sampler registry: CLI name → spec. */
+/** The sampler registry: CLI name → step sampler or sequence-level strategy. */
 import { confidence } from './confidence.js';
 import { eb } from './eb.js';
 import { entropy } from './entropy.js';
@@ -11,16 +11,16 @@ import { pc } from './pc.js';
 import { random } from './random.js';
 import { remdm } from './remdm.js';
 import { bestOfN } from './best-of-n.js';
-import type { SamplerSpec } from './sampler.js';
+import type { AnySampler } from './sampler.js';
 
-export const SAMPLERS: readonly SamplerSpec[] = [infoGain, lookum, confidence, margin, entropy, random, leftToRight, eb, fastDllm, pc, remdm, origin, bestOfN];
+export const SAMPLERS: readonly AnySampler[] = [infoGain, lookum, confidence, margin, entropy, random, leftToRight, eb, fastDllm, pc, remdm, origin, bestOfN];
 
 /**
  * A sampler by CLI name. `name:label` (e.g. `info-gain:n4`) is a named variant of the same sampler,
  * so one run can hold several settings of it (sweeps, compute-matched baselines): parameters are
  * then set per variant with `--set info-gain:n4.candidates=4`.
  */
-export function samplerByName(name: string): SamplerSpec {
+export function samplerByName(name: string): AnySampler {
   const [base, label, ...rest] = name.split(':');
   const s = SAMPLERS.find((x) => x.name === base);
   if (!s) throw new Error(`unknown sampler "${base}"; available: ${SAMPLERS.map((x) => x.name).join(', ')}`);
@@ -30,4 +30,4 @@ export function samplerByName(name: string): SamplerSpec {
   return { ...s, name, summary: `${s.summary} (variant ${label})` };
 }
 
-export type { SamplerSpec } from './sampler.js';
+export type { AnySampler, SamplerSpec, SequenceStrategy } from './sampler.js';

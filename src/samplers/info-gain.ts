@@ -12,14 +12,16 @@
  */
 import { topK } from '../core/math.js';
 import type { RowPredictions } from '../models/denoiser.js';
-import type { Params, ParamSpec } from './params.js';
+import { defineParams, type ParamsOf } from './params.js';
 import { applyCommits, commitFrom, type CandidateScore, type Commit, type SamplerSpec, type StepContext, type StepGenerator } from './sampler.js';
 
-const PARAMS: readonly ParamSpec[] = [
-  { key: 'candidates', kind: 'integer', default: 8, min: 1, max: 256, help: 'N, candidate actions per step (one lookahead row each)' },
-  { key: 'position_temperature', kind: 'number', default: 0.1, min: 0, help: 'τ_pos of the Gumbel-top-k position sampling; 0 = greedy' },
-  { key: 'variant', kind: 'choice', default: 'info_gain', choices: ['info_gain', 'lookum'], help: 'objective: −C−H_next (info_gain) or −H_next (lookum)' },
-];
+const PARAMS = defineParams({
+  candidates: { kind: 'integer', default: 8, min: 1, max: 256, help: 'N, candidate actions per step (one lookahead row each)' },
+  position_temperature: { kind: 'number', default: 0.1, min: 0, help: 'τ_pos of the Gumbel-top-k position sampling; 0 = greedy' },
+  variant: { kind: 'choice', default: 'info_gain', choices: ['info_gain', 'lookum'], help: 'objective: −C−H_next (info_gain) or −H_next (lookum)' },
+});
+
+export type InfoGainParams = ParamsOf<typeof PARAMS>;
 
 interface Candidate {
   positions: number[];
@@ -86,20 +88,17 @@ function* infoGainStep(ctx: StepContext, n: number, tauPos: number, lookum: bool
   };
 }
 
-function makeSpec(name: string, summary: string, variantDefault: 'info_gain' | 'lookum'): SamplerSpec {
-  const params = PARAMS.map((p) => (p.key === 'variant' ? { ...p, default: variantDefault } : p));
+function makeSpec(name: string, summary: string, variantDefault: InfoGainParams['variant']): SamplerSpec<InfoGainParams, void> {
+  // The same declaration with another default variant: still InfoGainParams.
+  const params: typeof PARAMS = PARAMS.map((p) => (p.key === 'variant' ? { ...p, default: variantDefault } : p));
   return {
+    level: 'step',
     name,
     summary,
     params,
     adaptive: false,
-    samples: (p: Params) => p.candidates as number,
-    create: (p: Params) => {
-      const n = p.candidates as number;
-      const tauPos = p.position_temperature as number;
-      const lookum = p.variant === 'lookum';
-      return { step: (ctx) => infoGainStep(ctx, n, tauPos, lookum) };
-    },
+    samples: (p) => p.candidates,
+    create: (p) => ({ step: (ctx) => infoGainStep(ctx, p.candidates, p.position_temperature, p.variant === 'lookum') }),
   };
 }
 

@@ -11,7 +11,7 @@
  * or the last step is reached: the same distribution over outcomes as Dream's loop, minus the
  * redundant forwards. The step counter lives in the instance and restarts at each block.
  */
-import type { Params } from './params.js';
+import { defineParams } from './params.js';
 import { commitFrom, type Sampler, type SamplerSpec, type StepContext, type StepGenerator } from './sampler.js';
 
 const f32 = Math.fround;
@@ -48,11 +48,14 @@ class OriginSampler implements Sampler {
   }
 }
 
-export const origin: SamplerSpec = {
+const PARAMS = defineParams({});
+
+export const origin: SamplerSpec<Record<never, never>, void> = {
+  level: 'step',
   name: 'origin',
   summary: "Dream's origin: each mask is committed with probability 1 − t_{i+1}/t_i, all on the block's last step",
-  params: [],
+  params: PARAMS,
   adaptive: true,
   samples: () => 1,
-  create: (_p: Params) => new OriginSampler(),
+  create: () => new OriginSampler(),
 };

@@ -1,10 +1,19 @@
 /**
- * Parameter schemas as data: each sampler (and the decode loop) declares its knobs once, and
- * the CLI, `--set` validation, help text and traces all read the same declaration.
+ * Parameter schemas as data: each sampler (and the decode loop) declares its knobs once, with
+ * `defineParams`, and its TypeScript parameter type is derived from that declaration. The CLI,
+ * `--set` validation, help text and traces all read the same declaration.
  */
 
 export type ParamValue = number | string | boolean | null;
 
+/** One parameter's declaration, keyed by its name in a `defineParams` record. */
+export type ParamDecl =
+  | { kind: 'number' | 'integer'; default: number | null; min?: number; max?: number; nullable?: boolean; help: string }
+  | { kind: 'boolean'; default: boolean | null; nullable?: boolean; help: string }
+  | { kind: 'choice'; default: string | null; choices: readonly string[]; nullable?: boolean; help: string }
+  | { kind: 'string'; default: string | null; nullable?: boolean; help: string };
+
+/** A declared parameter with its key: the element of a schema, what validation and help read. */
 export interface ParamSpec {
   key: string;
   kind: 'number' | 'integer' | 'choice' | 'boolean' | 'string';
@@ -19,7 +28,37 @@ export interface ParamSpec {
   help: string;
 }
 
+/** Parameter values by key, their types erased (what traces and run metadata record). */
 export type Params = Record<string, ParamValue>;
+
+/** The TypeScript type of one declared parameter's value. */
+export type ValueOf<D> =
+  | (D extends { kind: 'number' | 'integer' }
+      ? number
+      : D extends { kind: 'boolean' }
+        ? boolean
+        : D extends { kind: 'choice'; choices: readonly (infer C extends string)[] }
+          ? C
+          : D extends { kind: 'string' }
+            ? string
+            : never)
+  | (D extends { nullable: true } ? null : never);
+
+/** The parameter type a declaration record describes: key → the type of its value. */
+export type DeclaredParams<D extends Record<string, ParamDecl>> = { -readonly [K in keyof D]: ValueOf<D[K]> };
+
+declare const paramsType: unique symbol;
+
+/** An ordered list of declared parameters that remembers (at the type level only) the values' type P. */
+export type ParamSchema<P = Params> = readonly ParamSpec[] & { readonly [paramsType]?: P };
+
+/** The parameter type of a schema. */
+export type ParamsOf<S> = S extends ParamSchema<infer P> ? P : never;
+
+/** Declare parameters once; the result is the ordered schema, typed by the declaration. */
+export function defineParams<const D extends Record<string, ParamDecl>>(decls: D): ParamSchema<DeclaredParams<D>> {
+  return Object.entries(decls).map(([key, d]) => ({ key, ...d }));
+}
 
 export class ParamError extends Error {}
 
@@ -64,8 +103,12 @@ export function describe(spec: ParamSpec): string {
   return spec.nullable ? `${base} or none` : base;
 }
 
-/** Defaults overlaid with `overrides`; unknown keys are an error naming the valid ones. */
-export function resolveParams(specs: readonly ParamSpec[], overrides: Params, owner: string): Params {
+/**
+ * Defaults overlaid with `overrides` (text is parsed against its spec); unknown keys are an error
+ * naming the valid ones. The result has every declared key with a value of its declared kind,
+ * which is what makes it the schema's P: the one place the erased values become typed.
+ */
+export function resolveParams<P = Params>(specs: ParamSchema<P>, overrides: Params, owner: string): P {
   const out: Params = {};
   for (const s of specs) out[s.key] = s.default;
   for (const [key, value] of Object.entries(overrides)) {
@@ -73,5 +116,5 @@ export function resolveParams(specs: readonly ParamSpec[], overrides: Params, ow
     if (!spec) throw new ParamError(`${owner}: unknown parameter "${key}"; valid: ${specs.map((s) => s.key).join(', ') || '(none)'}`);
     out[key] = typeof value === 'string' && spec.kind !== 'string' ? parseParam(spec, value, owner) : value;
   }
-  return out;
+  return out as P;
 }

@@ -5,10 +5,11 @@
  * where i = ℓ − block.start is the 0-based index within the block and f_bg the background token
  * frequency: from a JSON file {"num_token": n, "p_baseline_dict": {id: count}} (f = count/n, unseen
  * ids 1/n; the key `token_frequency_dict` written by the reference's own counting script is
- * accepted too, spec B12), or `uniform` (f = 1/V). The table is built once, in `prepare`.
+ * accepted too, spec B12), or `uniform` (f = 1/V). The table is built once, by `prepare`, and
+ * handed to `create` as the sampler's state. The file is read through the context's `readText`,
+ * so this module stays free of file-system imports.
  */
-import { readFile } from 'node:fs/promises';
-import type { Params, ParamSpec } from './params.js';
+import type { PrepareContext } from './sampler.js';
 import { scoredSpec } from './scored.js';
 
 /** The background file format (what `countBackground` builds). */
@@ -17,19 +18,16 @@ export interface BackgroundCounts {
   p_baseline_dict: Record<string, number>;
 }
 
-const PARAMS: readonly ParamSpec[] = [
-  { key: 'lambda', kind: 'number', default: 0.25, min: 0, help: 'λ, positional decay exp(−λ·i), i = index within the block' },
-  { key: 'alpha', kind: 'number', default: 10, min: 0, help: 'α, upper clamp of the −p·ln f_bg term' },
-  {
-    key: 'background',
+const PARAMS = {
+  lambda: { kind: 'number', default: 0.25, min: 0, help: 'λ, positional decay exp(−λ·i), i = index within the block' },
+  alpha: { kind: 'number', default: 10, min: 0, help: 'α, upper clamp of the −p·ln f_bg term' },
+  background: {
     kind: 'string',
     default: 'uniform',
     help: 'background token frequencies: path of a JSON file {"num_token", "p_baseline_dict": {id: count}}, or "uniform" (1/V)',
   },
-];
+} as const;
 
-/** Frequency tables of prepared parameter objects (Params hold primitives only, so traces stay small). */
-const tables = new WeakMap<Params, Float64Array>();
 /** Background files by path, each read and checked once per process. */
 const files = new Map<string, Promise<unknown>>();
 
@@ -53,7 +51,8 @@ export function countBackground(ids: Iterable<number>[], vocabSize: number): Bac
  * Throws one line naming the source, the field and what was expected.
  */
 export function backgroundTable(raw: unknown, source: string, vocabSize: number): Float64Array {
-  const bad = (field: string, expected: string, got: unknown): never => {
+  // Annotated, so each `bad(…)` call narrows the value it checked (TypeScript's assertion rule).
+  const bad: (field: string, expected: string, got: unknown) => never = (field, expected, got) => {
     throw new Error(`pc: background file ${source}: field "${field}" must be ${expected}, got ${JSON.stringify(got) ?? String(got)}`);
   };
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) bad('(top level)', 'an object {"num_token", "p_baseline_dict"}', raw);
@@ -62,23 +61,23 @@ export function backgroundTable(raw: unknown, source: string, vocabSize: number)
   if (typeof n !== 'number' || !Number.isFinite(n) || n <= 0) bad('num_token', 'a positive number', n);
   const key = 'p_baseline_dict' in obj ? 'p_baseline_dict' : 'token_frequency_dict' in obj ? 'token_frequency_dict' : null;
   if (key === null) bad('p_baseline_dict', 'an object {id: count} (or "token_frequency_dict")', undefined);
-  const dict = obj[key!];
-  if (typeof dict !== 'object' || dict === null || Array.isArray(dict)) bad(key!, 'an object {id: count}', dict);
-  const numToken = n as number;
-  const table = new Float64Array(vocabSize).fill(1 / numToken);
-  for (const [id, count] of Object.entries(dict as Record<string, unknown>)) {
+  const dict = obj[key];
+  if (typeof dict !== 'object' || dict === null || Array.isArray(dict)) bad(key, 'an object {id: count}', dict);
+  const table = new Float64Array(vocabSize).fill(1 / n);
+  for (const [id, count] of Object.entries(dict)) {
     const v = Number(id);
     if (!/^\d+$/.test(id) || v >= vocabSize) bad(`${key}.${id}`, `keyed by a token id in [0, ${vocabSize})`, id);
     if (typeof count !== 'number' || !Number.isFinite(count) || count < 0) bad(`${key}.${id}`, 'a count ≥ 0', count);
-    table[v] = (count as number) / numToken;
+    table[v] = count / n;
   }
   return table;
 }
 
-async function readBackground(path: string): Promise<unknown> {
+async function readBackground(path: string, readText: PrepareContext['readText']): Promise<unknown> {
+  if (!readText) throw new Error(`pc: background file ${path}: this environment gives no file reader (prepare's context has no readText)`);
   let text: string;
   try {
-    text = await readFile(path, 'utf8');
+    text = await readText(path);
   } catch (e) {
     throw new Error(`pc: background file ${path}: cannot read it (${(e as Error).message})`);
   }
@@ -89,13 +88,13 @@ async function readBackground(path: string): Promise<unknown> {
   }
 }
 
-/** Load `background` ("uniform" or a file path) as a frequency table over `vocabSize` ids. */
-export async function loadBackground(background: string, vocabSize: number): Promise<Float64Array> {
+/** Load `background` ("uniform" or a file path, read by `readText`) as a frequency table over `vocabSize` ids. */
+export async function loadBackground(background: string, vocabSize: number, readText?: PrepareContext['readText']): Promise<Float64Array> {
   if (!Number.isInteger(vocabSize) || vocabSize < 1) throw new Error(`pc: vocabulary size must be an integer ≥ 1, got ${vocabSize}`);
   if (background === 'uniform') return new Float64Array(vocabSize).fill(1 / vocabSize);
   let pending = files.get(background);
   if (!pending) {
-    pending = readBackground(background);
+    pending = readBackground(background, readText);
     files.set(background, pending);
     pending.catch(() => files.delete(background)); // a failed read is retried next time
   }
@@ -106,17 +105,9 @@ export const pc = scoredSpec({
   name: 'pc',
   summary: 'PC-sampler: confidence calibrated by a background frequency and an exp(−λ·i) position decay',
   params: PARAMS,
-  async prepare(params, { vocabSize }) {
-    const table = await loadBackground(params.background as string, vocabSize);
-    const prepared = { ...params };
-    tables.set(prepared, table);
-    return prepared;
-  },
-  score: (params) => {
-    const f = tables.get(params);
+  prepare: ({ background }, { vocabSize, readText }) => loadBackground(background, vocabSize, readText),
+  score: ({ lambda, alpha }, f) => {
     if (!f) throw new Error('pc: parameters were not prepared; call spec.prepare(params, { vocabSize }) and pass its result to create');
-    const lambda = params.lambda as number;
-    const alpha = params.alpha as number;
     return (ctx, p) => {
       const tok = ctx.pred.sampleId(p, 0);
       const calibrated = -ctx.pred.sampleProb(p, 0) * Math.log(f[tok] + 1e-9);

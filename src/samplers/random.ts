@@ -4,5 +4,6 @@ import { scoredSpec } from './scored.js';
 export const random = scoredSpec({
   name: 'random',
   summary: 'random order: commit k uniformly chosen masked positions of the block',
+  params: {},
   score: () => (ctx) => ctx.rng.nextFloat64(),
 });

@@ -15,14 +15,14 @@
  */
 import { topK } from '../core/math.js';
 import type { RowPredictions } from '../models/denoiser.js';
-import type { Params, ParamSpec } from './params.js';
+import { defineParams, type ParamsOf } from './params.js';
 import { commitFrom, type Commit, type Sampler, type SamplerSpec, type StepContext, type StepGenerator } from './sampler.js';
 
-const PARAMS: readonly ParamSpec[] = [
-  { key: 'init_unmask_ratio', kind: 'number', default: 0.875, min: 0, max: 1, help: 'fraction of the masks committed before the remasking loop' },
-  { key: 'unmask_k', kind: 'integer', default: 1, min: 1, help: 'tokens committed (and remasked) per step' },
-  { key: 'loop_steps', kind: 'integer', default: 32, min: 0, help: 'remask-and-recommit steps of phase 2' },
-];
+const PARAMS = defineParams({
+  init_unmask_ratio: { kind: 'number', default: 0.875, min: 0, max: 1, help: 'fraction of the masks committed before the remasking loop' },
+  unmask_k: { kind: 'integer', default: 1, min: 1, help: 'tokens committed (and remasked) per step' },
+  loop_steps: { kind: 'integer', default: 32, min: 0, help: 'remask-and-recommit steps of phase 2' },
+});
 
 /** The `count` most confident (draw-0 probability) positions of `candidates`, committed from `pred`. */
 function mostConfident(pred: RowPredictions, candidates: number[], count: number): Commit[] {
@@ -80,11 +80,12 @@ class ReMDMSampler implements Sampler {
   }
 }
 
-export const remdm: SamplerSpec = {
+export const remdm: SamplerSpec<ParamsOf<typeof PARAMS>, void> = {
+  level: 'step',
   name: 'remdm',
   summary: 'ReMDM: greedy confidence to a ratio, then remask the least likely token and recommit, then finish',
   params: PARAMS,
   adaptive: true,
   samples: () => 1,
-  create: (p: Params) => new ReMDMSampler(p.init_unmask_ratio as number, p.unmask_k as number, p.loop_steps as number),
+  create: (p) => new ReMDMSampler(p.init_unmask_ratio, p.unmask_k, p.loop_steps),
 };

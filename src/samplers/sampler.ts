@@ -5,7 +5,7 @@
  */
 import type { Rng } from '../core/rng.js';
 import type { RowPredictions } from '../models/denoiser.js';
-import type { ParamSpec, Params } from './params.js';
+import type { ParamSchema, Params } from './params.js';
 
 export interface Commit {
   position: number;
@@ -65,28 +65,70 @@ export interface Sampler {
   step(ctx: StepContext): StepGenerator;
 }
 
-export interface SamplerSpec {
+/** What `prepare` may use: the model's vocabulary, and a way to read files the parameters name. */
+export interface PrepareContext {
+  vocabSize: number;
+  /**
+   * Reads a text file by path (PC-sampler's background file). Supplied by the environment (the
+   * CLI passes Node's), so the samplers themselves stay free of file-system imports.
+   */
+  readText?: (path: string) => Promise<string>;
+}
+
+/**
+ * A per-step sampler, typed by its parameters P (derived from its `params` declaration) and the
+ * state S its `prepare` builds once per run (void for most samplers).
+ */
+export interface SamplerSpec<P = Params, S = unknown> {
+  level: 'step';
   /** CLI name. */
   name: string;
   summary: string;
-  params: readonly ParamSpec[];
+  params: ParamSchema<P>;
   /**
    * Adaptive samplers choose how many tokens to commit themselves: the decode loop neither caps
    * them by the schedule nor runs the last-step fill for them.
    */
   adaptive: boolean;
   /** Token draws per position the sampler reads from each forward (≥ 1). */
-  samples(params: Params): number;
+  samples(params: P): number;
   /** One-time preparation of resolved parameters (e.g. loading a frequency file). */
-  prepare?(params: Params, context: { vocabSize: number }): Promise<Params>;
-  /** A fresh instance per sequence; it may keep per-sequence state. */
-  create(params: Params): Sampler;
+  prepare?(params: P, context: PrepareContext): Promise<S>;
   /**
-   * Sequence-level strategies (best-of-N): decode this many independent copies of each canvas
-   * and keep the best by the criterion.
+   * A fresh instance per sequence; it may keep per-sequence state. `state` is what `prepare`
+   * returned (absent for samplers without `prepare`).
    */
-  sequenceCopies?(params: Params): { copies: number; criterion: 'uncertainty' | 'likelihood' };
+  create(params: P, state?: S): Sampler;
 }
+
+/**
+ * A sequence-level strategy (best-of-N): decode `copies` seeded copies of each canvas with the
+ * step sampler `base`, in lockstep, and keep the best finished decode by `criterion`.
+ */
+export interface SequenceStrategy<P = Params> {
+  level: 'sequence';
+  name: string;
+  summary: string;
+  params: ParamSchema<P>;
+  /** The step sampler every copy runs, with its parameters. */
+  base: StepEntry;
+  copies(params: P): number;
+  criterion(params: P): 'uncertainty' | 'likelihood';
+}
+
+/** A step sampler with resolved parameters (their types erased once checked by `stepEntry`). */
+export interface StepEntry {
+  sampler: SamplerSpec;
+  params: Params;
+}
+
+/** A step sampler with parameters of its own type. */
+export function stepEntry<P extends Params>(sampler: SamplerSpec<P, void>, params: P): StepEntry {
+  return { sampler, params };
+}
+
+/** Anything the registry names: a step sampler or a sequence-level strategy, types erased. */
+export type AnySampler = SamplerSpec | SequenceStrategy;
 
 /** Build a commit of draw `s` at `position` from `pred`. */
 export function commitFrom(pred: RowPredictions, position: number, s = 0): Commit {

@@ -6,17 +6,18 @@
  * Gumbel noise drawn from the sequence's generator in ascending position order.
  */
 import { topK } from '../core/math.js';
-import type { Params, ParamSpec } from './params.js';
-import { commitFrom, type SamplerSpec, type StepContext, type StepGenerator } from './sampler.js';
+import { defineParams, type DeclaredParams, type ParamDecl } from './params.js';
+import { commitFrom, type PrepareContext, type SamplerSpec, type StepContext, type StepGenerator } from './sampler.js';
 
-/** Dream's `alg_temp` knob, for the samplers that offer it. */
-export const ALG_TEMP: ParamSpec = {
-  key: 'alg_temp',
-  kind: 'number',
-  default: 0,
-  min: 0,
-  help: "Dream's position temperature: 0 = deterministic top-k; > 0 = sample k positions from softmax(score/alg_temp)",
-};
+/** Dream's `alg_temp` knob, for the samplers that offer it: spread into their declaration. */
+export const ALG_TEMP = {
+  alg_temp: {
+    kind: 'number',
+    default: 0,
+    min: 0,
+    help: "Dream's position temperature: 0 = deterministic top-k; > 0 = sample k positions from softmax(score/alg_temp)",
+  },
+} as const;
 
 /** Score of one allowed position at this step; higher commits first. */
 export type PositionScore = (ctx: StepContext, position: number) => number;
@@ -30,16 +31,14 @@ export function selectPositions(ctx: StepContext, score: PositionScore, k: numbe
   return topK(ctx.allowed, (p) => score(ctx, p), k);
 }
 
-export interface ScoredOptions {
+export interface ScoredOptions<D extends Record<string, ParamDecl>, S> {
   name: string;
   summary: string;
-  /** The sampler's own parameters (alg_temp is appended when `algTemp` is set). */
-  params?: readonly ParamSpec[];
-  /** Offer Dream's alg_temp position sampling. */
-  algTemp?: boolean;
-  /** Builds the score function once per sequence from the resolved (prepared) parameters. */
-  score: (params: Params) => PositionScore;
-  prepare?: SamplerSpec['prepare'];
+  /** The sampler's parameters (`{}` for none); spread `ALG_TEMP` in to offer Dream's position sampling. */
+  params: D;
+  /** Builds the score function once per sequence from the resolved parameters and the prepared state. */
+  score: (params: DeclaredParams<D>, state: S | undefined) => PositionScore;
+  prepare?: (params: DeclaredParams<D>, context: PrepareContext) => Promise<S>;
 }
 
 function* scoredStep(ctx: StepContext, score: PositionScore, algTemp: number): StepGenerator {
@@ -48,19 +47,24 @@ function* scoredStep(ctx: StepContext, score: PositionScore, algTemp: number): S
 }
 
 /** A non-adaptive sampler that commits exactly ctx.k positions chosen by a score. */
-export function scoredSpec(o: ScoredOptions): SamplerSpec {
-  const params = [...(o.params ?? []), ...(o.algTemp ? [ALG_TEMP] : [])];
+export function scoredSpec<const D extends Record<string, ParamDecl>, S = void>(o: ScoredOptions<D, S>): SamplerSpec<DeclaredParams<D>, S> {
   return {
+    level: 'step',
     name: o.name,
     summary: o.summary,
-    params,
+    params: defineParams(o.params),
     adaptive: false,
     samples: () => 1,
     ...(o.prepare ? { prepare: o.prepare } : {}),
-    create: (p: Params) => {
-      const score = o.score(p);
-      const algTemp = o.algTemp ? (p.alg_temp as number) : 0;
+    create: (p, state) => {
+      const score = o.score(p, state);
+      const algTemp = positionTemperature(p);
       return { step: (ctx) => scoredStep(ctx, score, algTemp) };
     },
   };
+}
+
+/** `alg_temp` where the sampler declares it, else 0 (deterministic top-k). */
+function positionTemperature(params: { alg_temp?: unknown }): number {
+  return typeof params.alg_temp === 'number' ? params.alg_temp : 0;
 }

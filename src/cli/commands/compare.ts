@@ -4,29 +4,18 @@
  */
 import { Command, Option } from 'commander';
 import Table from 'cli-table3';
-import { toDecodeConfig } from '../../decode/config.js';
-import { compareOnTask, compareSamplers, oracleInputs, type CompareEntry } from '../../eval/compare.js';
+import { resolveEntries } from '../../decode/entry.js';
+import { compareOnTask, compareSamplers, oracleInputs } from '../../eval/compare.js';
 import { DEFAULT_MODEL, loadModel } from '../../models/builtin.js';
-import type { Denoiser } from '../../models/denoiser.js';
 import { isOracle } from '../../models/oracle.js';
 import { SAMPLERS, samplerByName } from '../../samplers/index.js';
 import { TASK_NAMES, taskByName } from '../../tasks/index.js';
-import { parseSettings, type Settings } from '../settings.js';
+import { prepareEntries } from '../settings.js';
 import { parseTaskOptions } from '../task-options.js';
 import { dataExamples } from '../data-options.js';
 import { collect, intInRange, MAX_BATCH_SIZE, MAX_EXAMPLES, nonNegativeInt, progressBar, seedOption } from '../common.js';
 
 const TABLE_STYLE = { head: [], border: [] };
-
-async function prepareEntries(specs: ReturnType<typeof samplerByName>[], settings: Settings, model: Denoiser): Promise<CompareEntry[]> {
-  return Promise.all(
-    specs.map(async (spec) => {
-      const params = settings.samplers.get(spec.name)!;
-      const decode = toDecodeConfig(settings.decodeOf.get(spec.name)!);
-      return { spec, params: spec.prepare ? await spec.prepare(params, { vocabSize: model.card.vocabSize }) : params, decode };
-    }),
-  );
-}
 
 export function registerCompare(program: Command): void {
   program
@@ -51,7 +40,7 @@ export function registerCompare(program: Command): void {
       const names: string[] = opts.samplers === 'all' ? SAMPLERS.map((s) => s.name) : opts.samplers.split(',').map((s: string) => s.trim()).filter(Boolean);
       if (names.length === 0) throw new Error('--samplers: no sampler named');
       const specs = names.map(samplerByName);
-      const settings = parseSettings(opts.set, specs);
+      const settings = resolveEntries(specs, opts.set);
       const dataFlags = { columns: opts.dataColumns as string[], filter: opts.dataFilter as string[], taskOptions: opts.taskOption as string[] };
       const taskName: string | undefined = opts.task;
       const task = taskName !== undefined ? taskByName(taskName) : undefined;
@@ -73,7 +62,7 @@ export function registerCompare(program: Command): void {
         const taskOptions = parseTaskOptions(modelTask.name, opts.taskOption);
         const fromFile = await dataExamples(modelTask, opts.data ?? null, opts.n ?? Infinity, { flags: dataFlags, config: {} });
         const examples = fromFile ? fromFile.examples : modelTask.generate(opts.seed, opts.n ?? 32, taskOptions);
-        const entries = await prepareEntries(specs, settings, model);
+        const entries = await prepareEntries(settings.entries, model.card);
         const { bar, onSequence } = startBar(examples.length);
         const summaries = await compareOnTask(modelTask, model, { card: model.card, tokenizer }, examples, opts.seed, entries, { batchSize, onSequence });
         bar?.stop();
@@ -113,7 +102,7 @@ export function registerCompare(program: Command): void {
       const n = opts.n ?? 32;
       if (!isOracle(model)) throw new Error(`compare: model ${model.card.name} is not an oracle and has no task; give --task (${TASK_NAMES.join(', ')})`);
       const inputs = oracleInputs(model, n, opts.seed, opts.promptLength ?? builtin?.promptLength ?? 0, opts.genLength ?? builtin?.genLength ?? 32);
-      const entries = await prepareEntries(specs, settings, model);
+      const entries = await prepareEntries(settings.entries, model.card);
       const { bar, onSequence } = startBar(n);
       const { summaries } = await compareSamplers(model, entries, inputs, { batchSize, onSequence });
       bar?.stop();

@@ -1,13 +1,14 @@
 /** `infogain eval` and `infogain eval merge`: the evaluation harness on the command line. */
 import { Command } from 'commander';
-import { toDecodeConfig } from '../../decode/config.js';
+import { decodeParamsOf } from '../../decode/config.js';
+import { resolveEntries } from '../../decode/entry.js';
 import { loadModel } from '../../models/builtin.js';
 import { SAMPLERS, samplerByName } from '../../samplers/index.js';
 import { TASK_NAMES, taskByName } from '../../tasks/index.js';
 import { mergeRuns, parseShard, runEvaluation, type RunMeta } from '../../eval/harness.js';
 import { ensureWritableDir } from '../../eval/lock.js';
 import { readEvalConfig, type EvalConfig } from '../config-file.js';
-import { parseSettings } from '../settings.js';
+import { prepareEntries } from '../settings.js';
 import { parseTaskOptions } from '../task-options.js';
 import { dataExamples } from '../data-options.js';
 import type { DataRead } from '../../tasks/data.js';
@@ -46,9 +47,9 @@ export function registerEval(program: Command): void {
       const names = Array.isArray(samplerList) ? samplerList : samplerList === 'all' ? SAMPLERS.map((x) => x.name) : samplerList.split(',').map((x) => x.trim()).filter(Boolean);
       if (names.length === 0) throw new Error('eval: --samplers names no sampler');
       const specs = names.map(samplerByName);
-      // The config's settings follow the config rule of parseSettings: those of unchosen samplers are skipped.
+      // The config's settings follow the config rule of resolveEntries: those of unchosen samplers are skipped.
       const configPairs = Object.entries(cfgFile.set ?? {}).map(([k, v]) => `${k}=${v}`);
-      const settings = parseSettings(opts.set, specs, configPairs);
+      const settings = resolveEntries(specs, opts.set, configPairs);
       const configOptions = (cfgFile.task_options as Record<string, unknown>) ?? {};
       const taskOptions = parseTaskOptions(task.name, opts.taskOption, configOptions, opts.config);
       // Before the model loads and anything is decoded: an unusable --out fails now, in one line.
@@ -67,25 +68,13 @@ export function registerEval(program: Command): void {
       const modelRef = pick<string>(opts.model, 'model', task.defaultModel);
       const { model, tokenizer } = await loadModel(modelRef, { threads: opts.threads });
       if (!tokenizer) throw new Error(`eval: model ${modelRef} has no tokenizer; task models are model directories`);
-      const entries = await Promise.all(
-        specs.map(async (spec) => {
-          const params = settings.samplers.get(spec.name)!;
-          const decode = settings.decodeOf.get(spec.name)!;
-          return {
-            spec,
-            params: spec.prepare ? await spec.prepare(params, { vocabSize: model.card.vocabSize }) : params,
-            raw: params,
-            rawDecode: decode,
-            decode: toDecodeConfig(decode),
-          };
-        }),
-      );
+      const entries = await prepareEntries(settings.entries, model.card);
       const meta: RunMeta & { dataRead?: DataRead } = {
         task: task.name, model: modelRef, n: examples.length, seed, data,
         // The generator's options do not describe a data run; what was read from the file does.
         taskOptions: fromFile ? {} : taskOptions,
         ...(fromFile ? { dataRead: fromFile.read } : {}),
-        samplers: entries.map((e) => ({ name: e.spec.name, params: e.raw, decode: e.rawDecode })),
+        samplers: entries.map((e) => ({ name: e.sampler.name, params: e.params, decode: decodeParamsOf(e.decode) })),
       };
       const shard = opts.shard ? parseShard(opts.shard) : undefined;
       const references = task.reference ? 1 : 0;

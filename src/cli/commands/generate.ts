@@ -1,13 +1,14 @@
 /** `infogain generate`: decode one sequence (oracle, model directory or task model). */
 import { Command } from 'commander';
-import { toDecodeConfig } from '../../decode/config.js';
+import { decodeParamsOf } from '../../decode/config.js';
+import { resolveEntries } from '../../decode/entry.js';
 import { decodeBatch } from '../../decode/run.js';
 import { conditionalLogProb, oracleInputs } from '../../eval/compare.js';
 import { BUILTIN_MODELS, DEFAULT_MODEL, loadModel } from '../../models/builtin.js';
 import { encodeText, isOracle } from '../../models/oracle.js';
 import { SAMPLERS, samplerByName } from '../../samplers/index.js';
 import { TASK_NAMES, taskByName } from '../../tasks/index.js';
-import { parseSettings } from '../settings.js';
+import { prepareEntries } from '../settings.js';
 import { dim, renderCanvas } from '../render.js';
 import { outcomeLine, runTaskExample } from '../task-view.js';
 import { checkTracePath, collect, displayText, nonNegativeInt, seedOption, writeTrace } from '../common.js';
@@ -31,9 +32,8 @@ export function registerGenerate(program: Command): void {
     .action(async (opts) => {
       // A trace that cannot be written fails now, not after the decode it would record.
       if (opts.trace) checkTracePath(opts.trace);
-      const spec = samplerByName(opts.sampler);
-      const settings = parseSettings(opts.set, [spec]);
-      const params = settings.samplers.get(spec.name)!;
+      const resolved = resolveEntries([samplerByName(opts.sampler)], opts.set).entries;
+      const name = resolved[0].sampler.name;
       const { model, builtin, tokenizer, noTokenizer } = await loadModel(opts.model, { threads: opts.threads });
       const taskName: string | undefined = opts.task ?? builtin?.task;
       if (taskName !== undefined) {
@@ -42,15 +42,15 @@ export function registerGenerate(program: Command): void {
         if (opts.chat !== undefined) throw new Error(`--chat is for chat models; the ${taskName} task reads its example from --prompt`);
         if (opts.prompt !== undefined && opts.genLength !== undefined) checkCanvasLength(model.card, [...opts.prompt].length, opts.genLength);
         const example = opts.prompt !== undefined ? task.fromPrompt(opts.prompt, opts.genLength !== undefined ? { length: [...opts.prompt].length + opts.genLength } : {}) : task.generate(opts.seed, 1, {})[0];
-        const prepared = spec.prepare ? await spec.prepare(params, { vocabSize: model.card.vocabSize }) : params;
-        const run = await runTaskExample(task, model, tokenizer, example, spec, prepared, toDecodeConfig(settings.decodeOf.get(spec.name)!), opts.seed);
+        const [entry] = await prepareEntries(resolved, model.card);
+        const run = await runTaskExample(task, model, tokenizer, example, entry, opts.seed);
         console.log(run.view);
         const t = run.trace.totals;
         console.log(
-          `${spec.name}: ${outcomeLine(run.outcome)}; ${t.steps} steps, ${t.forwardCalls} forward calls, ${t.rowForwards} row-forwards, ` +
+          `${name}: ${outcomeLine(run.outcome)}; ${t.steps} steps, ${t.forwardCalls} forward calls, ${t.rowForwards} row-forwards, ` +
             `cumulative uncertainty ${t.cumulativeUncertainty.toFixed(3)} nats, ${t.wallMs.toFixed(1)} ms`,
         );
-        if (opts.trace) await writeTrace(opts.trace, model.card, spec.name, params, settings.decodeOf.get(spec.name)!, [run.trace]);
+        if (opts.trace) await writeTrace(opts.trace, model.card, name, entry.params, decodeParamsOf(entry.decode), [run.trace]);
         return;
       }
       const genLength: number = opts.genLength ?? builtin?.genLength ?? 32;
@@ -72,10 +72,9 @@ export function registerGenerate(program: Command): void {
       const canvas = new Int32Array(prompt.length + genLength).fill(model.card.maskId);
       canvas.set(prompt);
       if (!canvas.includes(model.card.maskId)) throw new Error('nothing to decode: the canvas has no masks (use --gen-length or `_` in --prompt)');
-      const cfg = toDecodeConfig(settings.decodeOf.get(spec.name)!);
-      const prepared = spec.prepare ? await spec.prepare(params, { vocabSize: model.card.vocabSize }) : params;
+      const [entry] = await prepareEntries(resolved, model.card);
       const input = { canvas, promptLength: prompt.length, seed: opts.seed };
-      const { traces } = await decodeBatch(model, [input], spec, prepared, cfg);
+      const { traces } = await decodeBatch(model, [input], entry);
       const t = traces[0];
       // The whole canvas, given tokens dimmed on a terminal (render.ts); special tokens (EOS fill, chat markers) skipped.
       const tty = process.stdout.isTTY === true;
@@ -91,12 +90,12 @@ export function registerGenerate(program: Command): void {
       }
       const logProb = isOracle(model) && !prompt.includes(model.card.maskId) ? conditionalLogProb(model, t, prompt.length) : null;
       console.log(
-        `${spec.name}: ${t.steps.reduce((s, r) => s + r.commits.length, 0)} tokens in ${t.totals.steps} steps, ` +
+        `${name}: ${t.steps.reduce((s, r) => s + r.commits.length, 0)} tokens in ${t.totals.steps} steps, ` +
           `${t.totals.forwardCalls} forward calls, ${t.totals.rowForwards} row-forwards, ` +
           `cumulative uncertainty ${t.totals.cumulativeUncertainty.toFixed(3)} nats` +
           (logProb === null ? '' : `, log p ${logProb.toFixed(3)}`) +
           `, ${t.totals.wallMs.toFixed(1)} ms`,
       );
-      if (opts.trace) await writeTrace(opts.trace, model.card, spec.name, params, settings.decodeOf.get(spec.name)!, traces);
+      if (opts.trace) await writeTrace(opts.trace, model.card, name, entry.params, decodeParamsOf(entry.decode), traces);
     });
 }
