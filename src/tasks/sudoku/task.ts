@@ -1,0 +1,56 @@
+/** The Sudoku task adapter: 81-cell canvases for the built-in sudoku model, graded by the rule-based checker. */
+import type { Extras } from '../data.js';
+import { integerOrRangeOption } from '../options.js';
+import * as sudoku from '../sudoku.js';
+import { charId, selectionText, withExtra, type Task } from '../task.js';
+
+export interface SudokuExample {
+  puzzle: sudoku.Grid;
+  solution?: sudoku.Grid;
+  /** A data file's other columns. */
+  extra?: Extras;
+}
+
+export const sudokuTask: Task<SudokuExample> = {
+  name: 'sudoku',
+  defaultModel: 'sudoku',
+  options: { blanks: integerOrRangeOption(0, 81, 'an integer or [min, max] within 0..81') },
+  generate: (seed, n, options) =>
+    sudoku.generateSet(seed, n, { blanks: (options.blanks as number | [number, number]) ?? [40, 50] }).map((p) => ({ puzzle: p.puzzle, solution: p.solution })),
+  readData: (content, source, selection) => {
+    const csv = sudoku.readSudokuCsv(content, source, selection);
+    if (csv.rows === 0) throw new Error(`${source}: no puzzle: the file ${csv.header ? `holds only a header line (${csv.header.join(',')})` : 'is empty'}`);
+    const examples = csv.records.map((r) => {
+      if (r.size !== 9) throw new Error(`${source}:${r.line}: a ${r.size}×${r.size} puzzle; the built-in model solves 9×9`);
+      return withExtra({ puzzle: r.puzzle, ...(r.solution ? { solution: r.solution } : {}) }, r.extra);
+    });
+    const cols = csv.header ? [...csv.columns].map(([f, c]) => `${f} from column "${c}"`).join(', ') : 'puzzle[,solution] by position (no header)';
+    const kept = csv.header ? csv.header.filter((h) => ![...csv.columns.values()].includes(h)) : [];
+    return {
+      examples,
+      summary:
+        `sudoku CSV, ${csv.rows} rows: ${cols}` +
+        (kept.length && examples[0]?.extra ? `; kept per example as data.<column>: ${kept.join(', ')}` : '') +
+        selectionText(selection, examples.length, csv.rows, 'rows'),
+      notes: [],
+    };
+  },
+  fromPrompt: (prompt) => ({ puzzle: sudoku.parseGrid(prompt, { size: 9 }) }),
+  encode: (e, m) => ({
+    canvas: Int32Array.from(e.puzzle, (d) => (d === 0 ? m.card.maskId : charId(m, String(d)))),
+    promptLength: 81,
+  }),
+  grade: async (e, output, m) => {
+    // One cell per position; anything but a digit token counts as a blank.
+    const cells = Array.from(output.subarray(0, 81), (id) => {
+      const ch = m.tokenizer.tokenText(id) ?? '';
+      return /^[1-9]$/.test(ch) ? Number(ch) : 0;
+    });
+    const check = sudoku.checkSolution(e.puzzle, cells);
+    return { correct: check.correct, score: null, answer: sudoku.formatGrid(cells), ...(check.reason ? { reason: check.reason } : {}) };
+  },
+  describe: (e) => {
+    const g = sudoku.grade(e.puzzle);
+    return { blanks: g.blanks, difficulty: g.difficulty, technique: g.technique, ...e.extra };
+  },
+};
