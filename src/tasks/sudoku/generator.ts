@@ -2,7 +2,7 @@
  * The Sudoku puzzle generator.
  *
  * Generator. `randomSolution(rng)` fills an empty grid by randomized backtracking (the solver
- * above with the digit order shuffled at every branch; every valid grid has positive
+ * of solver.ts with the digit order shuffled at every branch; every valid grid has positive
  * probability), then applies a uniformly random element of the validity-preserving group:
  * digit relabelling, row permutations within each band, column permutations within each stack,
  * a band permutation, a stack permutation and an optional transpose. The result is exactly
