@@ -1,6 +1,6 @@
 """Tests and fixtures for training/add_stats_head.py.
 
-    /usr/bin/python3 training/test_add_stats_head.py                 # structural checks (no runtime)
+    /usr/bin/python3 training/test_add_stats_head.py                 # structural checks (no runtime; also under pytest)
     /usr/bin/python3 training/test_add_stats_head.py --write DIR     # also write the test graphs:
         DIR/v37-plain.onnx, DIR/v37-head.onnx          V = 37 (ids 5 and 6 have identical logits: ties)
         DIR/v32000-plain.onnx, DIR/v32000-head.onnx    V = 32000, embedding dim 8
@@ -150,6 +150,11 @@ def structural_checks() -> None:
         except ash.HeadError:
             pass
     print("structural checks passed")
+
+
+def test_structural_checks() -> None:
+    """pytest entry (`.ci/run`): the checks above, on graphs written to a temporary directory."""
+    structural_checks()
 
 
 def write_fixtures() -> None:
