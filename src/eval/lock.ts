@@ -138,6 +138,47 @@ export function lockDir(dir: string, what: string): DirLock {
   ensureWritableDir(dir, what);
   const path = join(dir, LOCK_FILE);
   const me: LockHolder = { pid: process.pid, host: hostname(), since: new Date().toISOString(), command: process.argv.slice(2).join(' ') };
+  // The signal handlers go in before the lock file can exist: a signal that arrived between the
+  // file's creation and the handlers would take the default action and leave the lock behind.
+  let owned = false;
+  let released = false;
+  const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+  const release = () => {
+    if (released) return;
+    released = true;
+    process.off('exit', release);
+    for (const s of signals) process.off(s, onSignal);
+    if (!owned) return;
+    // Only our own lock is removed: never one that another writer took over.
+    const now = parseHolder(readText(path));
+    if (now?.pid === me.pid && now.since === me.since) {
+      try {
+        unlinkSync(path);
+      } catch {
+        // Already gone: nothing to release.
+      }
+    }
+  };
+  const onSignal = (signal: NodeJS.Signals) => {
+    release();
+    // With our handler gone, the signal's default action (exit) applies again.
+    process.kill(process.pid, signal);
+  };
+  process.on('exit', release);
+  for (const s of signals) process.on(s, onSignal);
+  let note: string | null = null;
+  try {
+    note = acquire(path, me, what, dir);
+  } catch (e) {
+    release();
+    throw e;
+  }
+  owned = true;
+  return { path, note, release };
+}
+
+/** Create the lock file, taking over a stale one; the note says when it did. */
+function acquire(path: string, me: LockHolder, what: string, dir: string): string | null {
   let note: string | null = null;
   for (let attempt = 0; !tryCreate(path, me); attempt++) {
     const seen = readText(path);
@@ -173,29 +214,5 @@ export function lockDir(dir: string, what: string): DirLock {
     unlinkSync(aside);
     note = `${what}: took over the stale lock ${path}` + (holder ? ` of pid ${holder.pid} (since ${holder.since}), which is no longer running` : ' (empty or unreadable)');
   }
-  let released = false;
-  const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
-  const release = () => {
-    if (released) return;
-    released = true;
-    process.off('exit', release);
-    for (const s of signals) process.off(s, onSignal);
-    // Only our own lock is removed: never one that another writer took over.
-    const now = parseHolder(readText(path));
-    if (now?.pid === me.pid && now.since === me.since) {
-      try {
-        unlinkSync(path);
-      } catch {
-        // Already gone: nothing to release.
-      }
-    }
-  };
-  const onSignal = (signal: NodeJS.Signals) => {
-    release();
-    // With our handler gone, the signal's default action (exit) applies again.
-    process.kill(process.pid, signal);
-  };
-  process.on('exit', release);
-  for (const s of signals) process.on(s, onSignal);
-  return { path, note, release };
+  return note;
 }
