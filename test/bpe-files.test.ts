@@ -124,7 +124,7 @@ function buildBpe(trained: number, total: number): { vocab: Record<string, numbe
 }
 
 describe('Dream / Qwen2.5 layout: vocab.json + merges.txt + tokenizer_config.json + added_tokens.json', () => {
-  it('a 50,000-merge byte-level BPE reads like the same tokenizer.json: ids, specials, round trips', async () => {
+  it('a 50,000-merge byte-level BPE reads like the same tokenizer.json: ids, specials, round trips', { tags: ['slow'] }, async () => {
     const { vocab, merges, words } = buildBpe(600, 50_000);
     const V = Object.keys(vocab).length;
     expect(V).toBeGreaterThan(50_000);

@@ -29,7 +29,7 @@ function masks(model: HmmOracle, prompt: number[], gen: number, seed: number): S
 const tiny = HmmOracle.fromSeed(11, { states: 2, symbols: 3, stickiness: 0.7 });
 const tinyTables = tiny.toJSON();
 
-describe('exact sampling: with exact conditionals and τ_tok = 1, every token-independent order samples the joint', () => {
+describe('exact sampling: with exact conditionals and τ_tok = 1, every token-independent order samples the joint', { tags: ['slow'] }, () => {
   const T = 4;
   const V = 3;
   const n = 12_000;

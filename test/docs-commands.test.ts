@@ -21,6 +21,7 @@ const DOCS = ['README.md', 'training/README.md', ...readdirSync(join(root, 'docs
 const SKIPS: [RegExp, string][] = [
   [/^npm ci\b/, 'the install itself: it replaces node_modules'],
   [/^npm test\b/, 'the whole suite, this file included'],
+  [/^npm run test:unit\b/, 'the unit tier of the suite this file belongs to'],
   [/^npm run bench\b/, 'a timing benchmark (about a minute of full load)'],
   [/^npm run data:countdown\b/, 'writes the 1M-problem Countdown training set (~35 s, 40 MB)'],
   [/^npm run train:/, 'trains a task model (hours)'],
