@@ -46,9 +46,13 @@ describe('compareOnTask', () => {
     const [s] = await compareOnTask(task, model, view, examples, 10, [{ sampler: spec, params, decode }], { batchSize: 2 });
     expect(s).toMatchObject({ sampler: 'random', task: 'sudoku', n: 5, score: null });
     expect(s.accuracy).toBeCloseTo(expected, 12);
+    // Golden (seeds 10..14): the outputs, prompt token e mod 4 first; digit sums 10, 11, 7, 16, 6 → 3 of 5 even.
+    expect(direct.traces.map((t) => t.output.join(''))).toEqual(['3331', '113132', '01132', '2333113', '222']);
+    expect(s.accuracy).toBeCloseTo(0.6, 12);
     expect(s.forwardCalls).toBeCloseTo((3 + 5 + 4 + 6 + 2) / 5, 12);
     const meanU = direct.traces.reduce((a, t) => a + t.totals.cumulativeUncertainty, 0) / 5;
     expect(s.cumulativeUncertainty).toBeCloseTo(meanU, 9);
+    expect(s.cumulativeUncertainty).toBeCloseTo(3.987643151026674, 9); // golden
     expect(s.timeMs).toBeGreaterThan(0);
   });
 
@@ -58,5 +62,7 @@ describe('compareOnTask', () => {
     const [s] = await compareOnTask(task, model, view, examples, 0, [{ sampler: spec, params, decode }]);
     expect(s.accuracy).toBeNull();
     expect(s.score).toBeCloseTo(direct.traces.reduce((a, t, i) => a - examples[i] - t.output[0], 0) / 5, 12);
+    // output[0] is the prompt, e mod 4: −(3+3 + 5+1 + 4+0 + 6+2 + 2+2) / 5, by hand
+    expect(s.score).toBeCloseTo(-5.6, 12);
   });
 });

@@ -25,6 +25,13 @@ describe('countdown generator', () => {
     expect(b).toEqual(a);
     expect(generateSet(11, 10, { count: 4 })).toEqual(a.slice(0, 10));
     expect(generateProblem(new Rng(11).fork(17), { count: 4 })).toEqual(a[17]);
+    // Golden: the first problems of seed 0, which also open the training held-out set
+    // (training/data/countdown-heldout.jsonl); the arithmetic checks by hand.
+    expect(generateSet(0, 3, { count: 3 }).map((ex) => `${formatPrompt(ex)}${ex.solution}`)).toEqual([
+      '13,29,77:35=13+29=42,77-42=35',
+      '32,49,96:79=96+32=128,128-49=79',
+      '55,56,33:34=55-33=22,56-22=34',
+    ]);
     const c = generateSet(12, 40, { count: 4 });
     expect(c.filter((ex, i) => ex.solution === a[i].solution).length).toBeLessThan(3);
     // Problems within a set differ.
