@@ -366,6 +366,23 @@ describe('sample', () => {
   it('is deterministic for a seed and handles length 0', () => {
     const o = HmmOracle.fromSeed(2, { states: 3, symbols: 4 });
     expect(o.sample(new Rng(1), 50)).toEqual(o.sample(new Rng(1), 50));
+    // Golden; an ancestral sampler written here (inverse CDF over toJSON's tables, the same draws:
+    // initial state, then per position its symbol and the next state) gives the same sequence.
+    expect(Array.from(o.sample(new Rng(1), 20)).join('')).toBe('32203332023203030003');
+    const t = o.toJSON();
+    const r = new Rng(1);
+    const draw = (p: number[], u: number) => {
+      let c = 0;
+      for (let i = 0; i < p.length; i++) if (u < (c += p[i])) return i;
+      return p.length - 1;
+    };
+    let h = draw(t.initial, r.nextFloat64());
+    const mine: number[] = [];
+    for (let i = 0; i < 20; i++) {
+      mine.push(draw(t.emission[h], r.nextFloat64()));
+      if (i + 1 < 20) h = draw(t.transition[h], r.nextFloat64());
+    }
+    expect(mine.join('')).toBe('32203332023203030003');
     expect(o.sample(new Rng(1), 0).length).toBe(0);
   });
 });
