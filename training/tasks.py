@@ -292,6 +292,38 @@ def format_prompt(numbers: list[int], target: int) -> str:
     return ",".join(map(str, numbers)) + f":{target}="
 
 
+def drill_equation(rng: random.Random, max_number: int = 99, max_result: int = 999) -> str:
+    """One step `a op b=c` as a countdown solution writes it (larger operand first for − and ÷,
+    exact, positive, ≤ max_result, never ×1, 1×, ÷1). Operands are inputs (≤ max_number) or, a
+    third of the time for the first operand, an earlier result (≤ max_result), as in a second step."""
+    while True:
+        a = rng.randint(1, max_result if rng.random() < 1 / 3 else max_number)
+        b = rng.randint(1, max_number)
+        op = rng.choice("+-*/")
+        if op == "/":
+            # pick the quotient so division is exact: a = b·c
+            c = rng.randint(2, max(2, max_result // max(b, 1)))
+            a = b * c
+            if b == 1 or a > max_result:
+                continue
+            return f"{a}/{b}={c}"
+        hi, lo = max(a, b), min(a, b)
+        c = {"+": hi + lo, "-": hi - lo, "*": hi * lo}[op]
+        if c <= 0 or c > max_result or (op == "*" and lo == 1):
+            continue
+        return f"{hi}{op}{lo}={c}" if op != "+" or rng.random() < 0.5 else f"{lo}+{hi}={c}"
+
+
+def drill_text(rng: random.Random, T: int) -> str:
+    """Arithmetic drill: steps joined by commas, as many as fit in T characters (no prompt)."""
+    text = drill_equation(rng)
+    while True:
+        nxt = drill_equation(rng)
+        if len(text) + 1 + len(nxt) > T:
+            return text
+        text += "," + nxt
+
+
 class CountdownTask:
     name = "countdown"
     T = 48
@@ -303,7 +335,13 @@ class CountdownTask:
     HELDOUT_ARGS = ["--n", "500", "--seed", "0", "--count", "3"]
 
     def __init__(self, seed: int = 0, train_path: Path | None = None, heldout_path: Path | None = None,
-                 smoke: bool = False) -> None:
+                 smoke: bool = False, drills: float = 0.0) -> None:
+        if not 0.0 <= drills < 1.0:
+            raise ValueError(f"countdown: drills must be a fraction in [0, 1), got {drills}")
+        # A fraction of every batch's rows is arithmetic drill (drill_text) instead of problems:
+        # the held-out model copies the right numbers but gets the step arithmetic wrong.
+        self.drills = drills
+        self.drill_rng = random.Random(seed * 7919 + 17)
         self.tok = CharTokenizer(sorted(COUNTDOWN_ALPHABET), "llada")
         self.allowed = [self.tok.vocab[c] for c in COUNTDOWN_ALPHABET] + [self.tok.eos_id]
         self.heldout_path = heldout_path or self.HELDOUT
@@ -349,15 +387,22 @@ class CountdownTask:
 
     def train_batch(self, B: int) -> tuple[torch.Tensor, torch.Tensor]:
         idx = []
-        while len(idx) < B:
-            take = self.perm[self.pos:self.pos + B - len(idx)]
+        n_problems = B - round(B * self.drills)
+        while len(idx) < n_problems:
+            take = self.perm[self.pos:self.pos + n_problems - len(idx)]
             idx.extend(take.tolist())
             self.pos += len(take)
             if self.pos >= self.n_train:
                 self.epoch, self.pos = self.epoch + 1, 0
                 self.perm = self._perm()
-        idx_t = torch.tensor(idx)
-        return self.train_x[idx_t].long(), self._targets(self.train_p[idx_t])
+        idx_t = torch.tensor(idx, dtype=torch.long)
+        x, tgt = self.train_x[idx_t].long(), self._targets(self.train_p[idx_t])
+        if n_problems < B:
+            texts = [drill_text(self.drill_rng, self.T) for _ in range(B - n_problems)]
+            drill_x = torch.tensor([self.tok.encode(t) + [self.tok.eos_id] * (self.T - len(t)) for t in texts])
+            x = torch.cat([x, drill_x])
+            tgt = torch.cat([tgt, torch.ones_like(drill_x, dtype=torch.bool)])  # no prompt: all targets
+        return x, tgt
 
     def heldout(self) -> tuple[torch.Tensor, torch.Tensor]:
         x, P = self._encode(self.held)
@@ -410,13 +455,22 @@ class CountdownTask:
                 "`generateSet` of `src/tasks/countdown.ts` via `scripts/make-data.ts` (`npm run data:countdown`: seeds "
                 "1000000/1000001, problems equal to any of `generateSet(s, 1000, {count: 3|4})` for s = 0..99 or to a "
                 "held-out problem dropped). Canvas = `formatPrompt` + solution + EOS to 48 tokens; the prompt is never "
-                "masked, the solution and the EOS padding are targets. Read in epochs of seeded permutations")
+                "masked, the solution and the EOS padding are targets. Read in epochs of seeded permutations" +
+                (f". A fraction {self.drills:g} of every batch is arithmetic drill instead: steps `a op b=c` as a "
+                 "solution writes them (operands ≤ 99, the first a third of the time ≤ 999 like an earlier result; "
+                 "results ≤ 999), joined by commas up to 48 characters, EOS after, no prompt, every position a target"
+                 if self.drills else ""))
 
     def state_dict(self) -> dict:
-        return {"epoch": self.epoch, "pos": self.pos}
+        state = {"epoch": self.epoch, "pos": self.pos}
+        if self.drills:
+            state["drill_rng"] = self.drill_rng.getstate()
+        return state
 
     def load_state_dict(self, s: dict) -> None:
         self.epoch, self.pos = s["epoch"], s["pos"]
+        if "drill_rng" in s:
+            self.drill_rng.setstate(s["drill_rng"])
         self.perm = self._perm()
 
 

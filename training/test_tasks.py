@@ -321,3 +321,43 @@ def test_text_task_windows_and_held_out_split(tmp_path):
 def test_tasks_table():
     assert {k: (v.T, v.name) for k, v in tasks.TASKS.items()} == {
         "sudoku": (81, "sudoku"), "countdown": (48, "countdown"), "text": (128, "text")}
+
+
+def test_drill_steps_are_exact_countdown_steps_that_fit_the_canvas():
+    rng = random.Random(5)
+    for _ in range(300):
+        text = tasks.drill_text(rng, 48)
+        assert 0 < len(text) <= 48 and set(text) <= set(tasks.COUNTDOWN_ALPHABET) and ":" not in text
+        for step in text.split(","):
+            a, op, b, c = tasks.STEP_RE.match(step).groups()
+            a, b, c = int(a), int(b), int(c)
+            # each step is valid on its own: the checker accepts it with its operands as the inputs
+            assert countdown_check([a, b], c, step), step
+            assert 0 < c <= 999 and min(a, b) <= 99
+            if op in "-/":
+                assert a >= b
+            if op in "*/":
+                assert b != 1 and (op == "/" or a != 1)
+        # a step is at most 11 characters (`999-99=900`, `99*10=990`), so at least 4 always fit
+        assert len(text.split(",")) >= 4
+
+
+def test_drill_fraction_of_a_batch_replays_exactly_after_resume(tmp_path):
+    held = _jsonl(tmp_path / "held.jsonl", [("44,15,79,50", "44-15=29,79-29=50")])
+    train = _jsonl(tmp_path / "train.jsonl", [("3,7,2,8", "7-3=4,4*2=8"), ("5,5,2,50", "5*5=25,25*2=50")])
+    t = CountdownTask(seed=0, train_path=train, heldout_path=held, drills=0.5)
+    x, target = t.train_batch(4)
+    assert x.shape == (4, 48) and target.shape == (4, 48)
+    # rows 0–1: the two problems (prompt not a target); rows 2–3: drills, every position a target
+    assert {t.tok.decode(r.tolist(), skip_special=True).split("=")[0] for r in x[:2]} == {"3,7,2:8", "5,5,2:50"}
+    assert target[2:].all() and not target[:2, 0].any()
+    for r in x[2:]:
+        text = t.tok.decode(r.tolist(), skip_special=True)
+        assert ":" not in text and all(tasks.STEP_RE.match(s) for s in text.split(","))
+    state = t.state_dict()
+    assert set(state) == {"epoch", "pos", "drill_rng"}
+    a = t.train_batch(4)[0]
+    t.load_state_dict(state)
+    assert torch.equal(t.train_batch(4)[0], a)
+    with pytest.raises(ValueError, match="drills must be a fraction"):
+        CountdownTask(seed=0, train_path=train, heldout_path=held, drills=1.0)

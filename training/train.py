@@ -99,6 +99,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     ap.add_argument("--ckpt-minutes", type=float, default=5.0)
     ap.add_argument("--no-export", action="store_true")
     ap.add_argument("--no-check", action="store_true", help="skip the onnxruntime export check")
+    ap.add_argument("--drills", type=float, default=0.0,
+                    help="countdown: fraction of each batch that is arithmetic drill (steps `a op b=c` joined by commas, no prompt)")
     ap.add_argument("--data", default=None, help="countdown: training JSONL (default training/data/countdown-train.jsonl)")
     ap.add_argument("--heldout", default=None, help="held-out file (default under training/data/)")
     ap.add_argument("--corpus", default=None, help="text: training corpus (default ../shared/data/tinyshakespeare-train.txt, "
@@ -183,6 +185,7 @@ class Run:
                 kw["train_path"] = Path(self.a.data)
             if self.a.heldout:
                 kw["heldout_path"] = Path(self.a.heldout)
+            kw["drills"] = self.hp.get("drills", 0.0)
         elif self.a.task == "sudoku" and self.a.heldout:
             kw["heldout_path"] = Path(self.a.heldout)
         elif self.a.task == "text" and self.a.corpus:
@@ -204,6 +207,10 @@ class Run:
                 raise SystemExit("train.py: --context applies to --task text only (sudoku is 81, countdown 48)")
             base["context"] = a.context
         base["rope"] = a.rope
+        if a.drills:
+            if a.task != "countdown":
+                raise SystemExit("train.py: --drills applies to --task countdown only")
+            base["drills"] = a.drills
         base.update(min_lr_frac=a.min_lr_frac, weight_decay=a.weight_decay, clip=a.clip, seed=a.seed, tiny=a.tiny)
         base["bf16"] = {"on": True, "off": False, "auto": cpu_has_bf16()}[a.bf16]
         return base
