@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { HfTokenizer, TokenizerFileError } from '../src/models/tokenizer.js';
+import { loadTokenizerDir } from '../src/models/tokenizer-dir.js';
 
 type Json = Record<string, any>; // parsed JSON fixtures, edited freely
 const FIX = 'test/fixtures/tokenizers';
@@ -135,8 +136,8 @@ describe('Dream / Qwen2.5 layout: vocab.json + merges.txt + tokenizer_config.jso
     // One token only in added_tokens.json (not special), as older checkpoints have them.
     const extra = { id: V + 4, content: '<|extra|>', single_word: false, lstrip: false, rstrip: false, normalized: true, special: false };
     const { viaJson, viaFiles } = writeBoth(json, config, 'DreamTokenizer', [extra]);
-    const reference = await HfTokenizer.load(viaJson);
-    const tok = await HfTokenizer.load(viaFiles);
+    const reference = await loadTokenizerDir(viaJson);
+    const tok = await loadTokenizerDir(viaFiles);
     expect(tok.tokenizerFile).toBe(`${join(viaFiles, 'vocab.json')} + merges.txt`);
     expect(tok.vocabSize).toBe(V + 5);
     expect(tok.tokenId('<|mask|>')).toBe(V + 3);
@@ -166,7 +167,7 @@ describe('Dream / Qwen2.5 layout: vocab.json + merges.txt + tokenizer_config.jso
     const texts = ['the cat', ' the cathedral <|mask|>', 'hello world', 'Hello there, 東京!\n', '<|endoftext|>x<|eot_id|>'];
     for (const [name, cls] of [['dream-like', 'Qwen2Tokenizer'], ['bpe-chat', 'GPT2Tokenizer']]) {
       const { viaJson, viaFiles } = writeBoth(fixture(name, 'tokenizer.json'), fixture(name, 'tokenizer_config.json'), cls);
-      expectSameTokenizer(await HfTokenizer.load(viaJson), await HfTokenizer.load(viaFiles), texts);
+      expectSameTokenizer(await loadTokenizerDir(viaJson), await loadTokenizerDir(viaFiles), texts);
     }
   });
 });
@@ -174,7 +175,7 @@ describe('Dream / Qwen2.5 layout: vocab.json + merges.txt + tokenizer_config.jso
 describe('errors in the vocab.json + merges.txt layout name the file and what was expected', () => {
   const base = () => writeBoth(fixture('dream-like', 'tokenizer.json'), fixture('dream-like', 'tokenizer_config.json'), 'Qwen2Tokenizer').viaFiles;
   const errorOf = async (dir: string) => {
-    const e = await HfTokenizer.load(dir).then(() => null, (err: unknown) => err);
+    const e = await loadTokenizerDir(dir).then(() => null, (err: unknown) => err);
     expect(e).toBeInstanceOf(TokenizerFileError);
     expect((e as Error).message).not.toContain('\n');
     return (e as Error).message;

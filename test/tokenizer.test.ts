@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it, vi } from 'vitest';
+import { loadTokenizerDir } from '../src/models/tokenizer-dir.js';
 import { HfTokenizer, MASK_TOKEN_NAMES, TokenizerFileError, resolveMaskId } from '../src/models/tokenizer.js';
 
 const FIX = fileURLToPath(new URL('./fixtures/tokenizers/', import.meta.url));
@@ -32,7 +33,7 @@ function wordLevel(words: string[], unk?: string) {
 }
 
 describe('bpe-chat: byte-level BPE with an LLaDA-style chat template', async () => {
-  const tok = await HfTokenizer.load(dir('bpe-chat'));
+  const tok = await loadTokenizerDir(dir('bpe-chat'));
 
   it('applies merges: exact ids', () => {
     expect(tok.modelType).toBe('BPE');
@@ -108,7 +109,7 @@ describe('bpe-chat: byte-level BPE with an LLaDA-style chat template', async () 
 });
 
 describe('dream-like: Qwen2-style BPE, AddedToken objects in tokenizer_config.json', async () => {
-  const tok = await HfTokenizer.load(dir('dream-like'));
+  const tok = await loadTokenizerDir(dir('dream-like'));
 
   it('reads eos, pad (AddedToken object), bos (null) and mask (AddedToken object)', () => {
     expect(tok.eosId).toBe(263);
@@ -150,7 +151,7 @@ describe('dream-like: Qwen2-style BPE, AddedToken objects in tokenizer_config.js
 });
 
 describe('wordpiece-legacy: BERT WordPiece without model.type', async () => {
-  const tok = await HfTokenizer.load(dir('wordpiece-legacy'));
+  const tok = await loadTokenizerDir(dir('wordpiece-legacy'));
 
   it('loads and tokenizes with ## pieces and the BERT normalizer', () => {
     expect(tok.modelType).toBe('WordPiece');
@@ -180,7 +181,7 @@ describe('wordpiece-legacy: BERT WordPiece without model.type', async () => {
 });
 
 describe('char-level: the format of the project tiny models', async () => {
-  const tok = await HfTokenizer.load(dir('char-level'));
+  const tok = await loadTokenizerDir(dir('char-level'));
 
   it('loads without tokenizer_config.json', () => {
     expect(tok.modelType).toBe('BPE');
@@ -200,7 +201,7 @@ describe('char-level: the format of the project tiny models', async () => {
     // <|unk|> is never trained in a character-level tokenizer: refuse, naming the character and index.
     expect(tok.unknownTokens).toBe('error');
     expect(await errorOf(() => tok.encode('hi é<|user|>é'))).toMatch(/^prompt: characters outside the tokenizer's alphabet: "é" \(U\+00E9\) at 3, 12 .*"unknownTokens" is "error" \(the default for a character-level tokenizer\)/);
-    const lenient = await HfTokenizer.load(dir('char-level'));
+    const lenient = await loadTokenizerDir(dir('char-level'));
     lenient.unknownTokens = 'warn';
     const warned: string[] = [];
     const spy = vi.spyOn(console, 'error').mockImplementation((m: string) => void warned.push(m));
@@ -222,7 +223,7 @@ describe('char-level: the format of the project tiny models', async () => {
     writeFileSync(join(d, 'tokenizer.json'), readFileSync(join(dir('char-level'), 'tokenizer.json')));
     writeFileSync(join(d, 'tokenizer_config.json'), JSON.stringify({ chat_template: 'not this one' }));
     writeFileSync(join(d, 'chat_template.jinja'), '{% for m in messages %}<|{{ m.role }}|>{{ m.content }}{% endfor %}{% if add_generation_prompt %}<|assistant|>{% endif %}');
-    const t = await HfTokenizer.load(d);
+    const t = await loadTokenizerDir(d);
     const prompt = t.applyChatTemplate([{ role: 'user', content: 'hi' }]);
     expect(prompt).toBe('<|user|>hi<|assistant|>');
     expect([...t.encode(prompt)]).toEqual([2, 23, 24, 3]);
@@ -262,7 +263,7 @@ describe('legacy tokenizer.json without model.type', () => {
 
 describe('mask, EOS and PAD resolution', async () => {
   const bpeJson = readJson('bpe-chat', 'tokenizer.json');
-  const dream = await HfTokenizer.load(dir('dream-like'));
+  const dream = await loadTokenizerDir(dir('dream-like'));
 
   it('the card maskId wins over everything', () => {
     expect(resolveMaskId(dream, { maskId: 5 })).toBe(5);
@@ -324,19 +325,19 @@ describe('errors: one line naming the file, the field and what was expected', ()
   const file = (name: string) => join(dir(name), 'tokenizer.json');
 
   it('broken JSON', async () => {
-    const message = await errorOf(() => HfTokenizer.load(dir('broken')));
+    const message = await errorOf(() => loadTokenizerDir(dir('broken')));
     expect(message.startsWith(`${file('broken')}: invalid JSON (`)).toBe(true);
     expect(message.endsWith('), expected a JSON object')).toBe(true);
   });
 
   it('no model', async () => {
-    expect(await errorOf(() => HfTokenizer.load(dir('no-model')))).toBe(
+    expect(await errorOf(() => loadTokenizerDir(dir('no-model')))).toBe(
       `${file('no-model')}: field "model" is missing, expected a tokenizer model object`,
     );
   });
 
   it('a model without type and without recognisable fields', async () => {
-    expect(await errorOf(() => HfTokenizer.load(dir('untyped-unknown')))).toBe(
+    expect(await errorOf(() => loadTokenizerDir(dir('untyped-unknown')))).toBe(
       `${file('untyped-unknown')}: field "model.type" is missing and cannot be inferred from the model's fields (dropout, fuse_unk), expected one of BPE, WordPiece, Unigram, WordLevel`,
     );
   });
@@ -365,11 +366,11 @@ describe('errors: one line naming the file, the field and what was expected', ()
 
   it('a missing directory, a broken tokenizer_config.json', async () => {
     const missing = join(tmp, 'missing');
-    expect(await errorOf(() => HfTokenizer.load(missing))).toBe(`${missing}: no tokenizer.json (nor vocab.json + merges.txt), expected the model's tokenizer files`);
+    expect(await errorOf(() => loadTokenizerDir(missing))).toBe(`${missing}: no tokenizer.json (nor vocab.json + merges.txt), expected the model's tokenizer files`);
     const d = mkdtempSync(join(tmp, 'config-'));
     writeFileSync(join(d, 'tokenizer.json'), JSON.stringify(bpeJson));
     writeFileSync(join(d, 'tokenizer_config.json'), '{"eos_token": ');
-    const message = await errorOf(() => HfTokenizer.load(d));
+    const message = await errorOf(() => loadTokenizerDir(d));
     expect(message.startsWith(`${join(d, 'tokenizer_config.json')}: invalid JSON (`)).toBe(true);
   });
 

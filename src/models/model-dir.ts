@@ -11,6 +11,7 @@ import { CardError, parseCard, type ModelCard } from './card.js';
 import { OnnxDenoiser, type OrtRuntime } from './onnx.js';
 import { PRESETS } from './presets.js';
 import { HfTokenizer, MASK_TOKEN_NAMES, resolveMaskId } from './tokenizer.js';
+import { loadTokenizerDir } from './tokenizer-dir.js';
 import { tokenizerLayout } from './tokenizer-files.js';
 
 export interface LoadedModelDir {
@@ -26,7 +27,7 @@ export function isModelDir(path: string): boolean {
 
 /** The tokenizer of a model directory, or null when it has no tokenizer files (a partial layout is an error). */
 export async function loadDirTokenizer(dir: string): Promise<HfTokenizer | null> {
-  return tokenizerLayout(dir) === null ? null : HfTokenizer.load(dir);
+  return tokenizerLayout(dir) === null ? null : loadTokenizerDir(dir);
 }
 
 /**

@@ -7,16 +7,14 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { TokenizerFileError } from './tokenizer-error.js';
 
 export type TokenizerLayout = 'tokenizer.json' | 'bpe-files';
 
 /** What `tokenizerLayout` looks for; any of them present means the directory meant to have a tokenizer. */
 const TOKENIZER_FILES = ['tokenizer.json', 'vocab.json', 'merges.txt', 'tokenizer_config.json', 'added_tokens.json', 'special_tokens_map.json', 'tokenizer.model'];
 
-/** Every problem with a model's tokenizer files: one line naming the file, the field and what was expected. */
-export class TokenizerFileError extends Error {
-  override name = 'TokenizerFileError';
-}
+export { TokenizerFileError };
 
 const EXPECTED = 'expected tokenizer.json (a Hugging Face fast tokenizer), or vocab.json + merges.txt + tokenizer_config.json (byte-level BPE)';
 

@@ -6,14 +6,10 @@
  * special tokens of tokenizer_config.json the way transformers does, and turns every problem
  * into a one-line `TokenizerFileError` naming the file, the field and what was expected.
  */
-import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { Template } from '@huggingface/jinja';
 import { Tokenizer } from '@huggingface/tokenizers';
-import { BpeFilesError, tokenizerJsonFromBpeFiles } from './bpe-files.js';
 import type { UnknownTokens } from './card.js';
-import { TokenizerFileError, tokenizerLayout } from './tokenizer-files.js';
+import { TokenizerFileError } from './tokenizer-error.js';
 
 export { TokenizerFileError };
 
@@ -34,27 +30,15 @@ function show(value: unknown): string {
   return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }
 
-function fail(file: string, field: string, value: unknown, expected: string): never {
+/** Throw the one-line error for a bad field of a tokenizer file. */
+export function failTokenizerField(file: string, field: string, value: unknown, expected: string): never {
   throw new TokenizerFileError(`${file}: field "${field}" is ${show(value)}, expected ${expected}`);
 }
 
-const oneLine = (message: string): string => message.replace(/\s*\n\s*/g, ' ');
+export const oneLine = (message: string): string => message.replace(/\s*\n\s*/g, ' ');
 
-async function readJson(file: string, required: boolean): Promise<unknown> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (!required && code === 'ENOENT') return null;
-    throw new TokenizerFileError(`${file}: cannot read the file (${code ?? (e as Error).message}), expected a readable JSON file`);
-  }
-  try {
-    return JSON.parse(text);
-  } catch (e) {
-    throw new TokenizerFileError(`${file}: invalid JSON (${oneLine((e as Error).message)}), expected a JSON object`);
-  }
-}
+/** `dir/name` for messages and file names; written here so that this module runs in any environment. */
+export const joinPath = (dir: string, name: string): string => `${dir.replace(/[\\/]+$/, '')}/${name}`;
 
 /**
  * The model type of a tokenizer.json `model` written without `type` (older files). The library
@@ -75,7 +59,7 @@ function tokenString(value: unknown, file: string, field: string): string | null
   if (value === undefined || value === null) return null;
   if (typeof value === 'string') return value;
   if (isObject(value) && typeof value.content === 'string') return value.content;
-  return fail(file, field, value, 'a token string or an AddedToken object {"content": …}');
+  return failTokenizerField(file, field, value, 'a token string or an AddedToken object {"content": …}');
 }
 
 export interface ChatMessage {
@@ -122,7 +106,7 @@ export class HfTokenizer {
     unkToken: string | undefined,
   ) {
     this.tokenizerFile = tokenizerFile;
-    this.configFile = join(source, 'tokenizer_config.json');
+    this.configFile = joinPath(source, 'tokenizer_config.json');
     this.modelType = modelType;
     this.unkId = unkToken === undefined ? null : (tok.token_to_id(unkToken) ?? null);
     this.unknownTokens = charLevel ? 'error' : 'warn';
@@ -131,7 +115,7 @@ export class HfTokenizer {
       const text = this.specialText[key];
       if (text === undefined) return null;
       const id = tok.token_to_id(text);
-      if (id === undefined) fail(this.configFile, key, text, `a token of ${this.tokenizerFile}`);
+      if (id === undefined) failTokenizerField(this.configFile, key, text, `a token of ${this.tokenizerFile}`);
       return id;
     };
     this.eosId = idOf('eos_token');
@@ -152,50 +136,22 @@ export class HfTokenizer {
     this.specialTokens = [...specials].sort((a, b) => a[0] - b[0]).map(([id, text]) => ({ text, id }));
   }
 
-  /**
-   * Read a directory's tokenizer: `tokenizer.json`, or `vocab.json` + `merges.txt` (byte-level BPE,
-   * see bpe-files.ts); `tokenizer_config.json` and `chat_template.jinja` are optional beside
-   * tokenizer.json. A directory without them is refused, naming the missing files.
-   */
-  static async load(dir: string): Promise<HfTokenizer> {
-    const layout = tokenizerLayout(dir);
-    if (layout === null) throw new TokenizerFileError(`${dir}: no tokenizer.json (nor vocab.json + merges.txt), expected the model's tokenizer files`);
-    const configFile = join(dir, 'tokenizer_config.json');
-    const config = await readJson(configFile, false);
-    // Newer transformers save the template next to the config; like transformers, the file wins.
-    const jinjaFile = join(dir, 'chat_template.jinja');
-    const jinja = existsSync(jinjaFile) ? { raw: await readFile(jinjaFile, 'utf8'), where: jinjaFile } : null;
-    if (layout === 'tokenizer.json') return HfTokenizer.build(await readJson(join(dir, 'tokenizer.json'), true), config, dir, jinja);
-    const names = { vocab: join(dir, 'vocab.json'), merges: join(dir, 'merges.txt'), config: configFile, addedTokens: join(dir, 'added_tokens.json') };
-    if (!isObject(config)) fail(configFile, '(file)', config, 'a JSON object');
-    let merges: string;
-    try {
-      merges = await readFile(names.merges, 'utf8');
-    } catch (e) {
-      throw new TokenizerFileError(`${names.merges}: cannot read the file (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}), expected a readable merges.txt`);
-    }
-    let json: Json;
-    try {
-      json = tokenizerJsonFromBpeFiles({ vocab: await readJson(names.vocab, true), merges, config, addedTokens: await readJson(names.addedTokens, false), names });
-    } catch (e) {
-      if (e instanceof BpeFilesError) throw new TokenizerFileError(e.message);
-      throw e;
-    }
-    return HfTokenizer.build(json, config, dir, jinja, `${names.vocab} + merges.txt`);
-  }
-
   /** Build from parsed file contents; `source` names the directory in error messages. */
   static fromObjects(tokenizerJson: unknown, tokenizerConfig: unknown, source: string): HfTokenizer {
     return HfTokenizer.build(tokenizerJson, tokenizerConfig, source, null);
   }
 
-  private static build(json: unknown, rawConfig: unknown, source: string, jinja: { raw: string; where: string } | null, file = join(source, 'tokenizer.json')): HfTokenizer {
-    const configFile = join(source, 'tokenizer_config.json');
-    if (!isObject(json)) fail(file, '(file)', json, 'a JSON object');
-    if (rawConfig !== null && rawConfig !== undefined && !isObject(rawConfig)) fail(configFile, '(file)', rawConfig, 'a JSON object');
+  /**
+   * Build from parsed file contents with an optional chat template file's text (`chat_template.jinja`,
+   * which wins over the config's field) and the name of the file the vocabulary came from.
+   */
+  static build(json: unknown, rawConfig: unknown, source: string, jinja: { raw: string; where: string } | null, file = joinPath(source, 'tokenizer.json')): HfTokenizer {
+    const configFile = joinPath(source, 'tokenizer_config.json');
+    if (!isObject(json)) failTokenizerField(file, '(file)', json, 'a JSON object');
+    if (rawConfig !== null && rawConfig !== undefined && !isObject(rawConfig)) failTokenizerField(configFile, '(file)', rawConfig, 'a JSON object');
     const config: Json = rawConfig ?? {};
     const model = json.model;
-    if (!isObject(model)) fail(file, 'model', model, 'a tokenizer model object');
+    if (!isObject(model)) failTokenizerField(file, 'model', model, 'a tokenizer model object');
     let type = model.type;
     if (type === undefined) {
       type = inferModelType(model);
@@ -204,11 +160,11 @@ export class HfTokenizer {
           `${file}: field "model.type" is missing and cannot be inferred from the model's fields (${Object.keys(model).join(', ') || 'none'}), expected one of ${MODEL_TYPES.join(', ')}`,
         );
     }
-    if (typeof type !== 'string' || !MODEL_TYPES.includes(type)) fail(file, 'model.type', type, `one of ${MODEL_TYPES.join(', ')}`);
+    if (typeof type !== 'string' || !MODEL_TYPES.includes(type)) failTokenizerField(file, 'model.type', type, `one of ${MODEL_TYPES.join(', ')}`);
     const vocabOk = type === 'Unigram' ? Array.isArray(model.vocab) : isObject(model.vocab);
-    if (!vocabOk) fail(file, 'model.vocab', model.vocab, type === 'Unigram' ? 'a list of [piece, score] pairs' : 'an object of token → id');
-    if (type === 'BPE' && !Array.isArray(model.merges)) fail(file, 'model.merges', model.merges, 'a list of merges');
-    if (json.added_tokens !== undefined && !Array.isArray(json.added_tokens)) fail(file, 'added_tokens', json.added_tokens, 'a list of added tokens');
+    if (!vocabOk) failTokenizerField(file, 'model.vocab', model.vocab, type === 'Unigram' ? 'a list of [piece, score] pairs' : 'an object of token → id');
+    if (type === 'BPE' && !Array.isArray(model.merges)) failTokenizerField(file, 'model.merges', model.merges, 'a list of merges');
+    if (json.added_tokens !== undefined && !Array.isArray(json.added_tokens)) failTokenizerField(file, 'added_tokens', json.added_tokens, 'a list of added tokens');
 
     // What the library reads from the config: special tokens as plain strings, every named special
     // token in `additional_special_tokens` so that skip_special_tokens skips all of them (as
@@ -369,8 +325,8 @@ export class HfTokenizer {
 function additionalSpecials(config: Json, file: string): string[] {
   const list = config.additional_special_tokens;
   if (list === undefined || list === null) return [];
-  if (!Array.isArray(list)) fail(file, 'additional_special_tokens', list, 'a list of tokens');
-  return list.map((t, i) => tokenString(t, file, `additional_special_tokens[${i}]`) ?? fail(file, `additional_special_tokens[${i}]`, t, 'a token'));
+  if (!Array.isArray(list)) failTokenizerField(file, 'additional_special_tokens', list, 'a list of tokens');
+  return list.map((t, i) => tokenString(t, file, `additional_special_tokens[${i}]`) ?? failTokenizerField(file, `additional_special_tokens[${i}]`, t, 'a token'));
 }
 
 /**
