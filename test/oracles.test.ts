@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Rng } from '../src/core/rng.js';
+import { loadOracleFile } from '../src/models/oracles/file.js';
 import {
   HmmOracle,
-  loadOracleFile,
   MarkovOracle,
   ModelFileError,
   OracleParamError,

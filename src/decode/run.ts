@@ -10,13 +10,20 @@ import { copySeeds, keepBest } from './best-of-n.js';
 import { planOf, type DecodeEntry } from './entry.js';
 import { canvasLimit, CanvasLengthError } from './limits.js';
 import { decodeSequence, type SequenceGenerator, type SequenceInput } from './sequence.js';
-import type { SequenceTrace } from './trace.js';
+import type { SequenceTrace, StepRecord } from './trace.js';
 
 export interface DecodeOptions {
   /** Sequences decoded together; default all of them. */
   batchSize?: number;
   /** Called as each sequence finishes, with its index in `inputs`. */
   onSequence?: (index: number, trace: SequenceTrace) => void | Promise<void>;
+  /**
+   * Called after each step of each sequence: `index` in `inputs`, `copy` of a sequence-level
+   * strategy (0 for a plain decode), the step's record and the canvas it left (live: copy it).
+   */
+  onStep?: (index: number, copy: number, record: StepRecord, canvas: Int32Array) => void;
+  /** Checked before every model call: once aborted, the decode throws the signal's reason. */
+  signal?: AbortSignal;
 }
 
 export interface BatchStats {
@@ -47,12 +54,15 @@ export async function decodeBatch(
     const chunk = inputs.slice(first, first + batchSize);
     const chunkStarted = performance.now();
     // Job j decodes copy j % copies of input ⌊j / copies⌋.
-    const gens = chunk.flatMap((input) =>
-      copySeeds(input.seed, copies).map((seed) => decodeSequence({ ...input, seed }, denoiser.card, step.sampler, step.sampler.create(step.params, entry.state), entry.decode)),
+    const onStep = options.onStep;
+    const gens = chunk.flatMap((input, i) =>
+      copySeeds(input.seed, copies).map((seed, copy) =>
+        decodeSequence({ ...input, seed }, denoiser.card, step.sampler, step.sampler.create(step.params, entry.state), entry.decode, onStep && ((record, canvas) => onStep(first + i, copy, record, canvas))),
+      ),
     );
     const finished: SequenceTrace[][] = chunk.map(() => []);
     const rounds = new Array<number>(chunk.length).fill(0);
-    modelCalls += await lockstep(denoiser, gens, request, {
+    modelCalls += await lockstep(denoiser, gens, request, options.signal, {
       onRound: (jobs) => new Set(jobs.map((j) => Math.floor(j / copies))).forEach((i) => rounds[i]++),
       onDone: async (j, trace) => {
         const i = Math.floor(j / copies);
@@ -86,6 +96,7 @@ async function lockstep(
   denoiser: Denoiser,
   gens: readonly SequenceGenerator[],
   request: { samples: number; temperature: number },
+  signal: AbortSignal | undefined,
   hooks: { onRound: (jobs: number[]) => void; onDone: (job: number, trace: SequenceTrace) => Promise<void> },
 ): Promise<number> {
   let modelCalls = 0;
@@ -100,6 +111,7 @@ async function lockstep(
     hooks.onRound(waiting.map((w) => w.job));
     const answers = new Map<number, RowPredictions[]>();
     for (const group of groupBy(waiting, (w) => w.rows[0].canvas.length)) {
+      signal?.throwIfAborted();
       const pred = await denoiser.forward({ rows: group.flatMap((w) => w.rows), ...request });
       modelCalls += 1;
       let offset = 0;

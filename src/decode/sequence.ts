@@ -22,6 +22,9 @@ export interface SequenceInput {
 
 export type SequenceGenerator = Generator<ForwardRow[], SequenceTrace, RowPredictions[]>;
 
+/** Called after each step with its record and the canvas it left (live: copy what you keep). */
+export type StepListener = (record: StepRecord, canvas: Int32Array) => void;
+
 type Block = StepContext['block'];
 type Forwarding<T> = Generator<ForwardRow[], T, RowPredictions[]>;
 
@@ -36,7 +39,7 @@ interface Meter {
 /** A step's decision: the sampler's result, or the loop's own last-step fill or bypass. */
 type StepChoice = Omit<StepResult, 'kind'> & { kind: StepKind };
 
-export function* decodeSequence(input: SequenceInput, card: ModelCard, spec: SamplerSpec, sampler: Sampler, cfg: DecodeConfig): SequenceGenerator {
+export function* decodeSequence(input: SequenceInput, card: ModelCard, spec: SamplerSpec, sampler: Sampler, cfg: DecodeConfig, onStep?: StepListener): SequenceGenerator {
   const started = performance.now();
   const x = input.canvas.slice();
   const meter: Meter = { card, rng: new Rng(input.seed), calls: 0, rows: 0 };
@@ -66,6 +69,7 @@ export function* decodeSequence(input: SequenceInput, card: ModelCard, spec: Sam
       // still decides on them (the reference's behaviour), eos_refresh forwards the filled canvas.
       handedOn = filled.length > 0 && cfg.eosRefresh ? null : (choice.next ?? null);
       records.push(stepRecord(block, i, choice, filled, before, meter));
+      onStep?.(records[records.length - 1], x);
     }
   }
   return {

@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { packageRoot } from '../node/paths.js';
 import type { Denoiser } from './denoiser.js';
 import { checkThreads, isModelDir, loadModelDir } from './model-dir.js';
-import { loadOracleFile } from './oracles/index.js';
+import { loadOracleFile } from './oracles/file.js';
+import type { OrtRuntime } from './onnx.js';
 import type { HfTokenizer } from './tokenizer.js';
 import { noTokenizerNote } from './tokenizer-files.js';
 
@@ -62,7 +63,7 @@ export interface LoadedModel {
 }
 
 /** A built-in name, an oracle JSON file, or a model directory (model.onnx + model.json). */
-export async function loadModel(ref: string, options: { threads?: number } = {}): Promise<LoadedModel> {
+export async function loadModel(ref: string, options: { threads?: number; ort?: OrtRuntime } = {}): Promise<LoadedModel> {
   checkThreads(options.threads);
   const builtin = builtinByName(ref);
   if (builtin?.kind === 'oracle') return { model: await loadOracleFile(join(packageRoot(), 'models', builtin.file)), builtin, tokenizer: null };

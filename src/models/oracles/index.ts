@@ -3,4 +3,4 @@ export { ChainOracle } from './chain.js';
 export { HmmOracle, type HmmJSON, type HmmParams, type HmmSeedOptions } from './hmm.js';
 export { OracleParamError, ROW_SUM_TOLERANCE, type ChainTables, type OracleOptions } from './tables.js';
 export { MarkovOracle, type FitTextOptions, type MarkovJSON, type MarkovParams } from './markov.js';
-export { loadOracleFile, ModelFileError, parseOracle, type OracleModel } from './load.js';
+export { ModelFileError, parseOracle, type OracleModel } from './load.js';

@@ -2,7 +2,6 @@
  * Oracle model files (JSON). Every failure is one line naming the file, the field, the value
  * found and what was expected, so that a user can fix the file without reading this code.
  */
-import { readFile } from 'node:fs/promises';
 import { HmmOracle, type HmmParams } from './hmm.js';
 import { OracleParamError, show, type OracleOptions } from './tables.js';
 import { MarkovOracle, type MarkovParams } from './markov.js';
@@ -16,23 +15,7 @@ export class ModelFileError extends Error {
   }
 }
 
-const oneLine = (s: string): string => s.replace(/\s*\n\s*/g, ' ');
-
-export async function loadOracleFile(path: string): Promise<OracleModel> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (e) {
-    throw new ModelFileError(`${path}: cannot read file (${oneLine((e as Error).message)})`);
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (e) {
-    throw new ModelFileError(`${path}: invalid JSON: ${oneLine((e as Error).message)}`);
-  }
-  return parseOracle(json, path);
-}
+export const oneLine = (s: string): string => s.replace(/\s*\n\s*/g, ' ');
 
 const COMMON_FIELDS = ['type', 'name', 'maskId', 'alphabet', 'eosId', 'eosPenalty', 'initial', 'transition'];
 const FIELDS = { hmm: [...COMMON_FIELDS, 'emission'], markov: COMMON_FIELDS };

@@ -5,7 +5,7 @@
  */
 import { join } from 'node:path';
 import { Rng } from '../../core/rng.js';
-import { loadOracleFile } from '../../models/oracles/load.js';
+import { loadOracleFile } from '../../models/oracles/file.js';
 import { MarkovOracle } from '../../models/oracles/markov.js';
 import { packageRoot } from '../../node/paths.js';
 import { describeSelection } from '../data.js';
