@@ -1,0 +1,123 @@
+/**
+ * The library's core calls on real built-in models: loadModel (built-in names, bytes with a passed
+ * runtime), decode's stream, generate, batches sharing forwards, cancellation, typed parameters.
+ */
+import { readFile } from 'node:fs/promises';
+import * as ort from 'onnxruntime-node';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as neutral from '../src/index.js';
+import { decode, decodeBatch, generate, loadModel, prepareEntry, resolveEntry, SAMPLER_NAMES, SAMPLERS, sudokuTask, type DecodeEvent, type Model } from '../src/node.js';
+
+const PUZZLE = '53..7....6..195....98....6.8...6...34..8.3..17...2...6.6....28....419..5....8..79';
+
+let hmm: Model;
+let sudoku: Model;
+beforeAll(async () => {
+  hmm = await loadModel('hmm-demo');
+  sudoku = await loadModel('sudoku');
+});
+afterAll(async () => {
+  await sudoku.dispose();
+});
+
+async function collect(events: AsyncIterable<DecodeEvent>): Promise<DecodeEvent[]> {
+  const all: DecodeEvent[] = [];
+  for await (const e of events) all.push(e);
+  return all;
+}
+
+describe('decode and generate', () => {
+  it('stream every step, candidates with C, H_next and J, a running uncertainty, and end with the trace', async () => {
+    const events = await collect(decode(hmm, [3, 1, 4, 1, 5], { sampler: 'info-gain', params: { candidates: 3 }, genLength: 10, seed: 7 }));
+    const done = events.at(-1);
+    if (done?.type !== 'done') throw new Error('the last event is not done');
+    const steps = events.filter((e) => e.type === 'step');
+    const [sequence] = done.trace.sequences;
+    expect(steps.map((s) => s.step)).toEqual(sequence.steps);
+    expect(steps.at(-1)!.cumulativeUncertainty).toBeCloseTo(sequence.totals.cumulativeUncertainty, 12);
+    expect(Array.from(steps.at(-1)!.canvas)).toEqual(sequence.output);
+    const scored = sequence.steps.find((s) => s.candidates !== undefined)!;
+    for (const c of scored.candidates!) expect(c.objective).toBeCloseTo(-c.cost - c.hNext, 12);
+    expect(events.filter((e) => e.type === 'sequence')).toHaveLength(1);
+    expect(done.trace.samplerParams.candidates).toBe(3);
+  });
+
+  it('generate gives the CLI driver’s output for the same entry and seed', async () => {
+    const { text, trace } = await generate(hmm, [3, 1, 4, 1, 5], { sampler: 'confidence', genLength: 10, seed: 11 });
+    const canvas = Int32Array.from([3, 1, 4, 1, 5, ...new Array(10).fill(hmm.card.maskId)]);
+    const entry = await prepareEntry(resolveEntry('confidence'), { vocabSize: hmm.card.vocabSize });
+    const { traces } = await decodeBatch(hmm.denoiser, [{ canvas, promptLength: 5, seed: 11 }], entry);
+    expect(trace.sequences[0].output).toEqual(traces[0].output);
+    expect(text).toHaveLength(10);
+    expect(text).not.toContain('_');
+  });
+
+  it('several prompts share model calls and decode as they would alone (seed + i)', async () => {
+    const prompts = [[2, 2, 2], [5, 6]];
+    const together = await generate(hmm, prompts, { genLength: 8, seed: 3 });
+    const alone = await Promise.all(prompts.map((p, i) => generate(hmm, p, { genLength: 8, seed: 3 + i })));
+    expect(together.trace.sequences.map((s) => s.output)).toEqual(alone.map((a) => a.trace.sequences[0].output));
+    expect(together.texts).toEqual(alone.map((a) => a.text));
+  });
+
+  it('an AbortSignal stops the run between model calls with an AbortError', async () => {
+    const controller = new AbortController();
+    const seen: DecodeEvent[] = [];
+    const run = async () => {
+      for await (const e of decode(sudoku, PUZZLE, { signal: controller.signal })) {
+        seen.push(e);
+        if (seen.length === 2) controller.abort();
+      }
+    };
+    await expect(run()).rejects.toMatchObject({ name: 'AbortError' });
+    expect(seen.every((e) => e.type === 'step')).toBe(true);
+    expect(seen.length).toBeLessThan(49); // the puzzle has 51 blanks, one per step
+    const aborted = AbortSignal.abort();
+    await expect(generate(hmm, [1], { genLength: 4, signal: aborted })).rejects.toMatchObject({ name: 'AbortError' });
+  });
+
+  it('sampler parameters are typed by the sampler’s declaration', async () => {
+    // @ts-expect-error: "candidate" is not an info-gain parameter
+    await expect(generate(hmm, [1], { sampler: 'info-gain', params: { candidate: 2 }, genLength: 4 })).rejects.toThrow(/unknown parameter "candidate"/);
+    // @ts-expect-error: candidates is a number
+    await expect(generate(hmm, [1], { sampler: 'info-gain', params: { candidates: 'two' }, genLength: 4 })).rejects.toThrow(/candidates/);
+    expect([...SAMPLER_NAMES].sort()).toEqual(SAMPLERS.map((s) => s.name).sort());
+  });
+});
+
+describe('loadModel', () => {
+  it('a built-in task model reads prompts in its task format and solves the puzzle', async () => {
+    const { text, trace } = await generate(sudoku, PUZZLE);
+    expect(text).toMatch(/^[1-9]{81}$/);
+    expect(sudoku.task).toBe(sudokuTask);
+    const outcome = await sudokuTask.grade(sudokuTask.fromPrompt(PUZZLE, {}), Int32Array.from(trace.sequences[0].output), { card: sudoku.card, tokenizer: sudoku.tokenizer! });
+    expect(outcome.correct).toBe(true);
+  });
+
+  it('the neutral loadModel builds the same model from bytes and parsed JSON with the runtime passed in', async () => {
+    const dir = 'models/sudoku';
+    const fromBytes = await neutral.loadModel(
+      {
+        onnx: await readFile(`${dir}/model.onnx`),
+        card: JSON.parse(await readFile(`${dir}/model.json`, 'utf8')),
+        tokenizer: new Uint8Array(await readFile(`${dir}/tokenizer.json`)),
+        tokenizerConfig: JSON.parse(await readFile(`${dir}/tokenizer_config.json`, 'utf8')),
+        source: dir,
+      },
+      { runtime: ort, task: sudokuTask },
+    );
+    try {
+      expect(fromBytes.card).toEqual(sudoku.card);
+      const a = await neutral.generate(fromBytes, PUZZLE, { sampler: 'margin', seed: 5 });
+      const b = await generate(sudoku, PUZZLE, { sampler: 'margin', seed: 5 });
+      expect(a.trace.sequences[0].output).toEqual(b.trace.sequences[0].output);
+    } finally {
+      await fromBytes.dispose();
+    }
+    await expect(neutral.loadModel({ onnx: new Uint8Array(0), card: {} })).rejects.toThrow(/needs an onnxruntime module/);
+  });
+
+  it('refuses a name that is neither built in, a path nor a URL', async () => {
+    await expect(loadModel('sudok')).rejects.toThrow(/"sudok" is not a built-in model \(hmm-demo, markov-shakespeare, sudoku, countdown, text\)/);
+  });
+});
