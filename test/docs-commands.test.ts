@@ -20,6 +20,7 @@ const DOCS = ['README.md', 'training/README.md', ...readdirSync(join(root, 'docs
 /** Commands that are not run, each with why. */
 const SKIPS: [RegExp, string][] = [
   [/^npm ci\b/, 'the install itself: it replaces node_modules'],
+  [/^npm install infogain\b/, 'installs the package into your own project (test/package.test.ts installs the packed tarball)'],
   [/^npm test\b/, 'the whole suite, this file included'],
   [/^npm run test:unit\b/, 'the unit tier of the suite this file belongs to'],
   [/^npm run bench\b/, 'a timing benchmark (about a minute of full load)'],
