@@ -121,3 +121,9 @@ describe('loadModel', () => {
     await expect(loadModel('sudok')).rejects.toThrow(/"sudok" is not a built-in model \(hmm-demo, markov-shakespeare, sudoku, countdown, text\)/);
   });
 });
+
+// Both runtimes' modules are what `{ runtime }` takes, without a cast (checked by tsc).
+type RuntimeFits<M> = M extends neutral.OrtRuntime ? true : false;
+const webRuntimeFits: RuntimeFits<typeof import('onnxruntime-web')> = true;
+const nodeRuntimeFits: RuntimeFits<typeof import('onnxruntime-node')> = true;
+it('onnxruntime-web and onnxruntime-node fit OrtRuntime', () => expect([webRuntimeFits, nodeRuntimeFits]).toEqual([true, true]));
