@@ -129,8 +129,8 @@ describe('one writer per output directory', () => {
     const out = fresh();
     const lock = join(out, LOCK_FILE);
     const a = start([...slow, '--out', out]);
-    await vi.waitFor(() => expect(existsSync(lock)).toBe(true), { timeout: 30_000, interval: 20 });
-    const holder = JSON.parse(readFileSync(lock, 'utf8'));
+    // The lock is created (open 'wx') and then written: wait for its content, not just the file.
+    const holder = await vi.waitFor(() => JSON.parse(readFileSync(lock, 'utf8')), { timeout: 30_000, interval: 20 });
     expect(holder.pid).toBe(a.child.pid);
     const second = await cli(...slow, '--out', out);
     expect(second.code).toBe(2);
