@@ -137,6 +137,12 @@ describe('infogain compare', () => {
     expect(r.stdout).toContain('cum. uncertainty');
     expect(r.stdout).toContain('log p(gen | prompt)');
   });
+
+  it('the footer names each sampler whose token temperature differs from the shared one', async () => {
+    const args = ['compare', '--model', 'hmm-demo', '--n', '1', '--gen-length', '4', '--samplers', 'confidence,best-of-n'];
+    expect((await cli(...args)).stdout).toMatch(/seed 0, τ_tok = 0; means over prompts/);
+    expect((await cli(...args, '--set', 'best-of-n.temperature=0.7')).stdout).toMatch(/seed 0, τ_tok = 0 \(best-of-n 0\.7\); means over prompts/);
+  });
 });
 
 describe('infogain compare on a task model', () => {

@@ -4,7 +4,7 @@
  */
 import { Command, Option } from 'commander';
 import Table from 'cli-table3';
-import { resolveEntries } from '../../decode/entry.js';
+import { resolveEntries, type ResolvedEntries } from '../../decode/entry.js';
 import { compareOnTask, compareSamplers, oracleInputs } from '../../eval/compare.js';
 import { DEFAULT_MODEL, loadModel } from '../../models/builtin.js';
 import { isOracle } from '../../models/oracle.js';
@@ -90,7 +90,7 @@ export function registerCompare(program: Command): void {
         const shownOptions = Object.entries(taskOptions).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(', ');
         const source = fromFile ? `data ${opts.data}` : shownOptions;
         console.log(
-          `model ${model.card.name}, task ${modelTask.name}${source ? ` (${source})` : ''}, n = ${examples.length}, seed ${opts.seed}, τ_tok = ${settings.decode.temperature}; ` +
+          `model ${model.card.name}, task ${modelTask.name}${source ? ` (${source})` : ''}, n = ${examples.length}, seed ${opts.seed}, ${temperatureNote(settings)}; ` +
             (judged ? 'judge score: mean nats per character; ' : '') +
             'means over examples',
         );
@@ -118,6 +118,12 @@ export function registerCompare(program: Command): void {
       for (const s of summaries)
         table.push([s.sampler, s.logProb?.toFixed(3) ?? '–', s.cumulativeUncertainty.toFixed(3), s.forwardCalls.toFixed(1), s.rowForwards.toFixed(1), s.timeMs.toFixed(2)]);
       console.log(table.toString());
-      console.log(`model ${model.card.name}, n = ${n}, seed ${opts.seed}, τ_tok = ${settings.decode.temperature}; means over prompts`);
+      console.log(`model ${model.card.name}, n = ${n}, seed ${opts.seed}, ${temperatureNote(settings)}; means over prompts`);
     });
+}
+
+/** The footer's τ_tok: the shared value, and each sampler whose own setting differs from it (e.g. best-of-n's). */
+function temperatureNote({ decode, entries }: ResolvedEntries): string {
+  const own = entries.filter((e) => e.decode.temperature !== decode.temperature).map((e) => `${e.sampler.name} ${e.decode.temperature}`);
+  return `τ_tok = ${decode.temperature}${own.length ? ` (${own.join(', ')})` : ''}`;
 }
