@@ -59,12 +59,20 @@ class MDMConfig:
 
 
 def rotate(x: torch.Tensor, T: int) -> torch.Tensor:
-    """RoPE (Su et al. 2021) in the rotate-half layout on [B, H, T, hd]; tables built from T so
-    exports stay dynamic."""
+    """RoPE (Su et al. 2021) in the rotate-half layout on [B, H, T, hd] at positions 0..T-1;
+    tables built from T so exports stay dynamic."""
+    return rotate_at(x, torch.arange(T, device=x.device))
+
+
+def rotate_at(x: torch.Tensor, positions: torch.Tensor) -> torch.Tensor:
+    """RoPE of `x` [B, H, W, hd] at absolute `positions` ([W], or [B, W] per row): a cached
+    window's queries and keys rotate by where they stand in the canvas, not by their index."""
     hd = x.shape[-1]
     half = hd // 2
     inv = torch.exp(torch.arange(half, device=x.device, dtype=torch.float32) * (-math.log(10000.0) / half))
-    ang = torch.arange(T, device=x.device, dtype=torch.float32).unsqueeze(1) * inv.unsqueeze(0)  # [T, half]
+    ang = positions.to(torch.float32).unsqueeze(-1) * inv  # [W, half] or [B, W, half]
+    if ang.dim() == 3:
+        ang = ang.unsqueeze(1)  # [B, 1, W, half]: one table per row, shared by the heads
     cos, sin = torch.cos(ang), torch.sin(ang)
     x1, x2 = x[..., :half], x[..., half:]
     return torch.cat((x1 * cos - x2 * sin, x1 * sin + x2 * cos), dim=-1)
@@ -80,21 +88,37 @@ class SelfAttention(nn.Module):
         self.proj = nn.Linear(cfg.d_model, cfg.d_model)
         self.drop = nn.Dropout(cfg.dropout)
 
-    def forward(self, x: torch.Tensor, bias: torch.Tensor | None) -> torch.Tensor:
-        B, T, D = x.shape
+    def heads(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """q, k, v of `x` [B, W, D], each [B, H, W, hd] (not rotated)."""
+        B, W, D = x.shape
         q, k, v = self.qkv(x).split(D, dim=2)
-        # [B, H, T, hd]
-        q = q.reshape(B, T, self.n_heads, self.head_dim).transpose(1, 2)
-        k = k.reshape(B, T, self.n_heads, self.head_dim).transpose(1, 2)
-        v = v.reshape(B, T, self.n_heads, self.head_dim).transpose(1, 2)
-        if self.rope:
-            q, k = rotate(q, T), rotate(k, T)
+        return tuple(t.reshape(B, W, self.n_heads, self.head_dim).transpose(1, 2) for t in (q, k, v))
+
+    def attend(self, q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, bias: torch.Tensor | None) -> torch.Tensor:
+        """softmax(q k^T / sqrt(hd) + bias) v, heads merged and projected: [B, W, D]."""
         att = torch.matmul(q, k.transpose(-2, -1)) * (1.0 / math.sqrt(self.head_dim))
         if bias is not None:
-            att = att + bias  # [T, T] additive mask: 0 allowed, large negative blocked
+            att = att + bias  # additive mask: 0 allowed, large negative blocked
         att = self.drop(torch.softmax(att, dim=-1))
-        y = torch.matmul(att, v).transpose(1, 2).reshape(B, T, D)
-        return self.proj(y)
+        B, _, W, _ = q.shape
+        return self.proj(torch.matmul(att, v).transpose(1, 2).reshape(B, W, self.n_heads * self.head_dim))
+
+    def forward(self, x: torch.Tensor, bias: torch.Tensor | None) -> torch.Tensor:
+        q, k, v = self.heads(x)
+        if self.rope:
+            T = x.shape[1]
+            q, k = rotate(q, T), rotate(k, T)
+        return self.attend(q, k, v, bias)
+
+    def forward_cached(self, x: torch.Tensor, positions: torch.Tensor, past_k: torch.Tensor, past_v: torch.Tensor,
+                       bias: torch.Tensor | None) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """A window [B, W, D] at `positions` [B, W] attending to cached keys/values [B, H, P, hd]
+        (rotated already) and to itself; returns the output and the window's own (rotated) k, v."""
+        q, k, v = self.heads(x)
+        if self.rope:
+            q, k = rotate_at(q, positions), rotate_at(k, positions)
+        y = self.attend(q, torch.cat((past_k, k), dim=2), torch.cat((past_v, v), dim=2), bias)
+        return y, k, v
 
 
 class Block(nn.Module):
@@ -113,6 +137,11 @@ class Block(nn.Module):
     def forward(self, x: torch.Tensor, bias: torch.Tensor | None) -> torch.Tensor:
         x = x + self.attn(self.ln1(x), bias)
         return x + self.mlp(self.ln2(x))
+
+    def forward_cached(self, x, positions, past_k, past_v, bias):
+        y, k, v = self.attn.forward_cached(self.ln1(x), positions, past_k, past_v, bias)
+        x = x + y
+        return x + self.mlp(self.ln2(x)), k, v
 
 
 # Finite "minus infinity": keeps softmax free of NaN and exports as a plain constant.
@@ -164,6 +193,48 @@ class MDM(nn.Module):
         for block in self.blocks:
             x = block(x, bias)
         return self.head(self.ln_f(x))
+
+
+class CachedMDM(nn.Module):
+    """The cache-capable graph of an MDM (docs/onnx-models.md, "cache graph"): a window of the
+    canvas attends to cached keys/values of the other positions and to itself.
+
+    inputs   input_ids [B, W] int64, position_ids [B, W] int64 (absolute), cache_index [B] int64
+             (row b reads cache cache_index[b]), past_key / past_value [L, C, H, P, hd] float32
+             (rotated keys, as present_key returns them), past_position_ids [C, P] int64
+    outputs  logits [B, W, V], present_key / present_value [L, B, H, W, hd] (the window's own)
+
+    P = 0 with the whole canvas as the window is the plain forward (and fills a cache). Rows
+    share a cache through cache_index, so N lookahead rows of one sequence need one copy of it.
+    Attention over keys is order-free, so a dual cache is simply the positions outside the
+    window, in any order; a block-causal model masks by the keys' absolute positions.
+    """
+
+    def __init__(self, inner: MDM) -> None:
+        super().__init__()
+        self.inner = inner
+
+    def forward(self, input_ids, position_ids, cache_index, past_key, past_value, past_position_ids):
+        m = self.inner
+        x = m.tok_emb(input_ids)
+        if m.pos_emb is not None:
+            x = x + m.pos_emb(position_ids)
+        bias = None
+        if m.cfg.attention == "block-causal":
+            keys = torch.cat((past_position_ids.index_select(0, cache_index), position_ids), dim=1)
+            q_blk = torch.div(position_ids, m.cfg.block_size, rounding_mode="floor").unsqueeze(2)
+            k_blk = torch.div(keys, m.cfg.block_size, rounding_mode="floor").unsqueeze(1)
+            zero = torch.zeros((), dtype=torch.float32, device=x.device)
+            neg = torch.full((), NEG, dtype=torch.float32, device=x.device)
+            bias = torch.where(k_blk <= q_blk, zero, neg).unsqueeze(1)  # [B, 1, W, P + W]
+        keys_out, values_out = [], []
+        for layer, block in enumerate(m.blocks):
+            pk = past_key[layer].index_select(0, cache_index)
+            pv = past_value[layer].index_select(0, cache_index)
+            x, k, v = block.forward_cached(x, position_ids, pk, pv, bias)
+            keys_out.append(k)
+            values_out.append(v)
+        return m.head(m.ln_f(x)), torch.stack(keys_out), torch.stack(values_out)
 
 
 class ShiftedLogits(nn.Module):

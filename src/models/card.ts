@@ -27,9 +27,19 @@ export interface ModelCard {
    * default (see `HfTokenizer.unknownTokens`).
    */
   unknownTokens?: UnknownTokens;
+  /** The model's cache graph (docs/onnx-models.md, "The cache graph"), when it ships one. */
+  cache?: CacheGraphCard;
 }
 
 export type UnknownTokens = 'error' | 'warn';
+/** Where the cache graph is, beside model.onnx, and the shape of its keys/values [L, ·, H, ·, headDim]. */
+export interface CacheGraphCard {
+  graph: string;
+  layers: number;
+  heads: number;
+  headDim: number;
+}
+
 export const UNKNOWN_TOKENS: readonly UnknownTokens[] = ['error', 'warn'];
 
 export class CardError extends Error {}
@@ -50,7 +60,7 @@ export function parseCard(raw: unknown, source: string, origins: Record<string, 
   const r = raw as Record<string, unknown>;
   const known = new Set([
     'name', 'vocabSize', 'maskId', 'eosId', 'padId', 'eosPenalty', 'logitShift', 'attention',
-    'contextLimit', 'suppressTokens', 'unknownTokens',
+    'contextLimit', 'suppressTokens', 'unknownTokens', 'cache',
   ]);
   for (const key of Object.keys(r)) if (!known.has(key)) fail(key, r[key], `one of ${[...known].join(', ')}`);
   const int = (field: string, min: number): number => {
@@ -85,6 +95,7 @@ export function parseCard(raw: unknown, source: string, origins: Record<string, 
     fail('suppressTokens', suppress, `a list of ids below ${vocab}`);
   if (r.unknownTokens !== undefined && !UNKNOWN_TOKENS.includes(r.unknownTokens as UnknownTokens))
     fail('unknownTokens', r.unknownTokens, `one of ${UNKNOWN_TOKENS.map((u) => JSON.stringify(u)).join(', ')}`);
+  const cache = r.cache === undefined ? undefined : cacheGraphCard(r.cache, (value) => fail('cache', value, CACHE_SHAPE));
   const name = r.name ?? 'model';
   if (typeof name !== 'string') fail('name', name, 'a string');
   return {
@@ -99,5 +110,17 @@ export function parseCard(raw: unknown, source: string, origins: Record<string, 
     contextLimit: r.contextLimit === undefined ? Number.MAX_SAFE_INTEGER : int('contextLimit', 1),
     suppressTokens: suppress as number[],
     ...(r.unknownTokens === undefined ? {} : { unknownTokens: r.unknownTokens as UnknownTokens }),
+    ...(cache === undefined ? {} : { cache }),
   };
+}
+
+const CACHE_SHAPE = '{"graph":"<file name beside model.onnx>","layers":<integer ≥ 1>,"heads":<integer ≥ 1>,"headDim":<integer ≥ 1>}';
+
+function cacheGraphCard(value: unknown, fail: (value: unknown) => never): CacheGraphCard {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return fail(value);
+  const { graph, layers, heads, headDim, ...rest } = value as Record<string, unknown>;
+  const count = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v >= 1;
+  if (Object.keys(rest).length > 0 || typeof graph !== 'string' || !/^[\w.-]+\.onnx$/.test(graph) || !count(layers) || !count(heads) || !count(headDim))
+    return fail(value);
+  return { graph, layers, heads, headDim };
 }
