@@ -8,6 +8,7 @@ import { registerGenerate } from './commands/generate.js';
 import { registerInspect } from './commands/inspect.js';
 import { registerLists } from './commands/lists.js';
 import { registerReport } from './commands/report.js';
+import { registerServe } from './commands/serve.js';
 
 export function buildProgram(): Command {
   const program = new Command();
@@ -18,7 +19,7 @@ export function buildProgram(): Command {
     .enablePositionalOptions()
     // main() prints the one error line itself, so commander's own copy is dropped.
     .configureOutput({ outputError: () => {} });
-  for (const register of [registerGenerate, registerCompare, registerEval, registerReport, registerInspect, registerLists]) register(program);
+  for (const register of [registerGenerate, registerCompare, registerEval, registerReport, registerInspect, registerLists, registerServe]) register(program);
   return program;
 }
 

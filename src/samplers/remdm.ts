@@ -86,6 +86,7 @@ export const remdm: SamplerSpec<ParamsOf<typeof PARAMS>, void> = {
   summary: 'ReMDM: greedy confidence to a ratio, then remask the least likely token and recommit, then finish',
   params: PARAMS,
   adaptive: true,
+  remasks: true,
   samples: () => 1,
   create: (p) => new ReMDMSampler(p.init_unmask_ratio, p.unmask_k, p.loop_steps),
 };

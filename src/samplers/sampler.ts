@@ -90,6 +90,11 @@ export interface SamplerSpec<P = Params, S = unknown> {
    * them by the schedule nor runs the last-step fill for them.
    */
   adaptive: boolean;
+  /**
+   * The sampler may set committed tokens back to the mask (ReMDM), so a committed token is not
+   * final until its block is done (what a streaming server may send as final text).
+   */
+  remasks?: boolean;
   /** Token draws per position the sampler reads from each forward (≥ 1). */
   samples(params: P): number;
   /** One-time preparation of resolved parameters (e.g. loading a frequency file). */

@@ -1,0 +1,115 @@
+/**
+ * infogain's OpenAI-compatible HTTP server (docs/server.md): `createServer` builds the request
+ * handler around a loaded model, `serve` loads a model and listens. Node only.
+ */
+import { serve as listen } from '@hono/node-server';
+import type { Hono } from 'hono';
+import type { Model } from '../api/model.js';
+import { loadModel } from '../api/node-load.js';
+import { BatchingDenoiser } from '../decode/batcher.js';
+import { canvasLimit } from '../decode/limits.js';
+import { Admission } from './admission.js';
+import { createApp } from './app.js';
+import { ServerMetrics } from './metrics.js';
+
+export interface ServerOptions {
+  /** Requests decoding at once; their forward calls share model calls (default 64). */
+  maxActive?: number;
+  /** Requests waiting for a slot; beyond it a request gets 429 with Retry-After (default 256). */
+  maxQueued?: number;
+  /** Rows (canvases) in one model call, all requests merged (default 256). */
+  maxBatchRows?: number;
+  /** A request is cancelled after this many ms, queueing included (default 120,000). */
+  timeoutMs?: number;
+  /** Largest request body in bytes (default 1 MiB). */
+  maxBodyBytes?: number;
+  /** Most tokens one request may generate, below the model's context (default 1,024). */
+  maxTokens?: number;
+  /** The model id clients send; default the model's name. */
+  modelId?: string;
+  /** Other names `model` may carry (the CLI adds the --model argument). */
+  aliases?: string[];
+}
+
+export interface InfogainServer {
+  /** The Hono app: `app.fetch(request)` answers a `Request` without a socket. */
+  app: Hono;
+  model: Model;
+  /** The batching wrapper every request decodes through (its `calls` and `rows` count model calls). */
+  batcher: BatchingDenoiser;
+}
+
+export interface ListeningServer extends InfogainServer {
+  /** `http://host:port`. */
+  url: string;
+  port: number;
+  /** Stops accepting connections, closes open ones, and releases the model. */
+  close(): Promise<void>;
+}
+
+function positiveInt(name: string, value: number | undefined, fallback: number): number {
+  const v = value ?? fallback;
+  if (!Number.isSafeInteger(v) || v < 1) throw new RangeError(`server option ${name} is ${v}, expected an integer ≥ 1`);
+  return v;
+}
+
+/** The request handler around `model` (no socket; see `serve`). */
+export function createServer(model: Model, options: ServerOptions = {}): InfogainServer {
+  const admission = new Admission(positiveInt('maxActive', options.maxActive, 64), Math.max(0, options.maxQueued ?? 256));
+  const metrics = new ServerMetrics({ active: () => admission.active, queued: () => admission.queued });
+  const batcher = new BatchingDenoiser(model.denoiser, {
+    maxRows: positiveInt('maxBatchRows', options.maxBatchRows, 256),
+    onForward: (rows, seconds) => {
+      metrics.rowsPerForward.observe(rows);
+      metrics.forwardSeconds.observe(seconds);
+    },
+  });
+  const maxTokens = positiveInt('maxTokens', options.maxTokens, 1024);
+  const app = createApp({
+    served: { model, id: options.modelId ?? model.name, aliases: options.aliases ?? [], maxTokensCap: Math.min(maxTokens, canvasLimit(model.card)) },
+    batcher, admission, metrics,
+    timeoutMs: positiveInt('timeoutMs', options.timeoutMs, 120_000),
+    maxBodyBytes: positiveInt('maxBodyBytes', options.maxBodyBytes, 1 << 20),
+    startedAt: Date.now(),
+  });
+  return { app, model, batcher };
+}
+
+export interface ServeOptions extends ServerOptions {
+  /** A built-in name, a model directory or oracle file, or a loaded model. */
+  model: string | Model;
+  /** Default 127.0.0.1 (loopback only). */
+  host?: string;
+  /** Default 8080; 0 picks a free port. */
+  port?: number;
+  /** onnxruntime intra-op threads. */
+  threads?: number;
+}
+
+/** Load the model (unless given) and listen on host:port. */
+export async function serve(options: ServeOptions): Promise<ListeningServer> {
+  const ref = options.model;
+  const model = typeof ref === 'string' ? await loadModel(ref, { threads: options.threads }) : ref;
+  const aliases = [...(options.aliases ?? []), ...(typeof ref === 'string' && ref !== model.name ? [ref] : [])];
+  const server = createServer(model, { ...options, aliases });
+  const host = options.host ?? '127.0.0.1';
+  const http = listen({ fetch: server.app.fetch, hostname: host, port: options.port ?? 8080 });
+  await new Promise<void>((resolve, reject) => {
+    http.once('listening', resolve);
+    http.once('error', reject);
+  });
+  const address = http.address();
+  const port = typeof address === 'object' && address !== null ? address.port : Number(options.port);
+  return {
+    ...server,
+    url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
+    port,
+    close: async () => {
+      await new Promise<void>((resolve) => {
+        http.close(() => resolve());
+        if ('closeAllConnections' in http) http.closeAllConnections();
+      });
+      if (typeof ref === 'string') await model.dispose();
+    },
+  };
+}
