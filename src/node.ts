@@ -13,3 +13,4 @@ export { loadOracleFile } from './models/oracles/file.js';
 export { loadTaskFile, taskByName, TASKS, textTask } from './tasks/index.js';
 export { compareOnTask, compareSamplers, type SamplerSummary, type TaskSamplerSummary } from './eval/compare.js';
 export { runEvaluation, type EvalOptions } from './eval/harness.js';
+export { createServer, serve, type InfogainServer, type ListeningServer, type ServeOptions, type ServerOptions } from './server/index.js';

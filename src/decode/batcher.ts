@@ -29,6 +29,9 @@ interface Pending {
   onAbort: () => void;
 }
 
+/** After the pending microtasks (setImmediate in Node; a 0 ms timeout elsewhere). */
+const later: (run: () => void) => void = typeof setImmediate === 'function' ? (run) => void setImmediate(run) : (run) => void setTimeout(run, 0);
+
 const shapeKey = (r: ForwardRequest): string => `${r.rows[0]?.canvas.length ?? 0}/${r.samples}/${r.temperature}`;
 
 export class BatchingDenoiser {
@@ -91,7 +94,7 @@ export class BatchingDenoiser {
   private schedule(): void {
     if (this.busy || this.scheduled || this.queue.length === 0) return;
     this.scheduled = true;
-    setImmediate(() => {
+    later(() => {
       this.scheduled = false;
       void this.runNext();
     });

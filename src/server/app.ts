@@ -120,7 +120,12 @@ export function createApp(state: AppState): Hono {
 
   const limit = bodyLimit({
     maxSize: state.maxBodyBytes,
-    onError: (c) => errorResponse(new ApiError(413, `the request body is over the server's limit of ${state.maxBodyBytes} bytes`, 'invalid_request_error', null, 'body_too_large')),
+    onError: () => {
+      const response = errorResponse(new ApiError(413, `the request body is over the server's limit of ${state.maxBodyBytes} bytes`, 'invalid_request_error', null, 'body_too_large'));
+      // The rest of the body is never read: the connection cannot carry another request.
+      response.headers.set('Connection', 'close');
+      return response;
+    },
   });
   app.post('/v1/completions', limit, async (c) => handle(c, 'completion', completionPlan(served, parseBody(COMPLETION_SCHEMA, await readJson(c), COMPLETION_FIELDS))));
   app.post('/v1/chat/completions', limit, async (c) => handle(c, 'chat', chatPlan(served, parseBody(CHAT_SCHEMA, await readJson(c), CHAT_FIELDS))));

@@ -1,0 +1,238 @@
+/**
+ * `infogain serve` over loopback with the official `openai` client: completions and chat,
+ * streamed and not (the same text), the library's output for the same request, stop sequences,
+ * the streaming extension, bad requests (each a 400 naming its field, the server still up),
+ * slots, 429, disconnects and timeouts, metrics.
+ */
+import OpenAI, { APIError } from 'openai';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generate, loadModel, serve, type ListeningServer } from '../src/node.js';
+
+let text: ListeningServer;
+let oracle: ListeningServer;
+const clientOf = (server: ListeningServer) => new OpenAI({ baseURL: `${server.url}/v1`, apiKey: 'unused', maxRetries: 0 });
+
+beforeAll(async () => {
+  [text, oracle] = await Promise.all([serve({ model: 'text', port: 0, threads: 1 }), serve({ model: 'hmm-demo', port: 0 })]);
+});
+afterAll(async () => {
+  await Promise.all([text?.close(), oracle?.close()]);
+});
+
+/** Everything a stream carried: its chunks, and each choice's text put together. */
+async function collect<T extends { choices: { index: number }[] }>(stream: AsyncIterable<T>, textOf: (choice: T['choices'][number]) => string) {
+  const chunks: T[] = [];
+  const texts: string[] = [];
+  for await (const chunk of stream) {
+    chunks.push(chunk);
+    for (const c of chunk.choices) texts[c.index] = (texts[c.index] ?? '') + textOf(c);
+  }
+  return { chunks, texts };
+}
+
+/** The infogain fields of a request, which the OpenAI types do not declare (the client sends them as given). */
+const extra = (fields: Record<string, unknown>) => fields;
+
+describe('completions', () => {
+  it('answers the openai client, streamed and not with the same text, and as the library decodes it', async () => {
+    const client = clientOf(text);
+    const body = { model: 'text', prompt: 'ROMEO: But soft, what light', max_tokens: 12, seed: 5, temperature: 0.7, ...extra({ sampler: 'info-gain', sampler_params: { candidates: 4 } }) };
+    const plain = await client.completions.create(body);
+    expect(plain.object).toBe('text_completion');
+    expect(plain.choices).toHaveLength(1);
+    expect(plain.choices[0].text.length).toBeGreaterThan(0);
+    expect(plain.usage).toMatchObject({ prompt_tokens: 27, completion_tokens: plain.choices[0].text.length });
+    // infogain's usage fields, which the OpenAI types do not declare.
+    const usage = (key: string) => Number(Reflect.get(plain.usage ?? {}, key));
+    expect(usage('forward_calls')).toBeGreaterThanOrEqual(12);
+    expect(usage('row_forwards')).toBeGreaterThan(usage('forward_calls')); // the lookahead's candidates are rows
+    expect(usage('cumulative_uncertainty')).toBeGreaterThan(0);
+
+    const { chunks, texts } = await collect(await client.completions.create({ ...body, stream: true, stream_options: { include_usage: true } }), (c) => c.text);
+    expect(texts[0]).toBe(plain.choices[0].text);
+    expect(chunks.at(-1)?.usage).toEqual(plain.usage);
+    expect(chunks.filter((c) => c.choices[0]?.finish_reason).map((c) => c.choices[0].finish_reason)).toEqual([plain.choices[0].finish_reason]);
+
+    const model = await loadModel('text');
+    try {
+      const library = await generate(model, model.tokenizer!.encode(body.prompt), { genLength: 12, seed: 5, sampler: 'info-gain', params: { candidates: 4 }, decode: { temperature: 0.7 } });
+      expect(library.text).toBe(plain.choices[0].text);
+      expect(usage('cumulative_uncertainty')).toBeCloseTo(library.trace.sequences[0].totals.cumulativeUncertainty, 10);
+      expect(usage('row_forwards')).toBe(library.trace.sequences[0].totals.rowForwards);
+    } finally {
+      await model.dispose();
+    }
+  });
+
+  it('streams each step: its commits with entropies and candidate scores, and the committed prefix as it grows', async () => {
+    const client = clientOf(text);
+    const stream = await client.completions.create({ model: 'text', prompt: 'KING:', max_tokens: 10, seed: 1, stream: true, ...extra({ sampler: 'left-to-right' }) });
+    const { chunks, texts } = await collect(stream, (c) => c.text);
+    const steps = chunks.flatMap((c) => {
+      const ext: unknown = Reflect.get(c, 'infogain');
+      return typeof ext === 'object' && ext !== null && 'step' in ext ? [{ text: c.choices[0].text, ext: ext as { step: { commits: { position: number; token: number; entropy: number; text: string }[] } } }] : [];
+    });
+    expect(steps).toHaveLength(10);
+    // Left to right: every step commits the next position, so every step makes one more character final.
+    steps.forEach((s, i) => {
+      expect(s.ext.step.commits.map((c) => c.position)).toEqual([5 + i]);
+      expect(s.ext.step.commits[0].entropy).toBeGreaterThan(0);
+      expect(s.text).toBe(s.ext.step.commits[0].text);
+    });
+    expect(texts[0]).toHaveLength(10);
+
+    const ig = await client.completions.create({ model: 'text', prompt: 'KING:', max_tokens: 6, seed: 1, stream: true, ...extra({ sampler: 'info-gain' }) });
+    const igChunks = (await collect(ig, (c) => c.text)).chunks;
+    const withCandidates = igChunks.filter((c) => {
+      const ext: unknown = Reflect.get(c, 'infogain');
+      return typeof ext === 'object' && ext !== null && 'step' in ext && JSON.stringify(ext).includes('"hNext"');
+    });
+    expect(withCandidates.length).toBeGreaterThan(0);
+  });
+
+  it('several prompts and n choices: choice i decodes with seed + i, as it does alone', async () => {
+    const client = clientOf(oracle);
+    const both = await client.completions.create({ model: 'hmm-demo', prompt: ['abcab', 'ccc'], n: 2, max_tokens: 6, seed: 10, temperature: 1 });
+    expect(both.choices.map((c) => c.index)).toEqual([0, 1, 2, 3]);
+    const alone = await Promise.all(
+      [['abcab', 10], ['abcab', 11], ['ccc', 12], ['ccc', 13]].map(([prompt, seed]) =>
+        client.completions.create({ model: 'hmm-demo', prompt: String(prompt), max_tokens: 6, seed: Number(seed), temperature: 1 }),
+      ),
+    );
+    expect(both.choices.map((c) => c.text)).toEqual(alone.map((a) => a.choices[0].text));
+  });
+
+  it('stop sequences end the text where the first one completes, streamed and not alike', async () => {
+    const client = clientOf(text);
+    const body = { model: 'text', prompt: 'ROMEO:', max_tokens: 40, seed: 3, ...extra({ sampler: 'confidence' }) };
+    const full = (await client.completions.create(body)).choices[0].text;
+    const stop = full.slice(12, 14);
+    const cut = full.indexOf(stop);
+    const stopped = await client.completions.create({ ...body, stop: [stop] });
+    expect(stopped.choices[0]).toMatchObject({ text: full.slice(0, cut), finish_reason: 'stop' });
+    const streamed = await collect(await client.completions.create({ ...body, stop: [stop], stream: true, stream_options: { include_usage: true } }), (c) => c.text);
+    expect(streamed.texts[0]).toBe(full.slice(0, cut));
+    expect(streamed.chunks.at(-1)?.usage).toEqual(stopped.usage);
+  });
+});
+
+describe('chat completions', () => {
+  it('formats messages with the model directory\'s chat template; streamed equals not streamed', async () => {
+    const client = clientOf(text);
+    const body = { model: 'text', messages: [{ role: 'user' as const, content: 'Who comes here?' }], max_tokens: 10, seed: 2, ...extra({ sampler: 'confidence' }) };
+    const plain = await client.chat.completions.create(body);
+    expect(plain.object).toBe('chat.completion');
+    expect(plain.choices[0].message.role).toBe('assistant');
+    // <|user|>Who comes here?\n<|assistant|>: the template's text, each marker one token.
+    expect(plain.usage?.prompt_tokens).toBe(1 + 'Who comes here?\n'.length + 1);
+    const { chunks, texts } = await collect(await client.chat.completions.create({ ...body, stream: true }), (c) => c.delta.content ?? '');
+    expect(texts[0]).toBe(plain.choices[0].message.content);
+    expect(chunks[0].choices[0].delta.role).toBe('assistant');
+    expect(chunks.every((c) => c.object === 'chat.completion.chunk')).toBe(true);
+  });
+
+  it('a model without a chat template gets a 400 that says so', async () => {
+    const error = await clientOf(oracle).chat.completions.create({ model: 'hmm-demo', messages: [{ role: 'user', content: 'hi' }] }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(APIError);
+    expect(error).toMatchObject({ status: 400, param: 'messages' });
+    expect(String((error as APIError).message)).toMatch(/no chat template/);
+  });
+});
+
+describe('bad requests', () => {
+  const post = (server: ListeningServer, path: string, body: string) => fetch(`${server.url}${path}`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body });
+  const cases: [string, string, unknown, string | null, RegExp][] = [
+    ['malformed JSON', '/v1/completions', '{"model": "text", "prompt": ', '(body)', /not valid JSON/],
+    ['not an object', '/v1/completions', [1, 2], '(body)', /expected a JSON object/],
+    ['unknown model', '/v1/completions', { model: 'gpt-4', prompt: 'a' }, 'model', /"gpt-4", expected "text"/],
+    ['missing model', '/v1/completions', { prompt: 'a' }, 'model', /is missing/],
+    ['unknown sampler', '/v1/completions', { model: 'text', prompt: 'a', sampler: 'nucleus' }, 'sampler', /unknown sampler "nucleus"; available: info-gain/],
+    ['max_tokens beyond the context', '/v1/completions', { model: 'text', prompt: 'ROMEO:', max_tokens: 500 }, 'max_tokens', /over the context limit of model text \(128 tokens\); expected at most 122/],
+    ['negative temperature', '/v1/completions', { model: 'text', prompt: 'a', temperature: -1 }, 'temperature', /is -1, expected a number ≥ 0/],
+    ['wrong type', '/v1/completions', { model: 'text', prompt: 'a', max_tokens: 'ten' }, 'max_tokens', /is "ten", expected an integer ≥ 1/],
+    ['wrong prompt type', '/v1/completions', { model: 'text', prompt: { text: 'a' } }, 'prompt', /expected a string, a list of strings/],
+    ['unknown field', '/v1/completions', { model: 'text', prompt: 'a', sampler_param: {} }, 'sampler_param', /unknown field "sampler_param"; known fields: model/],
+    ['bad sampler parameter', '/v1/completions', { model: 'text', prompt: 'a', sampler_params: { candidates: 'many' } }, 'sampler_params', /candidates/],
+    ['unknown sampler parameter', '/v1/completions', { model: 'text', prompt: 'a', sampler: 'confidence', sampler_params: { candidates: 4 } }, 'sampler_params', /unknown parameter "candidates"/],
+    ['a file for PC-sampler', '/v1/completions', { model: 'text', prompt: 'a', sampler: 'pc', sampler_params: { background: '/etc/passwd' } }, 'sampler_params', /reads no file/],
+    ['a character outside the alphabet', '/v1/completions', { model: 'text', prompt: 'naïve €' }, 'prompt', /outside the tokenizer's alphabet/],
+    ['a token id outside the vocabulary', '/v1/completions', { model: 'text', prompt: [5, 900] }, 'prompt', /token 1 is 900, expected an id in \[0, 70\)/],
+    ['unsupported top_p', '/v1/completions', { model: 'text', prompt: 'a', top_p: 0.5 }, 'top_p', /nucleus sampling is not supported/],
+    ['seed out of range', '/v1/completions', { model: 'text', prompt: 'a', seed: -3 }, 'seed', /expected an integer in \[0, 4294967295\]/],
+    ['too many choices', '/v1/completions', { model: 'text', prompt: ['a', 'b'], n: 40 }, 'n', /80 choices, expected at most 64/],
+    ['threshold above 1', '/v1/completions', { model: 'text', prompt: 'a', threshold: 2 }, 'threshold', /expected a number in \[0, 1\]/],
+    ['empty messages', '/v1/chat/completions', { model: 'text', messages: [] }, 'messages', /expected a non-empty list of messages/],
+    ['bad role', '/v1/chat/completions', { model: 'text', messages: [{ role: 'robot', content: 'x' }] }, 'messages[0].role', /"robot", expected one of system, user/],
+  ];
+  for (const [name, path, body, param, message] of cases)
+    it(`${name}: 400 naming ${param}`, async () => {
+      const r = await post(text, path, typeof body === 'string' ? body : JSON.stringify(body));
+      expect(r.status).toBe(400);
+      const answer: { error: { message: string; type: string; param: string | null } } = await r.json();
+      expect(answer.error).toMatchObject({ type: 'invalid_request_error', param });
+      expect(answer.error.message).toMatch(message);
+    });
+
+  it('a body over the limit gets 413, an unknown route 404; the server still answers /health and decodes', async () => {
+    const big = await post(text, '/v1/completions', JSON.stringify({ model: 'text', prompt: 'a'.repeat(2 << 20) }));
+    expect(big.status).toBe(413);
+    expect((await big.json()).error.code).toBe('body_too_large');
+    const missing = await fetch(`${text.url}/v2/nothing`);
+    expect(missing.status).toBe(404);
+    expect((await missing.json()).error.type).toBe('not_found_error');
+    const health = await fetch(`${text.url}/health`);
+    expect(await health.json()).toMatchObject({ status: 'ok', model: 'text', active: 0, queued: 0 });
+    const ok = await clientOf(text).completions.create({ model: 'text', prompt: 'a', max_tokens: 2, ...extra({ sampler: 'confidence' }) });
+    expect(ok.choices[0].text).toHaveLength(2);
+  });
+});
+
+describe('slots, disconnects, timeouts, metrics', () => {
+  it('a client leaving mid-stream frees its slot: the queued request starts, and one more is refused with 429', async () => {
+    const server = await serve({ model: 'hmm-demo', port: 0, maxActive: 1, maxQueued: 1 });
+    try {
+      const client = clientOf(server);
+      // Long enough to be mid-decode when the client leaves: 400 tokens, one per step, 8 lookahead rows each.
+      const first = await client.completions.create({ model: 'hmm-demo', prompt: 'abc', max_tokens: 400, stream: true });
+      const iterator = first[Symbol.asyncIterator]();
+      await iterator.next();
+      const queued = client.completions.create({ model: 'hmm-demo', prompt: 'abc', max_tokens: 3, seed: 4 });
+      await expect.poll(async () => (await (await fetch(`${server.url}/health`)).json()).queued).toBe(1);
+      const refused = await fetch(`${server.url}/v1/completions`, { method: 'POST', body: JSON.stringify({ model: 'hmm-demo', prompt: 'a', max_tokens: 2 }) });
+      expect(refused.status).toBe(429);
+      expect(refused.headers.get('retry-after')).toBe('1');
+      expect((await refused.json()).error).toMatchObject({ type: 'rate_limit_error', code: 'server_busy' });
+      first.controller.abort();
+      const answer = await queued;
+      expect(answer.choices[0].text).toHaveLength(3);
+      const health = await (await fetch(`${server.url}/health`)).json();
+      expect(health).toMatchObject({ active: 0, queued: 0 });
+      // The abandoned decode stopped long before its 400 steps.
+      expect(server.batcher.calls).toBeLessThan(200);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('a request over the timeout is cancelled with 504; the server goes on', async () => {
+    const server = await serve({ model: 'hmm-demo', port: 0, timeoutMs: 30 });
+    try {
+      const error = await clientOf(server).completions.create({ model: 'hmm-demo', prompt: 'abc', max_tokens: 1000 }).catch((e: unknown) => e);
+      expect(error).toMatchObject({ status: 504 });
+      expect((await fetch(`${server.url}/health`)).status).toBe(200);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('/metrics: Prometheus text with requests, queue depth, rows per forward, forward latency, tokens/s', async () => {
+    await clientOf(oracle).completions.create({ model: 'hmm-demo', prompt: 'ab', max_tokens: 4, ...extra({ sampler: 'confidence' }) });
+    const r = await fetch(`${oracle.url}/metrics`);
+    expect(r.headers.get('content-type')).toMatch(/^text\/plain/);
+    const body = await r.text();
+    expect(body).toMatch(/^infogain_requests_total\{endpoint="\/v1\/completions",status="200"\} [1-9]/m);
+    for (const name of ['infogain_queue_depth 0', 'infogain_requests_active 0', 'infogain_forward_rows_bucket', 'infogain_forward_seconds_sum', 'infogain_generated_tokens_total', 'infogain_tokens_per_second'])
+      expect(body).toContain(name);
+    expect(Number(/^infogain_tokens_per_second (\S+)/m.exec(body)?.[1])).toBeGreaterThan(0);
+  });
+});
