@@ -9,6 +9,7 @@ import { registerInspect } from './commands/inspect.js';
 import { registerLists } from './commands/lists.js';
 import { registerReport } from './commands/report.js';
 import { registerServe } from './commands/serve.js';
+import { registerWeb } from './commands/web.js';
 
 export function buildProgram(): Command {
   const program = new Command();
@@ -19,7 +20,7 @@ export function buildProgram(): Command {
     .enablePositionalOptions()
     // main() prints the one error line itself, so commander's own copy is dropped.
     .configureOutput({ outputError: () => {} });
-  for (const register of [registerGenerate, registerCompare, registerEval, registerReport, registerInspect, registerLists, registerServe]) register(program);
+  for (const register of [registerGenerate, registerCompare, registerEval, registerReport, registerInspect, registerLists, registerWeb, registerServe]) register(program);
   return program;
 }
 

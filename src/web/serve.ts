@@ -1,0 +1,109 @@
+/**
+ * The web app's static server (`infogain web`): the built app from dist/web, the built-in models'
+ * files under /models/<name>/, and /models/index.json listing them. Every response carries the
+ * cross-origin isolation headers: without COOP/COEP the page is not `crossOriginIsolated`, has no
+ * SharedArrayBuffer, and onnxruntime-web silently falls back to one wasm thread.
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { serve, type ServerType } from '@hono/node-server';
+import { serveStatic } from '@hono/node-server/serve-static';
+import { Hono } from 'hono';
+import { BUILTIN_MODELS } from '../models/builtin.js';
+import { isModelDir } from '../models/model-dir.js';
+import { packageRoot } from '../node/paths.js';
+
+/** One entry of /models/index.json: what the page lists and how it loads it. */
+export interface WebModelEntry {
+  name: string;
+  kind: 'onnx' | 'oracle';
+  /** The task a neural built-in was trained for; null for oracles. */
+  task: string | null;
+  description: string;
+  /** Where the page loads it from: a model directory URL (onnx) or an oracle JSON file (oracle). */
+  url: string;
+  /** Masks an oracle's default prompt is followed by (built-in defaults); 0 for task models. */
+  genLength: number;
+}
+
+/** The files of a model directory the page may fetch; nothing else under models/ is served. */
+const MODEL_FILES = new Set(['model.onnx', 'model.cache.onnx', 'model.json', 'tokenizer.json', 'tokenizer_config.json', 'chat_template.jinja']);
+
+export const APP_DIR = (): string => join(packageRoot(), 'dist', 'web');
+
+/** The built-ins present in this checkout (a neural model's directory may be absent before training). */
+export function webModelIndex(modelsDir = join(packageRoot(), 'models')): WebModelEntry[] {
+  return BUILTIN_MODELS.flatMap((m): WebModelEntry[] => {
+    const path = join(modelsDir, m.file);
+    if (m.kind === 'oracle')
+      return existsSync(path) ? [{ name: m.name, kind: 'oracle', task: null, description: m.description, url: `models/${m.file}`, genLength: m.genLength }] : [];
+    return isModelDir(path) ? [{ name: m.name, kind: 'onnx', task: m.task ?? null, description: m.description, url: `models/${m.name}/`, genLength: 0 }] : [];
+  });
+}
+
+export interface WebServerOptions {
+  /** The built app (index.html and its assets); default dist/web of the package. */
+  appDir?: string;
+  modelsDir?: string;
+  port?: number;
+  /** Default 127.0.0.1: the app is for this machine. */
+  host?: string;
+}
+
+export interface WebServer {
+  url: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+/** The Hono app: isolation headers on everything, models, then the built app. */
+export function webApp(appDir: string, modelsDir: string): Hono {
+  const app = new Hono();
+  const index = webModelIndex(modelsDir);
+  app.use('*', async (c, next) => {
+    await next();
+    c.header('Cross-Origin-Opener-Policy', 'same-origin');
+    c.header('Cross-Origin-Embedder-Policy', 'require-corp');
+    c.header('Cross-Origin-Resource-Policy', 'same-origin');
+    // A rebuilt app or retrained model must not be served stale from the browser's cache.
+    c.header('Cache-Control', 'no-cache');
+  });
+  app.get('/models/index.json', (c) => c.json(index));
+  for (const m of index) {
+    if (m.kind === 'oracle') {
+      app.get(`/${m.url}`, serveStatic({ path: join(modelsDir, m.url.replace(/^models\//, '')) }));
+      continue;
+    }
+    const dir = join(modelsDir, m.name);
+    app.get(`/models/${m.name}/:file`, async (c, next) => {
+      const file = c.req.param('file');
+      if (!MODEL_FILES.has(file) || !existsSync(join(dir, file))) return c.notFound();
+      return serveStatic({ path: join(dir, file) })(c, next);
+    });
+  }
+  app.get('/models/*', (c) => c.notFound());
+  app.use('/*', serveStatic({ root: appDir }));
+  return app;
+}
+
+/** Serve the app on loopback; resolves once listening (port 0 picks a free port). */
+export async function startWebServer(options: WebServerOptions = {}): Promise<WebServer> {
+  const appDir = options.appDir ?? APP_DIR();
+  if (!existsSync(join(appDir, 'index.html')))
+    throw new Error(`${appDir}: the web app is not built (no index.html), expected the output of \`npm run build:web\``);
+  const app = webApp(appDir, options.modelsDir ?? join(packageRoot(), 'models'));
+  const host = options.host ?? '127.0.0.1';
+  const server = await new Promise<ServerType>((resolve, reject) => {
+    const s = serve({ fetch: app.fetch, port: options.port ?? 0, hostname: host }, () => resolve(s));
+    s.once('error', reject);
+  });
+  const address = server.address();
+  if (address === null || typeof address === 'string') throw new Error(`infogain web: the server listens on ${String(address)}, expected a TCP address`);
+  const port = address.port;
+  const shownHost = host.includes(':') ? `[${host}]` : host;
+  return {
+    url: `http://${shownHost}:${port}/`,
+    port,
+    close: () => new Promise<void>((resolve, reject) => server.close((e) => (e ? reject(e) : resolve()))),
+  };
+}

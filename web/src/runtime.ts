@@ -1,0 +1,89 @@
+/**
+ * onnxruntime-web, set up for this app: its wasm files are served by the app itself (dist/web/ort/),
+ * threads need a cross-origin isolated page (the server's COOP/COEP headers), and the execution
+ * provider is WebGPU where the browser offers a hardware adapter, wasm otherwise. The library takes
+ * the runtime as an `OrtRuntime`; the provider choice is added to each session's options here.
+ */
+import * as ort from 'onnxruntime-web';
+import type { OrtRuntime } from '../../src/index.js';
+
+export type Backend = 'wasm' | 'webgpu';
+
+export interface RuntimeSettings {
+  backend: Backend;
+  threads: number;
+  /** Why this backend: the URL asked for it, or what the browser offers. */
+  reason: string;
+  crossOriginIsolated: boolean;
+  /** The WebGPU adapter's description, or why there is none. */
+  gpu: string;
+}
+
+interface GpuAdapterInfoLike {
+  vendor?: string;
+  architecture?: string;
+  description?: string;
+  isFallbackAdapter?: boolean;
+}
+interface GpuAdapterLike {
+  info?: GpuAdapterInfoLike;
+  isFallbackAdapter?: boolean;
+}
+interface GpuLike {
+  requestAdapter(): Promise<GpuAdapterLike | null>;
+}
+
+const isGpu = (g: unknown): g is GpuLike => typeof g === 'object' && g !== null && typeof Reflect.get(g, 'requestAdapter') === 'function';
+
+/** The browser's WebGPU adapter: null when it has none; `software` when it is a fallback (CPU) adapter. */
+async function gpuAdapter(): Promise<{ adapter: GpuAdapterLike; software: boolean; text: string } | null> {
+  const gpu: unknown = Reflect.get(navigator, 'gpu');
+  if (!isGpu(gpu)) return null;
+  let adapter: GpuAdapterLike | null = null;
+  try {
+    adapter = await gpu.requestAdapter();
+  } catch {
+    return null;
+  }
+  if (!adapter) return null;
+  const info = adapter.info ?? {};
+  const software = info.isFallbackAdapter === true || adapter.isFallbackAdapter === true || /swiftshader|llvmpipe|software/i.test(`${info.vendor} ${info.architecture} ${info.description}`);
+  const text = [info.vendor, info.architecture, info.description].filter((s) => s).join(' ') || 'unnamed adapter';
+  return { adapter, software, text: software ? `${text} (software)` : text };
+}
+
+/** Read ?backend= and ?threads= (the wasm thread count is fixed once the runtime starts, so it is a page setting). */
+export async function configureRuntime(params: URLSearchParams): Promise<RuntimeSettings> {
+  const isolated = globalThis.crossOriginIsolated === true;
+  const maxThreads = isolated ? Math.max(1, navigator.hardwareConcurrency || 1) : 1;
+  const askedThreads = Number(params.get('threads') ?? NaN);
+  const threads = Number.isInteger(askedThreads) && askedThreads >= 1 ? Math.min(askedThreads, maxThreads) : Math.min(4, maxThreads);
+  ort.env.wasm.wasmPaths = new URL('ort/', document.baseURI).href;
+  ort.env.wasm.numThreads = threads;
+  ort.env.logLevel = 'error';
+  const gpu = await gpuAdapter();
+  const asked = params.get('backend');
+  let backend: Backend;
+  let reason: string;
+  if (asked === 'wasm' || asked === 'webgpu') {
+    backend = asked === 'webgpu' && !gpu ? 'wasm' : asked;
+    reason = backend === asked ? 'asked for in the URL' : 'WebGPU was asked for but the browser has no adapter';
+  } else if (gpu && !gpu.software) {
+    backend = 'webgpu';
+    reason = 'the browser offers a hardware WebGPU adapter';
+  } else {
+    backend = 'wasm';
+    reason = gpu ? 'the only WebGPU adapter is a software one (slower than wasm)' : 'the browser offers no WebGPU adapter';
+  }
+  return { backend, threads, reason, crossOriginIsolated: isolated, gpu: gpu ? gpu.text : 'none' };
+}
+
+/** onnxruntime-web as the library's `OrtRuntime`, every session created on `backend`. */
+export function ortRuntime(backend: Backend): OrtRuntime {
+  return {
+    InferenceSession: {
+      create: (model, options) => ort.InferenceSession.create(model, { ...options, executionProviders: [backend] }),
+    },
+    Tensor: ort.Tensor,
+  };
+}
