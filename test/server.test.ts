@@ -7,6 +7,7 @@
 import OpenAI, { APIError } from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generate, loadModel, serve, type ListeningServer } from '../src/node.js';
+import { sendableLength, stopIndex } from '../src/server/completion.js';
 
 let text: ListeningServer;
 let oracle: ListeningServer;
@@ -116,6 +117,36 @@ describe('completions', () => {
   });
 });
 
+describe('what a stream may send', () => {
+  it('the first stop sequence to complete wins; text that may start one, or a partial character, is held back', () => {
+    expect(stopIndex('abcdef', ['cd', 'bcdef'])).toBe(2);
+    expect(stopIndex('abcdef', ['def', 'b'])).toBe(1);
+    expect(stopIndex('abcdef', ['bcd', 'cd'])).toBe(1); // both end at 4: the longer, earlier one
+    expect(stopIndex('abc', ['x'])).toBe(-1);
+    expect(sendableLength('hello wo', ['world'])).toBe(6);
+    expect(sendableLength('hello w', ['xyz'])).toBe(7);
+    expect(sendableLength('caf\uFFFD', [])).toBe(3);
+    expect(sendableLength('ab', ['abc', 'b'])).toBe(0);
+  });
+
+  it('samplers that remask (ReMDM) and best-of-N send their text in the last chunk; it equals the non-streamed text', async () => {
+    const client = clientOf(oracle);
+    for (const sampler of ['remdm', 'best-of-n']) {
+      const body = { model: 'hmm-demo', prompt: 'abcab', max_tokens: 6, seed: 7, temperature: 0.8, ...extra({ sampler, sampler_params: sampler === 'remdm' ? { loop_steps: 3 } : { n: 3 } }) };
+      const plain = await client.completions.create(body);
+      const { chunks, texts } = await collect(await client.completions.create({ ...body, stream: true }), (c) => c.text);
+      expect(texts[0], sampler).toBe(plain.choices[0].text);
+      const withText = chunks.filter((c) => c.choices[0]?.text);
+      expect(withText, sampler).toHaveLength(1);
+      expect(withText[0].choices[0].finish_reason).toBe('length');
+      expect(chunks.filter((c) => Reflect.has(c, 'infogain')).length, sampler).toBeGreaterThan(5);
+    }
+    const remdm = await client.completions.create({ model: 'hmm-demo', prompt: 'abcab', max_tokens: 6, stream: true, ...extra({ sampler: 'remdm', sampler_params: { loop_steps: 3 } }) });
+    const steps = (await collect(remdm, (c) => c.text)).chunks.map((c) => JSON.stringify(Reflect.get(c, 'infogain') ?? {}));
+    expect(steps.some((s) => s.includes('"remasked"'))).toBe(true);
+  });
+});
+
 describe('chat completions', () => {
   it('formats messages with the model directory\'s chat template; streamed equals not streamed', async () => {
     const client = clientOf(text);
@@ -129,6 +160,15 @@ describe('chat completions', () => {
     expect(texts[0]).toBe(plain.choices[0].message.content);
     expect(chunks[0].choices[0].delta.role).toBe('assistant');
     expect(chunks.every((c) => c.object === 'chat.completion.chunk')).toBe(true);
+  });
+
+  it('n choices stream side by side, each equal to its non-streamed text', async () => {
+    const client = clientOf(text);
+    const body = { model: 'text', messages: [{ role: 'user' as const, content: 'Speak.' }], max_tokens: 6, n: 2, seed: 9, temperature: 0.9, ...extra({ sampler: 'confidence' }) };
+    const plain = await client.chat.completions.create(body);
+    const { texts } = await collect(await client.chat.completions.create({ ...body, stream: true }), (c) => c.delta.content ?? '');
+    expect(texts).toEqual(plain.choices.map((c) => c.message.content));
+    expect(texts[0]).not.toBe(texts[1]);
   });
 
   it('a model without a chat template gets a 400 that says so', async () => {
@@ -212,6 +252,36 @@ describe('slots, disconnects, timeouts, metrics', () => {
     } finally {
       await server.close();
     }
+  });
+
+  it('a client leaving a non-streamed request cancels its decode too', async () => {
+    const server = await serve({ model: 'hmm-demo', port: 0, maxActive: 1 });
+    try {
+      const leaving = new AbortController();
+      const first = fetch(`${server.url}/v1/completions`, { method: 'POST', body: JSON.stringify({ model: 'hmm-demo', prompt: 'abc', max_tokens: 400 }), signal: leaving.signal });
+      await expect.poll(() => server.batcher.calls).toBeGreaterThan(2);
+      leaving.abort();
+      await expect(first).rejects.toThrow();
+      const next = await clientOf(server).completions.create({ model: 'hmm-demo', prompt: 'abc', max_tokens: 2 });
+      expect(next.choices[0].text).toHaveLength(2);
+      expect(server.batcher.calls).toBeLessThan(200);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('CORS headers only for the origins given', async () => {
+    const preflight = (server: ListeningServer) =>
+      fetch(`${server.url}/v1/completions`, { method: 'OPTIONS', headers: { Origin: 'http://localhost:5173', 'Access-Control-Request-Method': 'POST', 'Access-Control-Request-Headers': 'content-type' } });
+    const open = await serve({ model: 'hmm-demo', port: 0, corsOrigins: ['http://localhost:5173'] });
+    try {
+      const r = await preflight(open);
+      expect(r.headers.get('access-control-allow-origin')).toBe('http://localhost:5173');
+      expect(r.headers.get('access-control-allow-headers')).toMatch(/Content-Type/i);
+    } finally {
+      await open.close();
+    }
+    expect((await preflight(oracle)).headers.get('access-control-allow-origin')).toBeNull();
   });
 
   it('a request over the timeout is cancelled with 504; the server goes on', async () => {

@@ -5,6 +5,7 @@
  */
 import { Hono, type Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
+import { cors } from 'hono/cors';
 import { streamSSE } from 'hono/streaming';
 import type { DecodeEntry } from '../decode/entry.js';
 import type { BatchingDenoiser } from '../decode/batcher.js';
@@ -25,6 +26,8 @@ export interface AppState {
   /** A request's decode is cancelled after this long (ms), queueing included. */
   timeoutMs: number;
   maxBodyBytes: number;
+  /** Origins whose pages may call the server (CORS); `*` for any; empty: no CORS headers. */
+  corsOrigins: readonly string[];
   startedAt: number;
 }
 
@@ -93,6 +96,8 @@ export function createApp(state: AppState): Hono {
     await next();
     metrics.requests.inc({ endpoint: ENDPOINTS.has(c.req.path) ? c.req.path : 'other', status: String(c.res.status) });
   });
+  if (state.corsOrigins.length > 0)
+    app.use('*', cors({ origin: state.corsOrigins.includes('*') ? '*' : [...state.corsOrigins], allowHeaders: ['Content-Type', 'Authorization'], exposeHeaders: ['Retry-After'] }));
   app.onError((error, c) => {
     if (error instanceof ApiError) return errorResponse(error);
     console.error(`infogain serve: ${c.req.method} ${c.req.path}: ${error.stack ?? error.message}`);

@@ -29,6 +29,8 @@ export interface ServerOptions {
   modelId?: string;
   /** Other names `model` may carry (the CLI adds the --model argument). */
   aliases?: string[];
+  /** Origins whose web pages may call the server (CORS), `*` for any; default none. */
+  corsOrigins?: string[];
 }
 
 export interface InfogainServer {
@@ -70,6 +72,7 @@ export function createServer(model: Model, options: ServerOptions = {}): Infogai
     batcher, admission, metrics,
     timeoutMs: positiveInt('timeoutMs', options.timeoutMs, 120_000),
     maxBodyBytes: positiveInt('maxBodyBytes', options.maxBodyBytes, 1 << 20),
+    corsOrigins: options.corsOrigins ?? [],
     startedAt: Date.now(),
   });
   return { app, model, batcher };

@@ -62,14 +62,14 @@ function encodePrompt(served: ServedModel, text: string, field: string): Int32Ar
   }
 }
 
-function canvasOf(served: ServedModel, ids: Int32Array, maxTokens: number, field: string): PromptCanvas {
+function canvasOf(served: ServedModel, ids: Int32Array, maxTokens: number, field: string, maxTokensField: string): PromptCanvas {
   const { card } = served.model;
   const limit = Math.min(canvasLimit(card), ids.length + served.maxTokensCap);
   if (ids.length + maxTokens > limit) {
     const why = limit === canvasLimit(card) ? `the context limit of model ${served.id} (${limit} tokens)` : `the server's max_tokens cap ${served.maxTokensCap}`;
     throw invalidField(
-      'max_tokens',
-      `field "max_tokens" is ${maxTokens}: prompt ${ids.length} + ${maxTokens} tokens is over ${why}; expected at most ${Math.max(0, limit - ids.length)} after this prompt`,
+      maxTokensField,
+      `field "${maxTokensField}" is ${maxTokens}: prompt ${ids.length} + ${maxTokens} tokens is over ${why}; expected at most ${Math.max(0, limit - ids.length)} after this prompt`,
       'context_length_exceeded',
     );
   }
@@ -99,12 +99,18 @@ function resolveDecode(served: ServedModel, body: Common): Pick<DecodePlan, 'ent
   return { entry, samplerName, params, decode };
 }
 
-function planOf(served: ServedModel, body: Common, prompts: Int32Array[], promptField: (i: number) => string, maxTokensBody: number | null | undefined): Promise<DecodePlan> {
+function planOf(
+  served: ServedModel,
+  body: Common,
+  prompts: Int32Array[],
+  promptField: (i: number) => string,
+  maxTokensBody: { value: number | null | undefined; field: string },
+): Promise<DecodePlan> {
   const n = body.n ?? 1;
   if (prompts.length * n > MAX_CHOICES)
     throw invalidField('n', `field "n" is ${n} with ${prompts.length} prompts: ${prompts.length * n} choices, expected at most ${MAX_CHOICES} per request`);
-  const maxTokens = maxTokensBody ?? Math.min(served.model.genLength, served.maxTokensCap);
-  const canvases = prompts.map((ids, i) => canvasOf(served, ids, maxTokens, promptField(i)));
+  const maxTokens = maxTokensBody.value ?? Math.min(served.model.genLength, served.maxTokensCap);
+  const canvases = prompts.map((ids, i) => canvasOf(served, ids, maxTokens, promptField(i), maxTokensBody.field));
   const seed = body.seed ?? Math.floor(Math.random() * 2 ** 32);
   if (seed + prompts.length * n - 1 >= 2 ** 32)
     throw invalidField('seed', `field "seed" is ${seed}: choice i decodes with seed + i, and ${prompts.length * n} choices pass 2^32 − 1; expected at most ${2 ** 32 - prompts.length * n}`);
@@ -137,7 +143,7 @@ export function completionPlan(served: ServedModel, body: CompletionBody): Promi
     : p.every((x): x is number => typeof x === 'number') ? [Int32Array.from(p)]
     : p.map((ids) => Int32Array.from(ids as number[]));
   const field = (i: number) => (typeof p === 'string' || typeof p[0] === 'number' ? 'prompt' : `prompt[${i}]`);
-  return planOf(served, body, prompts, field, body.max_tokens);
+  return planOf(served, body, prompts, field, { value: body.max_tokens, field: 'max_tokens' });
 }
 
 export function chatPlan(served: ServedModel, body: ChatBody): Promise<DecodePlan> {
@@ -156,5 +162,6 @@ export function chatPlan(served: ServedModel, body: ChatBody): Promise<DecodePla
   }
   if (body.max_tokens != null && body.max_completion_tokens != null && body.max_tokens !== body.max_completion_tokens)
     throw invalidField('max_completion_tokens', `field "max_completion_tokens" is ${body.max_completion_tokens} and "max_tokens" ${body.max_tokens}, expected one of them (or equal values)`);
-  return planOf(served, body, [encodePrompt(served, text, 'messages')], () => 'messages', body.max_completion_tokens ?? body.max_tokens);
+  const maxTokens = body.max_completion_tokens != null ? { value: body.max_completion_tokens, field: 'max_completion_tokens' } : { value: body.max_tokens, field: 'max_tokens' };
+  return planOf(served, body, [encodePrompt(served, text, 'messages')], () => 'messages', maxTokens);
 }

@@ -2,7 +2,7 @@
 import { Command } from 'commander';
 import { BUILTIN_MODELS } from '../../models/builtin.js';
 import { serve, type ListeningServer } from '../../server/index.js';
-import { intInRange, nonNegativeInt } from '../common.js';
+import { collect, intInRange, nonNegativeInt } from '../common.js';
 
 /** One request of each kind to the server itself, over HTTP: what `--check` prints. */
 async function selfCheck(server: ListeningServer): Promise<void> {
@@ -37,12 +37,13 @@ export function registerServe(program: Command): void {
     .option('--max-tokens <n>', 'most tokens one request may generate', intInRange('--max-tokens', 1, 1 << 20), 1024)
     .option('--timeout <seconds>', 'cancel a request after this long, queueing included', intInRange('--timeout', 1, 86_400), 120)
     .option('--max-body-bytes <n>', 'largest request body', intInRange('--max-body-bytes', 1, 1 << 30), 1 << 20)
+    .option('--cors <origin>', 'let web pages from this origin call the server (repeatable; * for any)', collect, [])
     .option('--check', 'start, answer one request of each kind to itself over HTTP, print them and stop')
     .action(async (opts) => {
       const server = await serve({
         model: opts.model, host: opts.host, port: opts.check ? 0 : opts.port, threads: opts.threads,
         maxActive: opts.maxActive, maxQueued: opts.maxQueued, maxBatchRows: opts.maxBatchRows, maxTokens: opts.maxTokens,
-        timeoutMs: opts.timeout * 1000, maxBodyBytes: opts.maxBodyBytes,
+        timeoutMs: opts.timeout * 1000, maxBodyBytes: opts.maxBodyBytes, corsOrigins: opts.cors,
       });
       try {
         if (opts.check) return await selfCheck(server);
