@@ -16,6 +16,7 @@ const UNIT = [
   'test/core.test.ts',
   'test/countdown.test.ts',
   'test/decode.test.ts',
+  'test/digits.test.ts',
   'test/oracles.test.ts',
   'test/render.test.ts',
   'test/sudoku.test.ts',

@@ -20,7 +20,7 @@ import { join } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { packageRoot } from '../src/node/paths.js';
 import { isModelDir } from '../src/models/model-dir.js';
-import { fmtNum, fmtPct, mainTable, markdownTable, writeReport, type Report } from '../src/eval/report.js';
+import { digitsTable, fmtNum, fmtPct, mainTable, markdownTable, writeTaskReport, type Report } from '../src/eval/report.js';
 
 const root = packageRoot();
 
@@ -40,6 +40,7 @@ const CELLS: Cell[] = [
   { id: 'countdown-3', title: 'Countdown, 3 numbers', config: 'configs/countdown.yaml', model: 'countdown', n: 200, options: ['--task-option', 'count=3'] },
   { id: 'countdown-4', title: 'Countdown, 4 numbers', config: 'configs/countdown.yaml', model: 'countdown', n: 100, options: ['--task-option', 'count=4'] },
   { id: 'text-infilling', title: 'Text infilling (128 chars, 25% masked), judge win-rate', config: 'configs/text.yaml', model: 'text', n: 200, options: [] },
+  { id: 'digits', title: 'Image generation: class-conditional 14×14 digits, independent CNN judge', config: 'configs/digits.yaml', model: 'digits', n: 200, options: [] },
   {
     id: 'sudoku-sweep',
     title: 'Sudoku 51–56 blanks: where the gain comes from (N, τ_pos, bypass) and compute-matched best-of-N',
@@ -118,7 +119,7 @@ for (const cell of CELLS) {
     missing.push(`${cell.title}: not evaluated yet (\`npm run results -- ${cell.id}\`)`);
     continue;
   }
-  const { report }: { report: Report } = writeReport(out, { baseline: 'confidence' });
+  const { report, digits } = await writeTaskReport(out, { baseline: 'confidence' });
   // The run's own n (the largest requested), not this process's default.
   cell.n = report.meta.n;
   examples.set(cell.id, report.examples.length);
@@ -132,6 +133,8 @@ for (const cell of CELLS) {
       '',
       markdownTable(mainTable(report)),
       '',
+      // The digits cell: image quality under its independent judge (report/digits.ts).
+      ...(digits ? [markdownTable(digitsTable(digits)), '', digitsTable(digits).note ?? '', ''] : []),
       report.reading,
       '',
     ].join('\n'),

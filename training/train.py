@@ -1,6 +1,6 @@
 """Train a masked-diffusion LM (training/mdm.py) on one task and export it as an infogain model directory.
 
-    /usr/bin/python3 training/train.py --task {sudoku,countdown,text} --out models/<task> (--minutes M | --steps N)
+    /usr/bin/python3 training/train.py --task {sudoku,countdown,text,digits} --out models/<task> (--minutes M | --steps N)
     /usr/bin/python3 training/train.py --task sudoku --resume             # continue the run in training/runs/sudoku
     /usr/bin/python3 training/train.py --task sudoku --export-only        # export the run's checkpoint
     /usr/bin/python3 training/train.py --task sudoku --smoke              # ~1 min end-to-end self-test
@@ -89,6 +89,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     ap.add_argument("--clip", type=float, default=1.0)
     ap.add_argument("--bf16", choices=["auto", "on", "off"], default="auto",
                     help="bf16 autocast for the training forward; auto = on iff the CPU has avx512_bf16 or amx_bf16")
+    ap.add_argument("--eval-bf16", action="store_true",
+                    help="run the held-out evaluations under bf16 autocast too (cheaper on a busy CPU; the export stays fp32)")
     ap.add_argument("--threads", type=int, default=None, help="torch threads (default 2; --smoke: 1)")
     ap.add_argument("--seed", type=int, default=0)
     # logging / evaluation / checkpoints
@@ -101,7 +103,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     ap.add_argument("--no-check", action="store_true", help="skip the onnxruntime export check")
     ap.add_argument("--drills", type=float, default=0.0,
                     help="countdown: fraction of each batch that is arithmetic drill (steps `a op b=c` joined by commas, no prompt)")
-    ap.add_argument("--data", default=None, help="countdown: training JSONL (default training/data/countdown-train.jsonl)")
+    ap.add_argument("--data", default=None, help="countdown: training JSONL (default training/data/countdown-train.jsonl); digits: training CSV (default training/data/digits-train.csv)")
     ap.add_argument("--heldout", default=None, help="held-out file (default under training/data/)")
     ap.add_argument("--corpus", default=None, help="text: training corpus (default ../shared/data/tinyshakespeare-train.txt, "
                     "development checkouts only; --smoke: the committed data/text/heldout.txt)")
@@ -186,6 +188,11 @@ class Run:
             if self.a.heldout:
                 kw["heldout_path"] = Path(self.a.heldout)
             kw["drills"] = self.hp.get("drills", 0.0)
+        elif self.a.task == "digits":
+            if self.a.data:
+                kw["train_path"] = Path(self.a.data)
+            if self.a.heldout:
+                kw["heldout_path"] = Path(self.a.heldout)
         elif self.a.task == "sudoku" and self.a.heldout:
             kw["heldout_path"] = Path(self.a.heldout)
         elif self.a.task == "text" and self.a.corpus:
@@ -213,6 +220,8 @@ class Run:
             base["drills"] = a.drills
         base.update(min_lr_frac=a.min_lr_frac, weight_decay=a.weight_decay, clip=a.clip, seed=a.seed, tiny=a.tiny)
         base["bf16"] = {"on": True, "off": False, "auto": cpu_has_bf16()}[a.bf16]
+        if a.eval_bf16:
+            base["eval_bf16"] = True
         return base
 
     def build(self, hp: dict) -> None:
@@ -297,8 +306,9 @@ class Run:
     def evaluate(self) -> dict:
         t0 = time.time()
         self.model.eval()
-        res = heldout_eval(self.model, self.task)
-        res.update(self.task.metric(self.model, self.hp["metric_n"]))
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bool(self.hp.get("eval_bf16"))):
+            res = heldout_eval(self.model, self.task)
+            res.update(self.task.metric(self.model, self.hp["metric_n"]))
         self.model.train()
         res = {"step": self.step, "samples": self.samples, **{k: round(v, 5) if isinstance(v, float) else v
                                                                 for k, v in res.items()}}
@@ -486,6 +496,8 @@ class Run:
             size_flags += f" --context {hp['context']}"
         if hp.get("rope"):
             size_flags += " --rope"
+        if hp.get("eval_bf16"):
+            size_flags += " --eval-bf16"
         if hp["tiny"]:
             size_flags += " --tiny"
         if hp["seed"]:
@@ -498,7 +510,7 @@ class Run:
                 size_flags += f" {flag} {shlex.quote(rel(Path(v)))}"
         stopped_early = self.plan is not None and self.step < self.plan
         bf = "on" if hp["bf16"] else "off"
-        data_cmd = "npm run data:countdown\n" if self.a.task == "countdown" else ""
+        data_cmd = {"countdown": "npm run data:countdown\n", "digits": "npm run data:digits\n"}.get(self.a.task, "")
         ok = {True: "passed", False: "FAILED", None: "not run"}[check["ok"]]
         specials = (f"{tok.eos_id} `<|endoftext|>` (EOS and PAD), {tok.mask_id} `{tok.mask_token}` (mask), 2 `<|user|>`, "
                     f"3 `<|assistant|>` (never trained), 4–{3 + len(tok.chars)} the characters, {tok.unk_id} `<|unk|>`")
@@ -522,7 +534,7 @@ A masked diffusion LM trained from scratch on the **{self.a.task}** task for inf
   {hp['min_lr_frac']}× the peak, grad clip {hp['clip']}, bf16 autocast {bf}, seed {hp['seed']}, {torch.get_num_threads()}
   CPU threads; **{self.train_s / 60:.1f} min** of wall time (evaluations included) in {self.sessions} session(s).
   Final training loss (mean of the last {min(100, len(self.losses))} steps): **{final_loss:.4f}**.
-- **Held-out metrics (step {last.get('step')}):** {', '.join(f'{k} = {last[k]}' for k in metric_keys)}
+- **Held-out metrics (step {last.get('step')}{', bf16 autocast' if hp.get('eval_bf16') else ''}):** {', '.join(f'{k} = {last[k]}' for k in metric_keys)}
   (on {last.get('n')} problems/windows for the task metric). {task.metric_desc()}. `heldout_loss` is the
   objective on the held-out set with fixed noise; `acc@r`: argmax accuracy at masked positions with a fraction r
   of the targets masked.
@@ -665,6 +677,10 @@ def smoke(a: argparse.Namespace) -> int:
             make_data(["countdown", "--n", "5000", "--seed", "1000000", "--exclude", str(CountdownTask.HELDOUT),
                        "--out", str(data)])
         base += ["--data", str(data)]
+    if a.task == "digits" and not a.data:
+        from tasks import DigitsTask
+        if not DigitsTask.TRAIN.exists():
+            subprocess.run(["npx", "--no-install", "tsx", "scripts/make-digits.ts"], cwd=REPO, check=True)
     if a.task == "text":
         # The committed held-out text (50 kB) keeps the self-test runnable in any checkout; the full
         # corpus is only in development checkouts. The smoke test checks mechanics, not the model.

@@ -8,6 +8,8 @@ import type { SequenceTrace } from '../decode/trace.js';
 import type { Denoiser } from '../models/denoiser.js';
 import type { HfTokenizer } from '../models/tokenizer.js';
 import type { Outcome, Task } from '../tasks/index.js';
+import { imageOfOutput } from '../tasks/digits/task.js';
+import { renderShades } from '../tasks/digits/image.js';
 import { commitOrder, dim, renderLine, renderSudoku } from './render.js';
 
 export interface TaskRun {
@@ -30,6 +32,8 @@ export async function runTaskExample(
   const trace = traces[0];
   const output = Int32Array.from(trace.output);
   const outcome = await task.grade(example, output, view);
+  // A digit is shown as the image it is, in shade characters (two per pixel).
+  if (task.name === 'digits') return { trace, outcome, view: renderShades(imageOfOutput(output, (id) => tokenizer.tokenText(id)).image) };
   const order = commitOrder(trace);
   // One character per position; the given ones dimmed on a terminal (the rule of render.ts).
   const tty = process.stdout.isTTY === true;
@@ -42,6 +46,6 @@ export async function runTaskExample(
 }
 
 export function outcomeLine(o: Outcome): string {
-  if (o.correct !== null) return o.correct ? 'correct' : `wrong: ${o.reason ?? 'incorrect'}`;
+  if (o.correct !== null) return (o.correct ? 'correct' : `wrong: ${o.reason ?? 'incorrect'}`) + (o.score !== null ? ` (judge score ${o.score.toFixed(3)})` : '');
   return `judge: ${o.score?.toFixed(3)} nats/char${o.reason ? ` (${o.reason})` : ''}`;
 }

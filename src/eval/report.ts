@@ -28,7 +28,8 @@
  * tables.ts (the tables and number formats), markdown.ts, html.ts (with its page.js and page.css
  * assets), terminal.ts, and files.ts (reading the run directory, writing the report; Node only).
  */
-export { loadRun, writeReport, type WriteReportOptions } from './report/files.js';
+export { loadRun, writeReport, writeTaskReport, type WriteReportOptions } from './report/files.js';
+export { digitsCellMetrics, digitsTable, type DigitsCellMetrics, type ImageSetMetrics } from './report/digits.js';
 export { chartData, chartJsSource, HEATMAP_MAX_ROWS, renderHtml } from './report/html.js';
 export { markdownTable, renderMarkdown } from './report/markdown.js';
 export {

@@ -9,17 +9,19 @@
 import { readFile } from 'node:fs/promises';
 import { countdownTask } from './countdown/task.js';
 import type { DataSelection } from './data.js';
+import { digitsTask } from './digits/task.js';
 import { sudokuTask } from './sudoku/task.js';
 import { TASK_NAMES, type DataFile, type Task, type TaskName } from './task.js';
 import { textTask } from './text/task.js';
 
 export type { DataSelection } from './data.js';
 export { countdownTask } from './countdown/task.js';
+export { digitsTask, type DigitsExample } from './digits/task.js';
 export { sudokuTask, type SudokuExample } from './sudoku/task.js';
 export { TASK_NAMES, type DataFile, type Encoded, type ModelView, type Outcome, type Reference, type Task, type TaskName } from './task.js';
 export { textTask } from './text/task.js';
 
-export const TASKS = { sudoku: sudokuTask, countdown: countdownTask, text: textTask } as const;
+export const TASKS = { sudoku: sudokuTask, countdown: countdownTask, text: textTask, digits: digitsTask } as const;
 
 export function taskByName(name: string): Task<unknown> {
   if (!(TASK_NAMES as readonly string[]).includes(name)) throw new Error(`unknown task "${name}"; available: ${TASK_NAMES.join(', ')}`);

@@ -9,8 +9,8 @@ import type { HfTokenizer } from '../models/tokenizer.js';
 import { describeSelection, type DataSelection, type Extras } from './data.js';
 import type { TaskOptionSpecs } from './options.js';
 
-export type TaskName = 'sudoku' | 'countdown' | 'text';
-export const TASK_NAMES: readonly TaskName[] = ['sudoku', 'countdown', 'text'];
+export type TaskName = 'sudoku' | 'countdown' | 'text' | 'digits';
+export const TASK_NAMES: readonly TaskName[] = ['sudoku', 'countdown', 'text', 'digits'];
 
 /** What a task needs of a model: its card and its (character-level) tokenizer. */
 export interface ModelView {

@@ -1,4 +1,7 @@
 /** `infogain generate`: decode one sequence (oracle, model directory or task model). */
+import { existsSync, statSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
 import { Command } from 'commander';
 import { decodeParamsOf } from '../../decode/config.js';
 import { resolveEntries } from '../../decode/entry.js';
@@ -13,6 +16,8 @@ import { dim, renderCanvas } from '../render.js';
 import { outcomeLine, runTaskExample } from '../task-view.js';
 import { checkTracePath, collect, displayText, nonNegativeInt, seedOption, writeTrace } from '../common.js';
 import { checkCanvasLength } from '../../decode/limits.js';
+import { digitsPng } from '../../tasks/digits/png.js';
+import { imageOfOutput } from '../../tasks/digits/task.js';
 
 export function registerGenerate(program: Command): void {
   program
@@ -28,6 +33,7 @@ export function registerGenerate(program: Command): void {
     .option('--gen-length <n>', 'masks appended after the prompt', nonNegativeInt('--gen-length'))
     .option('--seed <n>', 'random seed, in [0, 2^32)', seedOption('--seed'), 0)
     .option('--trace <file>', 'write the step-by-step trace (JSON) here')
+    .option('--out <file.png>', 'digits: also write the generated image as a PNG (8× scale)')
     .option('--task <name>', `read --prompt in a task's format and grade the output (${TASK_NAMES.join(', ')}); default: the built-in model's task`)
     .action(async (opts) => {
       // A trace that cannot be written fails now, not after the decode it would record.
@@ -36,6 +42,8 @@ export function registerGenerate(program: Command): void {
       const name = resolved[0].sampler.name;
       const { model, builtin, tokenizer, noTokenizer } = await loadModel(opts.model, { threads: opts.threads });
       const taskName: string | undefined = opts.task ?? builtin?.task;
+      if (opts.out !== undefined && taskName !== 'digits') throw new Error(`--out ${opts.out}: writes a PNG of a generated digit; only for the digits task (here: ${taskName ?? 'no task'})`);
+      if (opts.out !== undefined) checkPngPath(opts.out);
       if (taskName !== undefined) {
         const task = taskByName(taskName);
         if (!tokenizer) throw new Error(`--task ${taskName} needs a model directory with tokenizer files`);
@@ -51,6 +59,11 @@ export function registerGenerate(program: Command): void {
             `cumulative uncertainty ${t.cumulativeUncertainty.toFixed(3)} nats, ${t.wallMs.toFixed(1)} ms`,
         );
         if (opts.trace) await writeTrace(opts.trace, model.card, name, entry.params, decodeParamsOf(entry.decode), [run.trace]);
+        if (opts.out !== undefined) {
+          const { image } = imageOfOutput(Int32Array.from(run.trace.output), (id) => tokenizer.tokenText(id));
+          await writeFile(opts.out, digitsPng([image]));
+          console.log(`wrote ${opts.out}`);
+        }
         return;
       }
       const genLength: number = opts.genLength ?? builtin?.genLength ?? 32;
@@ -98,4 +111,11 @@ export function registerGenerate(program: Command): void {
       );
       if (opts.trace) await writeTrace(opts.trace, model.card, name, entry.params, decodeParamsOf(entry.decode), traces);
     });
+}
+
+/** A PNG that cannot be written fails before the decode: its folder must exist and the path must not be a folder. */
+function checkPngPath(path: string): void {
+  const folder = dirname(resolve(path));
+  if (!existsSync(folder) || !statSync(folder).isDirectory()) throw new Error(`--out ${path}: the folder ${folder} does not exist; create it first`);
+  if (existsSync(path) && statSync(path).isDirectory()) throw new Error(`--out ${path}: is a folder; name a .png file`);
 }

@@ -1,6 +1,6 @@
 /** `infogain report`: statistics, tables and charts of an evaluation directory. */
 import { Command } from 'commander';
-import { mainTable, writeReport } from '../../eval/report.js';
+import { mainTable, writeTaskReport } from '../../eval/report.js';
 import { nonNegativeInt, seedOption } from '../common.js';
 
 export function registerReport(program: Command): void {
@@ -12,8 +12,8 @@ export function registerReport(program: Command): void {
     .option('--out <dir>', 'directory for report.md and report.html (default: <dir>)')
     .option('--bootstrap <n>', 'bootstrap resamples for the 95% intervals (0: none)', nonNegativeInt('--bootstrap'), 2000)
     .option('--seed <n>', 'bootstrap seed, in [0, 2^32)', seedOption('--seed'), 0)
-    .action((dir: string, opts: { baseline?: string; out?: string; bootstrap: number; seed: number }) => {
-      const r = writeReport(dir, opts);
+    .action(async (dir: string, opts: { baseline?: string; out?: string; bootstrap: number; seed: number }) => {
+      const r = await writeTaskReport(dir, opts);
       console.log(r.table);
       console.log(mainTable(r.report).note);
       console.log(`wrote ${r.markdownPath} and ${r.htmlPath}`);

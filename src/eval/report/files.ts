@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { RunMeta } from '../harness.js';
 import { readResults, type ResultLine } from '../results.js';
+import { digitsReportSections, type DigitsCellMetrics } from './digits.js';
 import { renderHtml } from './html.js';
 import { renderMarkdown } from './markdown.js';
 import { buildReport, ReportError, type Report, type ReportOptions } from './model.js';
@@ -48,6 +49,8 @@ export interface WriteReportOptions extends ReportOptions {
   out?: string;
   /** The command line recorded in the report. */
   command?: string;
+  /** A task's own sections, after the tables (see `writeTaskReport`). */
+  sections?: { markdown: string; html: string };
 }
 
 export function writeReport(dir: string, options: WriteReportOptions = {}): { report: Report; markdownPath: string; htmlPath: string; table: string } {
@@ -60,7 +63,18 @@ export function writeReport(dir: string, options: WriteReportOptions = {}): { re
   mkdirSync(out, { recursive: true });
   const markdownPath = join(out, 'report.md');
   const htmlPath = join(out, 'report.html');
-  writeFileSync(markdownPath, renderMarkdown(report, command));
-  writeFileSync(htmlPath, renderHtml(report, lines, command));
+  writeFileSync(markdownPath, renderMarkdown(report, command, options.sections?.markdown));
+  writeFileSync(htmlPath, renderHtml(report, lines, command, options.sections?.html));
   return { report, markdownPath, htmlPath, table: renderTerminalTable(mainTable(report)) };
+}
+
+/**
+ * `writeReport` plus the task's own sections: for a digits run, the image metrics under the
+ * independent judge and the grids of generated digits (report/digits.ts, which runs the judge).
+ */
+export async function writeTaskReport(dir: string, options: WriteReportOptions = {}): Promise<ReturnType<typeof writeReport> & { digits?: DigitsCellMetrics }> {
+  const { meta, lines } = loadRun(dir);
+  if (meta.task !== 'digits') return writeReport(dir, options);
+  const { markdown, html, metrics } = await digitsReportSections(lines);
+  return { ...writeReport(dir, { ...options, sections: { markdown, html } }), digits: metrics };
 }

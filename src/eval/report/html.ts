@@ -122,7 +122,8 @@ export function pageAsset(name: 'page.js' | 'page.css'): string {
   }
 }
 
-export function renderHtml(report: Report, lines: readonly ResultLine[], command: string): string {
+/** `extraHtml`: a task's own sections (the digits cell's image metrics and grids), placed after the tables. */
+export function renderHtml(report: Report, lines: readonly ResultLine[], command: string, extraHtml = ''): string {
   const data = chartData(report, lines);
   const json = JSON.stringify(data).replace(/</g, '\\u003c');
   const lib = chartJsSource().replace(/<\/script/gi, '<\\/script');
@@ -154,6 +155,7 @@ export function renderHtml(report: Report, lines: readonly ResultLine[], command
 <h2>Reading</h2>
 <p class="reading">${esc(report.reading)}</p>
 ${reportTables(report).map(htmlTable).join('\n')}
+${extraHtml}
 <h2>Charts</h2>
 <div class="charts">
 <div class="chart"><h3>(a) ${acc ? 'Accuracy (95% CI)' : 'Mean judge score (95% CI)'} against cost</h3><canvas id="chart-cost" data-chart="chartjs"></canvas></div>

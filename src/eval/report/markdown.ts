@@ -56,7 +56,8 @@ export function metaLines(report: Report): string[] {
   return lines;
 }
 
-export function renderMarkdown(report: Report, command: string): string {
+/** `extraMarkdown`: a task's own sections (the digits cell's image metrics), placed after the tables. */
+export function renderMarkdown(report: Report, command: string, extraMarkdown = ''): string {
   const parts = [
     `# Evaluation report: ${report.meta.task}`,
     '',
@@ -75,6 +76,7 @@ export function renderMarkdown(report: Report, command: string): string {
     parts.push(`## ${t.title}`, '', markdownTable(t), '');
     if (t.note) parts.push(t.note, '');
   }
+  if (extraMarkdown) parts.push(extraMarkdown);
   parts.push('Charts (accuracy against cost, cumulative-uncertainty distributions, decode-order heatmaps) are in `report.html`.', '');
   return parts.join('\n');
 }
