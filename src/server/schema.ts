@@ -24,7 +24,7 @@ const paramValue = z.union([z.string(), z.number(), z.boolean(), z.null()], { er
 /** The fields both endpoints share. */
 const common = {
   model: z.string({ error: 'the id of the served model (GET /v1/models)' }),
-  max_tokens: int(1, Number.MAX_SAFE_INTEGER, 'an integer ≥ 1 (tokens to generate: the masks appended after the prompt)').nullish(),
+  max_tokens: int(0, Number.MAX_SAFE_INTEGER, 'an integer ≥ 0 (tokens to generate: the masks appended after the prompt; 0 only to infill masks the prompt holds)').nullish(),
   temperature: nonNegative('a number ≥ 0 (token temperature τ_tok; 0 = argmax)').nullish(),
   seed: int(0, SEED_MAX, `an integer in [0, ${SEED_MAX}] (choice i decodes with seed + i)`).nullish(),
   n: int(1, 64, 'an integer in [1, 64] (choices per prompt)').nullish(),
@@ -75,7 +75,7 @@ const message = z.strictObject(
 export const CHAT_SCHEMA = z.strictObject({
   ...common,
   messages: z.array(message, { error: 'a non-empty list of messages' }).min(1, { error: 'a non-empty list of messages' }),
-  max_completion_tokens: int(1, Number.MAX_SAFE_INTEGER, 'an integer ≥ 1 (same as max_tokens)').nullish(),
+  max_completion_tokens: int(0, Number.MAX_SAFE_INTEGER, 'an integer ≥ 0 (same as max_tokens)').nullish(),
 });
 
 export type CompletionBody = z.infer<typeof COMPLETION_SCHEMA>;
