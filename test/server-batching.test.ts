@@ -5,7 +5,8 @@
  */
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { serve, type ListeningServer } from '../src/node.js';
+import { BatchingDenoiser } from '../src/decode/batcher.js';
+import { loadModel, serve, type Denoiser, type ListeningServer } from '../src/node.js';
 
 let server: ListeningServer;
 let client: OpenAI;
@@ -68,5 +69,58 @@ describe('32 concurrent clients', () => {
     expect(calls).toBeLessThan(soloCalls / 2);
     const health = await (await fetch(`${server.url}/health`)).json();
     expect(health).toMatchObject({ active: 0, queued: 0 });
+  });
+});
+
+describe('BatchingDenoiser', () => {
+  /** hmm-demo's denoiser, recording the rows of every call it gets. */
+  async function recorded() {
+    const model = await loadModel('hmm-demo');
+    const calls: number[] = [];
+    const inner: Denoiser = { card: model.card, forward: (r) => (calls.push(r.rows.length), model.denoiser.forward(r)) };
+    return { model, calls, inner };
+  }
+  const canvas = (length: number, maskId: number) => Int32Array.from({ length }, (_, t) => (t < 2 ? t : maskId));
+  const rows = (n: number, length: number, maskId: number) => Array.from({ length: n }, (_, i) => ({ canvas: canvas(length, maskId), noiseKey: i }));
+
+  it('merges waiting calls of one shape up to maxRows, never calls of different shapes; each gets its own rows back', async () => {
+    const { model, calls, inner } = await recorded();
+    const batcher = new BatchingDenoiser(inner, { maxRows: 4 });
+    const m = model.card.maskId;
+    const client = batcher.client();
+    const requests = [
+      { rows: rows(2, 6, m), samples: 1, temperature: 0.5 },
+      { rows: rows(2, 6, m), samples: 1, temperature: 0.5 },
+      { rows: rows(2, 6, m), samples: 1, temperature: 0.5 },
+      { rows: rows(1, 7, m), samples: 1, temperature: 0.5 }, // another length
+      { rows: rows(1, 6, m), samples: 1, temperature: 0 }, // another temperature
+      { rows: rows(2, 6, m), samples: 1, temperature: 0.5 },
+    ];
+    const answers = await Promise.all(requests.map((r) => client.forward(r)));
+    // Oldest first: calls 0+1 (call 2 waits for room), then the oldest left, 2, with 5; then the length-7 call, the τ = 0 call.
+    expect(calls).toEqual([4, 4, 1, 1]);
+    for (const [i, r] of requests.entries()) {
+      const alone = await model.denoiser.forward(r);
+      expect(answers[i].rows).toBe(r.rows.length);
+      expect(Array.from(answers[i].entropy)).toEqual(Array.from(alone.entropy));
+      expect(Array.from(answers[i].sampleId)).toEqual(Array.from(alone.sampleId));
+    }
+  });
+
+  it('an aborted run withdraws its waiting call; a failing call fails only its own batch', async () => {
+    const { model, calls, inner } = await recorded();
+    const batcher = new BatchingDenoiser(inner);
+    const m = model.card.maskId;
+    const leaving = new AbortController();
+    const first = batcher.client().forward({ rows: rows(1, 6, m), samples: 1, temperature: 0 });
+    const withdrawn = batcher.client(leaving.signal).forward({ rows: rows(3, 6, m), samples: 1, temperature: 0 });
+    leaving.abort(new Error('gone'));
+    await expect(withdrawn).rejects.toThrow('gone');
+    await first;
+    expect(calls).toEqual([1]);
+    const bad = batcher.client().forward({ rows: [{ canvas: Int32Array.of(0, 99, m), noiseKey: 0 }], samples: 1, temperature: 0 });
+    await expect(bad).rejects.toThrow();
+    const good = await batcher.client().forward({ rows: rows(1, 5, m), samples: 1, temperature: 0 });
+    expect(good.rows).toBe(1);
   });
 });
