@@ -4,6 +4,7 @@
  * exact oracle from its JSON. Nothing here reads files; the Node entry adds directories and
  * built-in names (src/api/node-load.ts).
  */
+import type { ModelCard } from '../models/card.js';
 import { attachTokenizer, resolveCardJson } from '../models/card-json.js';
 import { OnnxDenoiser, type OrtRuntime } from '../models/onnx.js';
 import { parseOracle } from '../models/oracles/load.js';
@@ -18,6 +19,8 @@ export interface OnnxModelSource {
   card: JsonResource;
   tokenizer?: JsonResource;
   tokenizerConfig?: JsonResource;
+  /** The cache graph the card's `cache` field names (use_cache prefix/dual); fetched on first use. */
+  cacheOnnx?: BinaryResource;
   /** Names the model in messages and is its default name (a directory or URL); default "model". */
   source?: string;
 }
@@ -55,16 +58,25 @@ const isOracleSource = (s: OnnxModelSource | OracleModelSource): s is OracleMode
 
 /** Load a model from bytes, parsed JSON or URLs (see `ModelSource`). */
 export async function loadModel(source: ModelSource, options: LoadModelOptions = {}): Promise<Model> {
-  const files = typeof source === 'string' || source instanceof URL ? await directoryFiles(source) : source;
+  const base = typeof source === 'string' || source instanceof URL ? directoryUrl(source) : null;
+  const files = typeof source === 'string' || source instanceof URL ? await directoryFiles(directoryUrl(source)) : source;
   if (isOracleSource(files)) {
     const label = files.source ?? 'oracle';
     const oracle = parseOracle(await readJson(files.oracle, label), label);
     return { name: oracle.card.name, card: oracle.card, denoiser: oracle, tokenizer: null, task: options.task ?? null, genLength: options.genLength ?? DEFAULT_GEN_LENGTH, dispose: async () => {} };
   }
-  return loadOnnxModel(files, options);
+  return loadOnnxModel(files, options, base);
 }
 
-async function loadOnnxModel(files: OnnxModelSource, options: LoadModelOptions): Promise<Model> {
+/** The lazy reader of the card's cache graph: the source's `cacheOnnx`, or the file beside a served directory's model.onnx. */
+function cacheGraphLoader(files: OnnxModelSource, card: ModelCard, label: string, base: URL | null): { cacheGraph?: () => Promise<Uint8Array> } {
+  if (!card.cache) return {};
+  const resource = files.cacheOnnx ?? (base ? new URL(card.cache.graph, base) : undefined);
+  const what = `${label}/${card.cache.graph}`;
+  return resource === undefined ? {} : { cacheGraph: () => readBytes(resource, what) };
+}
+
+async function loadOnnxModel(files: OnnxModelSource, options: LoadModelOptions, base: URL | null): Promise<Model> {
   const label = files.source ?? 'model';
   if (!options.runtime)
     throw new ModelLoadError(`${label}: an ONNX model needs an onnxruntime module, expected loadModel(source, { runtime }) (e.g. import * as ort from 'onnxruntime-web')`);
@@ -78,6 +90,7 @@ async function loadOnnxModel(files: OnnxModelSource, options: LoadModelOptions):
   const bytes = await readBytes(files.onnx, `${label}/model.onnx`);
   const denoiser = await OnnxDenoiser.create(options.runtime, bytes, resolved.card, {
     source: `${label}/model.onnx`, threads: options.threads, statsHead: options.statsHead, vocabOrigin: resolved.origins.vocabSize,
+    ...cacheGraphLoader(files, resolved.card, label, base),
   });
   return {
     name: resolved.card.name, card: resolved.card, denoiser, tokenizer, task: options.task ?? null,
@@ -86,8 +99,7 @@ async function loadOnnxModel(files: OnnxModelSource, options: LoadModelOptions):
 }
 
 /** A model directory served over HTTP: its files by URL; the tokenizer files only when the server has them. */
-async function directoryFiles(url: URL | string): Promise<OnnxModelSource> {
-  const base = directoryUrl(url);
+async function directoryFiles(base: URL): Promise<OnnxModelSource> {
   const tokenizer = await fetchOptionalJson(base, 'tokenizer.json');
   const files: OnnxModelSource = { onnx: new URL('model.onnx', base), card: new URL('model.json', base), source: base.href.replace(/\/$/, '') };
   if (tokenizer !== null && typeof tokenizer === 'object' && !Array.isArray(tokenizer)) {

@@ -27,7 +27,17 @@ export interface DecodeConfig {
    * the reference decides on the lookahead's pre-fill predictions (spec §2.2 step 6).
    */
   eosRefresh: boolean;
+  /**
+   * KV-cache mode (spec §3, D1–D2): `none` forwards whole canvases; `prefix` forwards the block
+   * and everything after it against the keys/values of the positions before the block, `dual`
+   * only the block against every other position's, both cached at block entry. Exact for
+   * block-causal models, an approximation for full-attention ones. Needs a cache graph.
+   */
+  useCache: CacheMode;
 }
+
+export const CACHE_MODES = ['none', 'prefix', 'dual'] as const;
+export type CacheMode = (typeof CACHE_MODES)[number];
 
 export const DECODE_PARAMS = defineParams({
   steps: { kind: 'integer', default: null, nullable: true, min: 1, help: 'total decoding steps, split evenly over blocks; none = #masks (one token per step when every block holds its share)' },
@@ -37,6 +47,7 @@ export const DECODE_PARAMS = defineParams({
   threshold: { kind: 'number', default: null, nullable: true, min: 0, max: 1, help: 'high-confidence bypass: commit positions whose top-1 probability ≥ this without the sampler' },
   eos_fill: { kind: 'boolean', default: true, help: 'after each commit, fill the masks after the first EOS of the generation region (after the prompt) with EOS' },
   eos_refresh: { kind: 'boolean', default: false, help: 'after an EOS fill, decide the next step on a fresh forward instead of the lookahead\'s pre-fill predictions (the reference\'s behaviour)' },
+  use_cache: { kind: 'choice', default: 'none', choices: CACHE_MODES, help: 'KV cache: none (whole canvas every forward), prefix (block and after, against cached keys/values before the block), dual (block only, against every other position cached at block entry); needs a cache graph' },
 });
 
 /** The decode parameters as declared (the keys of `--set`, traces and run metadata). */
@@ -51,6 +62,7 @@ export function toDecodeConfig(p: DecodeParams): DecodeConfig {
     threshold: p.threshold,
     eosFill: p.eos_fill,
     eosRefresh: p.eos_refresh,
+    useCache: p.use_cache,
   };
 }
 
@@ -64,5 +76,6 @@ export function decodeParamsOf(c: DecodeConfig): DecodeParams {
     threshold: c.threshold,
     eos_fill: c.eosFill,
     eos_refresh: c.eosRefresh,
+    use_cache: c.useCache,
   };
 }

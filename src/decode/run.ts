@@ -45,6 +45,7 @@ export async function decodeBatch(
 ): Promise<{ traces: SequenceTrace[]; stats: BatchStats }> {
   const started = performance.now();
   checkCanvasLengths(denoiser.card, inputs);
+  checkCacheMode(denoiser.card, entry);
   const { step, copies, criterion } = planOf(entry);
   const request = { samples: step.sampler.samples(step.params), temperature: entry.decode.temperature };
   const batchSize = Math.max(1, options.batchSize ?? inputs.length);
@@ -83,6 +84,16 @@ function checkCanvasLengths(card: ModelCard, inputs: readonly SequenceInput[]): 
     if (input.canvas.length > limit)
       throw new CanvasLengthError(`decode: sequence ${i} has a canvas of ${input.canvas.length} tokens, over the limit ${limit} of model ${card.name}`);
   });
+}
+
+/** A cache mode needs the model's cache graph; said before any forward. */
+function checkCacheMode(card: ModelCard, entry: DecodeEntry): void {
+  const mode = entry.decode.useCache;
+  if (mode === 'none') return;
+  if (!card.cache)
+    throw new Error(`use_cache=${mode}: model ${card.name} has no cache graph (card field "cache"; training/export_cache.py exports one), expected use_cache=none for it`);
+  if (card.logitShift)
+    throw new Error(`use_cache=${mode}: model ${card.name} is Dream-style shifted (logitShift), which no cache graph serves yet, expected use_cache=none for it`);
 }
 
 /**

@@ -6,9 +6,10 @@
 import { Rng } from '../core/rng.js';
 import { schedule } from '../core/schedule.js';
 import type { ModelCard } from '../models/card.js';
-import type { ForwardRow, RowPredictions } from '../models/denoiser.js';
+import type { ForwardRow, KvCache, RowPredictions } from '../models/denoiser.js';
+import { selectKv } from '../models/kv-cache.js';
 import { commitFrom, type Sampler, type SamplerSpec, type StepContext, type StepResult } from '../samplers/sampler.js';
-import type { DecodeConfig } from './config.js';
+import type { CacheMode, DecodeConfig } from './config.js';
 import type { SequenceTrace, StepKind, StepRecord } from './trace.js';
 import { blocks, bypassCommits, eosFill, eosFillRegion, generationRegion, maskedIn, type Region } from './canvas.js';
 
@@ -36,6 +37,17 @@ interface Meter {
   rows: number;
 }
 
+/**
+ * A block's cache (use_cache prefix/dual): the window every forward of the block recomputes, the
+ * keys/values of every other position and the block-entry predictions that stand for them (D2).
+ */
+interface BlockCache {
+  start: number;
+  end: number;
+  kv: KvCache;
+  entry: RowPredictions;
+}
+
 /** A step's decision: the sampler's result, or the loop's own last-step fill or bypass. */
 type StepChoice = Omit<StepResult, 'kind'> & { kind: StepKind };
 
@@ -50,7 +62,9 @@ export function* decodeSequence(input: SequenceInput, card: ModelCard, spec: Sam
   const records: StepRecord[] = [];
 
   for (const block of blockList) {
-    let handedOn: RowPredictions | null = null; // the sampler's predictions for the next step; reset at every block (spec §2.2)
+    // Cache modes: one full forward at block entry fills the cache; its predictions are step 0's.
+    const cache = cfg.useCache === 'none' ? null : yield* enterBlock(meter, x, block, cfg.useCache);
+    let handedOn: RowPredictions | null = cache?.entry ?? null; // the sampler's predictions for the next step; reset at every block (spec §2.2)
     const sched = schedule(cfg.schedule, Math.max(1, maskedIn(x, block.start, block.end, card.maskId).length), stepsPerBlock);
     for (let i = 0; ; i++) {
       const allowed = maskedIn(x, block.start, block.end, card.maskId);
@@ -59,10 +73,10 @@ export function* decodeSequence(input: SequenceInput, card: ModelCard, spec: Sam
       const scheduled = i < sched.length - 1 ? sched[i] : allowed.length;
       if (scheduled <= 0 && !spec.adaptive) continue;
       const before = { calls: meter.calls, rows: meter.rows, time: performance.now() };
-      const pred = handedOn ?? (yield* forward(meter, [x.slice()], block))[0];
+      const pred = handedOn ?? (yield* forward(meter, [x.slice()], block, cache))[0];
       const k = Math.min(scheduled, allowed.length);
       const ctx: StepContext = { canvas: x, maskId: card.maskId, pred, allowed, k, block, region, stepInBlock: i, stepsPerBlock, rng: meter.rng };
-      const choice = yield* chooseCommits(ctx, spec, sampler, cfg, meter);
+      const choice = yield* chooseCommits(ctx, spec, sampler, cfg, meter, cache);
       applyChoice(x, choice, card.maskId, spec.name);
       const filled = cfg.eosFill && card.eosId !== null ? eosFill(x, fillRegion, card.eosId, card.maskId) : [];
       // The sampler's hand-on predictions were made before the fill; by default the next step
@@ -80,16 +94,36 @@ export function* decodeSequence(input: SequenceInput, card: ModelCard, spec: Sam
 
 /**
  * Every forward goes through here: one noise key per row from the sequence's generator (D7);
- * token draws are only needed where a step can commit, the masks of `block`.
+ * token draws are only needed where a step can commit, the masks of `block`. With a block cache
+ * each row recomputes only the cache's window, every row against the same cached keys/values.
  */
-function* forward(meter: Meter, canvases: Int32Array[], block: Block): Forwarding<RowPredictions[]> {
+function* forward(meter: Meter, canvases: Int32Array[], block: Block, cache: BlockCache | null, onKv?: (kv: KvCache) => void): Forwarding<RowPredictions[]> {
   meter.calls += 1;
   meter.rows += canvases.length;
   return yield canvases.map((canvas) => ({
     canvas,
     noiseKey: meter.rng.nextUint32(),
     samplePositions: Int32Array.from(maskedIn(canvas, block.start, block.end, meter.card.maskId)),
+    ...(cache ? { window: { start: cache.start, end: cache.end, cache: cache.kv, outside: cache.entry } } : {}),
+    ...(onKv ? { onKv } : {}),
   }));
+}
+
+/**
+ * Block entry in a cache mode (spec §3): a full forward that also returns every position's
+ * keys/values; the cache keeps those outside the window: before the block (prefix), or before
+ * and after it (dual). Its predictions decide step 0 and stand for positions outside the window.
+ */
+function* enterBlock(meter: Meter, x: Int32Array, block: Block, mode: Exclude<CacheMode, 'none'>): Forwarding<BlockCache> {
+  const shape = meter.card.cache;
+  if (!shape) throw new Error(`use_cache=${mode}: model ${meter.card.name} has no cache graph (card field "cache")`);
+  const got: { kv: KvCache | null } = { kv: null };
+  const [entry] = yield* forward(meter, [x.slice()], block, null, (kv) => (got.kv = kv));
+  if (!got.kv) throw new Error(`use_cache=${mode}: the backend of model ${meter.card.name} returned no keys/values at block entry`);
+  const start = block.start;
+  const end = mode === 'prefix' ? x.length : block.end;
+  const outside = [...Array(start).keys(), ...Array.from({ length: x.length - end }, (_, i) => end + i)];
+  return { start, end, kv: selectKv(got.kv, outside, shape), entry };
 }
 
 /**
@@ -97,14 +131,14 @@ function* forward(meter: Meter, canvases: Int32Array[], block: Block): Forwardin
  * of draw 0, no lookahead), else the high-confidence bypass when it finds any, else the sampler's
  * choice, whose lookahead requests go through this sequence's forward.
  */
-function* chooseCommits(ctx: StepContext, spec: SamplerSpec, sampler: Sampler, cfg: DecodeConfig, meter: Meter): Forwarding<StepChoice> {
+function* chooseCommits(ctx: StepContext, spec: SamplerSpec, sampler: Sampler, cfg: DecodeConfig, meter: Meter, cache: BlockCache | null): Forwarding<StepChoice> {
   const { pred, allowed, k, block } = ctx;
   if (!spec.adaptive && k >= allowed.length) return { kind: 'fill', commits: allowed.map((p) => commitFrom(pred, p, 0)) };
   const bypass = cfg.threshold !== null ? bypassCommits(pred, allowed, k, cfg.threshold) : [];
   if (bypass.length > 0) return { kind: 'bypass', commits: bypass };
   const step = sampler.step(ctx);
   let r = step.next();
-  while (!r.done) r = step.next(yield* forward(meter, r.value, block));
+  while (!r.done) r = step.next(yield* forward(meter, r.value, block, cache));
   if (r.value.commits.length === 0) throw new Error(`sampler ${spec.name} committed nothing at block ${block.index} step ${ctx.stepInBlock}`);
   return r.value;
 }

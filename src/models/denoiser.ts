@@ -27,6 +27,35 @@ export interface ForwardRow {
    * Elsewhere draws are left at id −1 / probability NaN, so a stray read fails loudly.
    */
   samplePositions?: Int32Array;
+  /**
+   * Cache modes (decode parameter use_cache): forward only `canvas[start, end)` against cached
+   * keys/values of other positions. Needs a backend with a cache graph (card field `cache`).
+   */
+  window?: CacheWindow;
+  /** Called with this row's keys/values (of its window, or of the whole canvas without one). */
+  onKv?: (kv: KvCache) => void;
+}
+
+/**
+ * Keys and values of some canvas positions as a cache graph stores them, each
+ * [layers, heads, positions.length, headDim] (keys rotated for their positions).
+ */
+export interface KvCache {
+  readonly positions: Int32Array;
+  readonly key: Float32Array;
+  readonly value: Float32Array;
+}
+
+/**
+ * The part of a row a cache graph recomputes: positions [start, end) attend to `cache` and to
+ * each other. The row's statistics at every other position are those of `outside`, the latest
+ * forward that covered them (spec D2: an Info-Gain H_next still averages over the whole canvas).
+ */
+export interface CacheWindow {
+  start: number;
+  end: number;
+  cache: KvCache;
+  outside: RowPredictions;
 }
 
 export interface ForwardRequest {
@@ -72,6 +101,13 @@ export class Predictions {
     if (b < 0 || b >= this.rows) throw new RangeError(`row ${b} outside [0, ${this.rows})`);
     return new RowPredictions(this, b);
   }
+
+  /** Row `b`'s statistics at positions [at, at + src.length) become those of `src` (same draw count). */
+  setRow(b: number, src: RowPredictions, at = 0): void {
+    if (src.samples !== this.samples) throw new RangeError(`setRow: ${src.samples} draws per position, expected ${this.samples}`);
+    if (at < 0 || at + src.length > this.length) throw new RangeError(`setRow: positions [${at}, ${at + src.length}) outside [0, ${this.length})`);
+    src.copyInto(this, b * this.length + at);
+  }
 }
 
 /** The statistics of one canvas; what a sampler reads. */
@@ -114,6 +150,18 @@ export class RowPredictions {
   tokenProb(pos: number): number {
     return this.p.tokenProb[this.base + pos];
   }
+
+  /** Copy this row into `out`'s flat arrays from flat index `at` (see `Predictions.setRow`). */
+  copyInto(out: Predictions, at: number): void {
+    const { p, base, length: n, samples: S } = this;
+    out.entropy.set(p.entropy.subarray(base, base + n), at);
+    out.top1Id.set(p.top1Id.subarray(base, base + n), at);
+    out.top1Prob.set(p.top1Prob.subarray(base, base + n), at);
+    out.top2Prob.set(p.top2Prob.subarray(base, base + n), at);
+    out.tokenProb.set(p.tokenProb.subarray(base, base + n), at);
+    out.sampleId.set(p.sampleId.subarray(base * S, (base + n) * S), at * S);
+    out.sampleProb.set(p.sampleProb.subarray(base * S, (base + n) * S), at * S);
+  }
 }
 
 /**
@@ -136,8 +184,10 @@ export function prepareLogits(card: ModelCard, logits: Float32Array, offset: num
 /**
  * Reduce prepared logits [B,T,V] to `Predictions`, in JS. Used by every full-row backend.
  * One pass per (position) for the normaliser, entropy and top-2; one more per token draw.
+ * `offsets[b]` is the canvas position of row b's first logits row (a cache window's start;
+ * default 0): token draws are keyed by canvas position.
  */
-export function reduceLogits(card: ModelCard, logits: Float32Array, request: ForwardRequest): Predictions {
+export function reduceLogits(card: ModelCard, logits: Float32Array, request: ForwardRequest, offsets?: readonly number[]): Predictions {
   const B = request.rows.length;
   const V = card.vocabSize;
   const T = B > 0 ? request.rows[0].canvas.length : 0;
@@ -148,6 +198,8 @@ export function reduceLogits(card: ModelCard, logits: Float32Array, request: For
   const tau32 = Math.fround(tau); // the in-graph head receives τ as float32: draw with the same value
   for (let b = 0; b < B; b++) {
     const { canvas, noiseKey } = request.rows[b];
+    // A window's row t stands at canvas position offset + t: its draws are that position's (D7).
+    const offset = offsets?.[b] ?? 0;
     for (let t = 0; t < T; t++) {
       const o = (b * T + t) * V;
       let m = -Infinity;
@@ -183,7 +235,7 @@ export function reduceLogits(card: ModelCard, logits: Float32Array, request: For
       const o = (b * T + t) * V;
       const i = b * T + t;
       for (let s = 0; s < S; s++) {
-        const id = tau > 0 ? inverseCdfDraw(logits, o, V, tau32, drawUniform(noiseKey, t, s)) : out.top1Id[i];
+        const id = tau > 0 ? inverseCdfDraw(logits, o, V, tau32, drawUniform(noiseKey, offset + t, s)) : out.top1Id[i];
         out.sampleId[i * S + s] = id;
         out.sampleProb[i * S + s] = Math.exp(logits[o + id] - lseRow[t]);
       }

@@ -68,6 +68,14 @@ export async function loadModelDir(dir: string, options: { threads?: number; ort
   const { card, origins } = resolved;
   if (tokenizer) attachTokenizer(resolved, tokenizer, join(dir, 'model.json'));
   const ort = options.ort ?? ((await import('onnxruntime-node')) as unknown as OrtRuntime);
-  const model = await OnnxDenoiser.create(ort, await readFile(onnxPath), card, { source: onnxPath, threads: options.threads, vocabOrigin: origins.vocabSize });
+  // Read on first use: a directory copied without its cache graph still decodes with use_cache=none.
+  const cachePath = card.cache ? join(dir, card.cache.graph) : null;
+  const cacheGraph = async (path: string) => {
+    if (!existsSync(path)) throw new CardError(`${join(dir, 'model.json')}: field "cache" names ${card.cache?.graph}, but ${path} does not exist (needed by use_cache prefix/dual)`);
+    return readFile(path);
+  };
+  const model = await OnnxDenoiser.create(ort, await readFile(onnxPath), card, {
+    source: onnxPath, threads: options.threads, vocabOrigin: origins.vocabSize, ...(cachePath ? { cacheGraph: () => cacheGraph(cachePath) } : {}),
+  });
   return { dir, card, model, tokenizer };
 }

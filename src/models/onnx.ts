@@ -16,6 +16,8 @@
  */
 import type { InferenceSession, Tensor } from 'onnxruntime-common';
 import type { ModelCard } from './card.js';
+import { GraphError } from './graph-error.js';
+import { CacheGraph } from './onnx-cache.js';
 import { drawUniform, LogitsDenoiser, ModelOutputError, Predictions, validateRequest, type ForwardRequest } from './denoiser.js';
 
 /** A probability from the head: finite and in [0, 1] (with float32 slack). */
@@ -27,7 +29,7 @@ export interface OrtRuntime {
   Tensor: new (type: 'int64' | 'float32', data: BigInt64Array | Float32Array, dims: readonly number[]) => Tensor;
 }
 
-export class GraphError extends Error {}
+export { GraphError };
 
 const HEAD_INPUTS = ['logit_bias', 'shift', 'sample_positions', 'sample_uniforms', 'temperature'];
 const HEAD_OUTPUTS = ['entropy', 'top_probs', 'top_ids', 'token_probs', 'sample_ids', 'sample_probs'];
@@ -108,6 +110,11 @@ export interface OnnxOptions {
   statsHead?: boolean;
   /** Where the card's vocabSize came from (model.json, a preset, the tokenizer files), for messages. */
   vocabOrigin?: string;
+  /**
+   * The bytes of the card's cache graph (`cache.graph`, beside model.onnx), read on the first
+   * forward that needs it (a decode with use_cache prefix or dual).
+   */
+  cacheGraph?: () => Promise<Uint8Array>;
 }
 
 export class OnnxDenoiser extends LogitsDenoiser {
@@ -119,8 +126,21 @@ export class OnnxDenoiser extends LogitsDenoiser {
     readonly source: string,
     /** Statistics come from the in-graph head rather than from logits reduced in JS. */
     readonly usesStatsHead: boolean,
+    private readonly options: OnnxOptions,
   ) {
     super(card);
+  }
+
+  private cacheGraph: Promise<CacheGraph> | null = null;
+
+  /** The cache graph's session, loaded once on first use. */
+  private cached(): Promise<CacheGraph> {
+    const source = `${this.source.replace(/[^/\\]*$/, '')}${this.card.cache?.graph ?? 'model.cache.onnx'}`;
+    const load = this.options.cacheGraph;
+    if (!this.card.cache || !load)
+      return Promise.reject(new GraphError(`model "${this.card.name}" (${this.source}) has no cache graph (card field "cache"), so use_cache prefix/dual cannot run; export one with training/export_cache.py, or decode with use_cache=none`));
+    this.cacheGraph ??= load().then((bytes) => CacheGraph.create(this.ort, bytes, this.card, source, this.options.threads));
+    return this.cacheGraph;
   }
 
   static async create(ort: OrtRuntime, model: Uint8Array, card: ModelCard, options: OnnxOptions): Promise<OnnxDenoiser> {
@@ -136,7 +156,7 @@ export class OnnxDenoiser extends LogitsDenoiser {
       throw new GraphError(`${options.source}: onnxruntime cannot load the graph: ${(e as Error).message.split('\n')[0]}`);
     }
     const io = checkGraph(session, card, options.source, options.vocabOrigin);
-    return new OnnxDenoiser(card, ort, session, io, options.source, io.hasStatsHead && options.statsHead !== false);
+    return new OnnxDenoiser(card, ort, session, io, options.source, io.hasStatsHead && options.statsHead !== false, options);
   }
 
   private modelFeeds(canvases: Int32Array[]): Record<string, Tensor> {
@@ -150,6 +170,10 @@ export class OnnxDenoiser extends LogitsDenoiser {
   }
 
   override async forward(request: ForwardRequest): Promise<Predictions> {
+    if (request.rows.some((r) => r.window || r.onKv)) {
+      validateRequest(this.card, request);
+      return (await this.cached()).forward(request);
+    }
     if (!this.usesStatsHead) return super.forward(request);
     validateRequest(this.card, request);
     const rows = request.rows;
@@ -249,5 +273,6 @@ export class OnnxDenoiser extends LogitsDenoiser {
 
   async dispose(): Promise<void> {
     await this.session.release();
+    if (this.cacheGraph) await (await this.cacheGraph.catch(() => null))?.dispose();
   }
 }

@@ -1,0 +1,166 @@
+/**
+ * The cache graph of an ONNX model (docs/onnx-models.md, "The cache graph"): a window of each
+ * row's canvas attends to cached keys/values of other positions and to itself.
+ *
+ *   inputs   input_ids [B, W] int64, position_ids [B, W] int64 (absolute), cache_index [B] int64,
+ *            past_key / past_value [L, C, H, P, hd] float32, past_position_ids [C, P] int64 (read
+ *            by block-causal graphs only: a full-attention export has no such input)
+ *   outputs  logits [B, W, V] float32, present_key / present_value [L, B, H, W, hd] float32
+ *
+ * Rows name their cache by `cache_index`, so the N lookahead rows of one sequence send its cache
+ * once. A forward request may mix windows of different widths and caches of different lengths
+ * (several sequences, or a block entry beside window steps): rows are grouped by (W, P), one
+ * session run per group, and the answer is one `Predictions` over whole canvases.
+ */
+import type { InferenceSession, Tensor } from 'onnxruntime-common';
+import type { CacheGraphCard, ModelCard } from './card.js';
+import { Predictions, prepareLogits, reduceLogits, type ForwardRequest, type ForwardRow, type KvCache } from './denoiser.js';
+import { GraphError } from './graph-error.js';
+import type { OrtRuntime } from './onnx.js';
+
+const INPUTS = ['input_ids', 'position_ids', 'cache_index', 'past_key', 'past_value'];
+const OPTIONAL_INPUTS = ['past_position_ids'];
+const OUTPUTS = ['logits', 'present_key', 'present_value'];
+
+export class CacheGraph {
+  private constructor(
+    private readonly ort: OrtRuntime,
+    private readonly session: InferenceSession,
+    private readonly card: ModelCard,
+    private readonly shape: CacheGraphCard,
+    private readonly source: string,
+  ) {}
+
+  static async create(ort: OrtRuntime, bytes: Uint8Array, card: ModelCard, source: string, threads?: number): Promise<CacheGraph> {
+    if (!card.cache) throw new GraphError(`${source}: the model card has no "cache" field, so there is no cache graph to load`);
+    if (card.logitShift)
+      throw new GraphError(`${source}: a Dream-style shifted model (logitShift) cannot use a cache graph: its window's first logit is unusable (spec §2.5)`);
+    let session: InferenceSession;
+    try {
+      session = await ort.InferenceSession.create(bytes, { graphOptimizationLevel: 'all', ...(threads !== undefined ? { intraOpNumThreads: threads } : {}) });
+    } catch (e) {
+      throw new GraphError(`${source}: onnxruntime cannot load the cache graph: ${(e as Error).message.split('\n')[0]}`);
+    }
+    const missingIn = INPUTS.filter((n) => !session.inputNames.includes(n));
+    const missingOut = OUTPUTS.filter((n) => !session.outputNames.includes(n));
+    const extra = session.inputNames.filter((n) => !INPUTS.includes(n) && !OPTIONAL_INPUTS.includes(n));
+    if (missingIn.length > 0 || missingOut.length > 0 || extra.length > 0)
+      throw new GraphError(
+        `${source}: not a cache graph: inputs [${session.inputNames.join(', ')}], outputs [${session.outputNames.join(', ')}]; ` +
+          `expected inputs ${INPUTS.join(', ')} (and optionally ${OPTIONAL_INPUTS.join(', ')}) and outputs ${OUTPUTS.join(', ')} (docs/onnx-models.md)`,
+      );
+    return new CacheGraph(ort, session, card, card.cache, source);
+  }
+
+  /**
+   * Statistics over whole canvases for rows with a window and/or a keys/values request: window
+   * positions from this forward, the rest copied from the window's `outside` predictions.
+   */
+  async forward(request: ForwardRequest): Promise<Predictions> {
+    const rows = request.rows;
+    const T = rows[0]?.canvas.length ?? 0;
+    const out = new Predictions(rows.length, T, request.samples);
+    const groups = new Map<string, number[]>();
+    rows.forEach((row, b) => {
+      const { start, end } = spanOf(row);
+      if (!(start >= 0 && start < end && end <= T)) throw new GraphError(`${this.source}: row ${b} has window [${start}, ${end}), expected 0 ≤ start < end ≤ ${T}`);
+      const key = `${end - start}/${row.window?.cache.positions.length ?? 0}`;
+      const group = groups.get(key);
+      if (group) group.push(b);
+      else groups.set(key, [b]);
+    });
+    for (const members of groups.values()) await this.runGroup(request, members, out);
+    return out;
+  }
+
+  private async runGroup(request: ForwardRequest, members: number[], out: Predictions): Promise<void> {
+    const rows = members.map((b) => request.rows[b]);
+    const { layers: L, heads: H, headDim: hd } = this.shape;
+    const B = rows.length;
+    const spans = rows.map(spanOf);
+    const W = spans[0].end - spans[0].start;
+    const caches: KvCache[] = [];
+    const cacheIndex = rows.map((r) => {
+      if (!r.window) return 0;
+      const at = caches.indexOf(r.window.cache);
+      return at >= 0 ? at : caches.push(r.window.cache) - 1;
+    });
+    const P = caches[0]?.positions.length ?? 0;
+    const C = Math.max(1, caches.length);
+    const ids = new BigInt64Array(B * W);
+    const positions = new BigInt64Array(B * W);
+    rows.forEach((r, i) => {
+      for (let w = 0; w < W; w++) {
+        ids[i * W + w] = BigInt(r.canvas[spans[i].start + w]);
+        positions[i * W + w] = BigInt(spans[i].start + w);
+      }
+    });
+    // [L, C, H, P, hd]: each cache is [L, H, P, hd], so layer l of cache c is one contiguous slice.
+    const slice = H * P * hd;
+    const pastKey = new Float32Array(L * C * slice);
+    const pastValue = new Float32Array(L * C * slice);
+    const pastPositions = new BigInt64Array(C * P);
+    caches.forEach((cache, c) => {
+      if (cache.positions.length !== P || cache.key.length !== L * slice || cache.value.length !== L * slice)
+        throw new GraphError(`${this.source}: a cache of ${cache.positions.length} positions holds ${cache.key.length} keys, expected ${L} × ${H} × ${P} × ${hd}`);
+      for (let l = 0; l < L; l++) {
+        pastKey.set(cache.key.subarray(l * slice, (l + 1) * slice), (l * C + c) * slice);
+        pastValue.set(cache.value.subarray(l * slice, (l + 1) * slice), (l * C + c) * slice);
+      }
+      for (let p = 0; p < P; p++) pastPositions[c * P + p] = BigInt(cache.positions[p]);
+    });
+    const Ort = this.ort.Tensor;
+    const feeds: Record<string, Tensor> = {
+      input_ids: new Ort('int64', ids, [B, W]),
+      position_ids: new Ort('int64', positions, [B, W]),
+      cache_index: new Ort('int64', BigInt64Array.from(cacheIndex, BigInt), [B]),
+      past_key: new Ort('float32', pastKey, [L, C, H, P, hd]),
+      past_value: new Ort('float32', pastValue, [L, C, H, P, hd]),
+    };
+    if (this.session.inputNames.includes('past_position_ids')) feeds.past_position_ids = new Ort('int64', pastPositions, [C, P]);
+    const result = await this.session.run(feeds);
+    const logits = this.checked(result.logits, [B, W, this.card.vocabSize], 'logits');
+    for (let i = 0; i < B; i++) prepareLogits(this.card, logits, i * W * this.card.vocabSize, W);
+    const windowRows = rows.map((r, i) => {
+      const { start, end } = spans[i];
+      if (r.samplePositions?.some((p) => p < start || p >= end))
+        throw new GraphError(`${this.source}: row ${members[i]} asks for token draws outside its window [${start}, ${end})`);
+      return { canvas: r.canvas.subarray(start, end), noiseKey: r.noiseKey, ...(r.samplePositions ? { samplePositions: r.samplePositions.map((p) => p - start) } : {}) };
+    });
+    const fresh = reduceLogits(this.card, logits, { ...request, rows: windowRows }, spans.map((s) => s.start));
+    members.forEach((b, i) => {
+      const window = rows[i].window;
+      if (window) out.setRow(b, window.outside);
+      out.setRow(b, fresh.row(i), spans[i].start);
+    });
+    const keys = this.checked(result.present_key, [L, B, H, W, hd], 'present_key');
+    const values = this.checked(result.present_value, [L, B, H, W, hd], 'present_value');
+    rows.forEach((r, i) => {
+      if (!r.onKv) return;
+      const part = H * W * hd;
+      const key = new Float32Array(L * part);
+      const value = new Float32Array(L * part);
+      for (let l = 0; l < L; l++) {
+        key.set(keys.subarray((l * B + i) * part, (l * B + i + 1) * part), l * part);
+        value.set(values.subarray((l * B + i) * part, (l * B + i + 1) * part), l * part);
+      }
+      r.onKv({ positions: Int32Array.from({ length: W }, (_, w) => spans[i].start + w), key, value });
+    });
+  }
+
+  private checked(tensor: Tensor | undefined, dims: number[], name: string): Float32Array {
+    if (!tensor || tensor.type !== 'float32' || tensor.dims.join() !== dims.join())
+      throw new GraphError(`${this.source}: output "${name}" came back as ${tensor?.type} [${tensor?.dims.join(', ')}], expected float32 [${dims.join(', ')}]`);
+    // A copy: logits are prepared in place, and the runtime may reuse its buffers.
+    return new Float32Array(tensor.data as Float32Array);
+  }
+
+  async dispose(): Promise<void> {
+    await this.session.release();
+  }
+}
+
+/** The positions a row computes: its window, or the whole canvas. */
+function spanOf(row: ForwardRow): { start: number; end: number } {
+  return row.window ? { start: row.window.start, end: row.window.end } : { start: 0, end: row.canvas.length };
+}
