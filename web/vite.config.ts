@@ -1,7 +1,7 @@
 /**
  * Builds the browser app (web/) into dist/web. onnxruntime-web is bundled with the app; its wasm
- * runtime (the .mjs loader and .wasm binary, the variant with WebGPU support) is copied to
- * dist/web/ort/ and loaded from there (`ort.env.wasm.wasmPaths`), so nothing comes from outside the
+ * runtime (the .mjs loaders and .wasm binaries: the wasm-only one, and the one with WebGPU
+ * kernels) is copied to dist/web/ort/ and loaded from there (`ort.env.wasm.wasmPaths`), so nothing comes from outside the
  * machine. The `onnxruntime-web-use-extern-wasm` condition picks the build that loads that loader
  * by URL: the default build inlines it, and its thread workers would then load the app's own chunk.
  */
@@ -15,7 +15,7 @@ const here = dirname(fileURLToPath(import.meta.url));
 const require = createRequire(import.meta.url);
 const ortDist = dirname(require.resolve('onnxruntime-web/ort-wasm-simd-threaded.jsep.wasm'));
 /** The runtime files `web/src/runtime.ts` points onnxruntime-web at. */
-export const ORT_FILES = ['ort-wasm-simd-threaded.jsep.mjs', 'ort-wasm-simd-threaded.jsep.wasm'];
+export const ORT_FILES = ['ort-wasm-simd-threaded.mjs', 'ort-wasm-simd-threaded.wasm', 'ort-wasm-simd-threaded.jsep.mjs', 'ort-wasm-simd-threaded.jsep.wasm'];
 
 function copyOrtRuntime(): Plugin {
   return {

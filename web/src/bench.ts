@@ -3,9 +3,10 @@
  * `OnnxDenoiser.forward` the decode loop makes) on onnxruntime-web for each built-in model at
  * 1 and 8 rows. bench/web.ts loads this page with ?threads=&backend= and reads the result.
  */
-import { loadModel, type ForwardRequest, type Model } from '../../src/index.js';
+import { loadModel } from '../../src/index.js';
+import { benchLength, benchRequest } from './bench-request.js';
 import { fetchModelIndex, taskOf } from './catalog.js';
-import { configureRuntime, ortRuntime, type RuntimeSettings } from './runtime.js';
+import { configureRuntime, type RuntimeSettings } from './runtime.js';
 
 export interface ForwardTiming {
   model: string;
@@ -27,33 +28,19 @@ declare global {
   }
 }
 
-/** The request bench/step-time.ts also uses: half the canvas masked, draws at 16 positions. */
-function request(model: Model, rows: number, length: number): ForwardRequest {
-  const { vocabSize, maskId } = model.card;
-  return {
-    samples: 1,
-    temperature: 0,
-    rows: Array.from({ length: rows }, (_, r) => ({
-      canvas: Int32Array.from({ length }, (_, t) => (t >= length / 2 ? maskId : (t * 7 + r * 13) % vocabSize === maskId ? 0 : (t * 7 + r * 13) % vocabSize)),
-      noiseKey: 1234 + r,
-    })),
-  };
-}
-
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 async function runForwardBench(rowCounts: number[], repeats: number): Promise<BenchResult> {
-  const settings = await configureRuntime(new URLSearchParams(location.search));
-  const runtime = ortRuntime(settings.backend);
+  const { settings, runtime } = await configureRuntime(new URLSearchParams(location.search));
   const timings: ForwardTiming[] = [];
   const loadMs: Record<string, number> = {};
   for (const entry of (await fetchModelIndex()).filter((m) => m.kind === 'onnx')) {
     const started = performance.now();
     const model = await loadModel(new URL(entry.url, document.baseURI), { runtime, task: taskOf(entry.task) ?? undefined });
     loadMs[entry.name] = performance.now() - started;
-    const length = Math.min(model.card.contextLimit, entry.task === 'sudoku' ? 81 : entry.task === 'countdown' ? 48 : 128);
+    const length = benchLength(entry.task, model.card.contextLimit);
     for (const rows of rowCounts) {
-      const req = request(model, rows, length);
+      const req = benchRequest(model.card, rows, length);
       await model.denoiser.forward(req); // warm-up: the first call allocates
       const ms: number[] = [];
       for (let i = 0; i < repeats; i++) {

@@ -3,11 +3,11 @@
  * parameters, and watch the library's `decode()` run in this page on onnxruntime-web; or open a
  * trace file and step through it without a model. See docs/web.md.
  */
-import { DECODE_PARAMS, parseTrace, promptCanvas, SAMPLER_NAMES, type Model, type Trace } from '../../src/index.js';
+import { DECODE_PARAMS, parseTrace, promptCanvas, SAMPLER_NAMES, type Model, type OrtRuntime, type Outcome, type Trace } from '../../src/index.js';
 import { examplePrompt, fetchModelIndex, gradeOutput, loadBuiltin, loadPicked, readerForTrace, readerOf, readPrompt, sortPicked, type ModelEntry, type TokenReader } from './catalog.js';
 import { paramInputs, readDecodeParams, readParams, samplerSpecs } from './controls.js';
 import { Player, type Track } from './player.js';
-import { configureRuntime, ortRuntime, type RuntimeSettings } from './runtime.js';
+import { configureRuntime, type RuntimeSettings } from './runtime.js';
 import { serialModel } from './serial.js';
 import { LiveSource, ReplaySource, type StepSource } from './steps.js';
 import { el, messageOf, Panel } from './view.js';
@@ -31,6 +31,7 @@ const ui = {
 };
 
 let settings: RuntimeSettings;
+let runtime: OrtRuntime;
 let index: ModelEntry[] = [];
 const models = new Map<string, Promise<Model>>();
 let player: Player | null = null;
@@ -50,7 +51,7 @@ function currentModel(): Promise<Model> {
   if (loading) return loading;
   const entry = index.find((m) => m.name === ui.model.value);
   if (!entry) throw new Error(`no model "${ui.model.value}"`);
-  const promise = loadBuiltin(entry, ortRuntime(settings.backend));
+  const promise = loadBuiltin(entry, runtime);
   models.set(entry.name, promise);
   promise.catch(() => models.delete(entry.name));
   return promise;
@@ -146,7 +147,7 @@ async function startDecode(): Promise<void> {
 
 const endings = new Map<Track, string>();
 
-function trackOf(panel: Panel, source: StepSource, done: (trace: Trace) => Promise<import('../../src/index.js').Outcome | null>): Track {
+function trackOf(panel: Panel, source: StepSource, done: (trace: Trace) => Promise<Outcome | null>): Track {
   const track: Track = {
     source,
     show: (s) => panel.show(s),
@@ -200,7 +201,7 @@ async function openTrace(file: File): Promise<void> {
 }
 
 async function init(): Promise<void> {
-  settings = await configureRuntime(new URLSearchParams(location.search));
+  ({ settings, runtime } = await configureRuntime(new URLSearchParams(location.search)));
   ui.runtime.textContent = `onnxruntime-web on ${settings.backend} (${settings.reason}); ${settings.threads} wasm thread${settings.threads === 1 ? '' : 's'}; cross-origin isolated: ${settings.crossOriginIsolated ? 'yes' : 'no (threads need the COOP/COEP headers of infogain web)'}; WebGPU adapter: ${settings.gpu}`;
   ui.runtime.dataset.backend = settings.backend;
   for (const name of SAMPLER_NAMES) {
@@ -246,7 +247,7 @@ async function pickModel(files: File[]): Promise<void> {
   if (files.length === 0) return;
   try {
     const picked = sortPicked(files);
-    const model = await loadPicked(picked, ortRuntime(settings.backend));
+    const model = await loadPicked(picked, runtime);
     const name = `your model: ${picked.label}`;
     models.set(name, Promise.resolve(model));
     if (![...ui.model.options].some((o) => o.value === name)) ui.model.append(el('option', { value: name }, name));

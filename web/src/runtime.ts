@@ -4,10 +4,20 @@
  * provider is WebGPU where the browser offers a hardware adapter, wasm otherwise. The library takes
  * the runtime as an `OrtRuntime`; the provider choice is added to each session's options here.
  */
-import * as ort from 'onnxruntime-web';
 import type { OrtRuntime } from '../../src/index.js';
 
+type OrtModule = typeof import('onnxruntime-web');
+
+/**
+ * The wasm-only build (a 14 MB binary) unless WebGPU is used: the default build's binary carries
+ * the WebGPU kernels too (28 MB), which a page on wasm would download and compile for nothing.
+ */
+const ortModule = (backend: Backend): Promise<OrtModule> => (backend === 'webgpu' ? import('onnxruntime-web') : import('onnxruntime-web/wasm'));
+
 export type Backend = 'wasm' | 'webgpu';
+
+/** wasm threads unless ?threads= says otherwise (capped by the machine's cores). */
+const DEFAULT_THREADS = 4;
 
 export interface RuntimeSettings {
   backend: Backend;
@@ -52,15 +62,15 @@ async function gpuAdapter(): Promise<{ adapter: GpuAdapterLike; software: boolea
   return { adapter, software, text: software ? `${text} (software)` : text };
 }
 
-/** Read ?backend= and ?threads= (the wasm thread count is fixed once the runtime starts, so it is a page setting). */
-export async function configureRuntime(params: URLSearchParams): Promise<RuntimeSettings> {
+/**
+ * Read ?backend= and ?threads= (the wasm thread count is fixed once the runtime starts, so it is a
+ * page setting) and start onnxruntime-web: the settings and the runtime to load models with.
+ */
+export async function configureRuntime(params: URLSearchParams): Promise<{ settings: RuntimeSettings; runtime: OrtRuntime }> {
   const isolated = globalThis.crossOriginIsolated === true;
   const maxThreads = isolated ? Math.max(1, navigator.hardwareConcurrency || 1) : 1;
   const askedThreads = Number(params.get('threads') ?? NaN);
-  const threads = Number.isInteger(askedThreads) && askedThreads >= 1 ? Math.min(askedThreads, maxThreads) : Math.min(4, maxThreads);
-  ort.env.wasm.wasmPaths = new URL('ort/', document.baseURI).href;
-  ort.env.wasm.numThreads = threads;
-  ort.env.logLevel = 'error';
+  const threads = Number.isInteger(askedThreads) && askedThreads >= 1 ? Math.min(askedThreads, maxThreads) : Math.min(DEFAULT_THREADS, maxThreads);
   const gpu = await gpuAdapter();
   const asked = params.get('backend');
   let backend: Backend;
@@ -75,11 +85,15 @@ export async function configureRuntime(params: URLSearchParams): Promise<Runtime
     backend = 'wasm';
     reason = gpu ? 'the only WebGPU adapter is a software one (slower than wasm)' : 'the browser offers no WebGPU adapter';
   }
-  return { backend, threads, reason, crossOriginIsolated: isolated, gpu: gpu ? gpu.text : 'none' };
+  const ort = await ortModule(backend);
+  ort.env.wasm.wasmPaths = new URL('ort/', document.baseURI).href;
+  ort.env.wasm.numThreads = threads;
+  ort.env.logLevel = 'error';
+  return { settings: { backend, threads, reason, crossOriginIsolated: isolated, gpu: gpu ? gpu.text : 'none' }, runtime: ortRuntime(ort, backend) };
 }
 
 /** onnxruntime-web as the library's `OrtRuntime`, every session created on `backend`. */
-export function ortRuntime(backend: Backend): OrtRuntime {
+function ortRuntime(ort: OrtModule, backend: Backend): OrtRuntime {
   return {
     InferenceSession: {
       create: (model, options) => ort.InferenceSession.create(model, { ...options, executionProviders: [backend] }),

@@ -1,0 +1,24 @@
+/**
+ * The forward request `npm run bench:web` times, the same in the page and in Node: `rows` canvases
+ * of `length` tokens, the second half masked, greedy draws (what a decode step asks for).
+ */
+import type { ForwardRequest, ModelCard } from '../../src/index.js';
+
+export function benchRequest(card: ModelCard, rows: number, length: number): ForwardRequest {
+  const { vocabSize, maskId } = card;
+  const token = (t: number, r: number) => {
+    const id = (t * 7 + r * 13) % vocabSize;
+    return id === maskId ? (id + 1) % vocabSize : id;
+  };
+  return {
+    samples: 1,
+    temperature: 0,
+    rows: Array.from({ length: rows }, (_, r) => ({
+      canvas: Int32Array.from({ length }, (_, t) => (t >= length / 2 ? maskId : token(t, r))),
+      noiseKey: 1234 + r,
+    })),
+  };
+}
+
+/** The canvas length a built-in's task uses (Sudoku 81, Countdown 48, text 128), within the card's limit. */
+export const benchLength = (task: string | null, contextLimit: number): number => Math.min(contextLimit, task === 'sudoku' ? 81 : task === 'countdown' ? 48 : 128);
