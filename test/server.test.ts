@@ -114,6 +114,14 @@ describe('completions', () => {
     const streamed = await collect(await client.completions.create({ ...body, stop: [stop], stream: true, stream_options: { include_usage: true } }), (c) => c.text);
     expect(streamed.texts[0]).toBe(full.slice(0, cut));
     expect(streamed.chunks.at(-1)?.usage).toEqual(stopped.usage);
+
+    // Left to right, the stop sequence is final as soon as it is written: the decode stops there.
+    const ltr = { ...body, ...extra({ sampler: 'left-to-right' }) };
+    const ltrFull = (await client.completions.create(ltr)).choices[0].text;
+    const ltrStop = ltrFull.slice(8, 10);
+    const early = await client.completions.create({ ...ltr, stop: ltrStop });
+    expect(early.choices[0]).toMatchObject({ text: ltrFull.slice(0, ltrFull.indexOf(ltrStop)), finish_reason: 'stop' });
+    expect(Number(Reflect.get(early.usage ?? {}, 'forward_calls'))).toBe(ltrFull.indexOf(ltrStop) + ltrStop.length);
   });
 });
 

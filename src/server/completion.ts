@@ -68,7 +68,7 @@ export interface CompletionResult {
   choices: ChoiceResult[];
   promptTokens: number;
   completionTokens: number;
-  /** Model calls this request's decode made (each possibly shared with other requests' rows). */
+  /** Model calls this request's decode made for the output (each possibly shared with other requests' rows). */
   forwardCalls: number;
   /** Rows this request put through the model. */
   rowForwards: number;
@@ -112,6 +112,14 @@ class ChoiceState {
   text = '';
   cumulativeUncertainty = 0;
   completionTokens = 0;
+  /** Model calls each copy took part in, and rows it forwarded (from its step records). */
+  readonly calls = new Map<number, number>([[0, 0]]);
+  rows = 0;
+
+  cost(copy: number, step: StepRecord): void {
+    this.calls.set(copy, (this.calls.get(copy) ?? 0) + step.forwardCalls);
+    this.rows += step.rowForwards;
+  }
 
   constructor(
     readonly input: PromptCanvas,
@@ -169,69 +177,66 @@ export async function* runCompletion(model: Model, batcher: { client(signal?: Ab
     return delta;
   };
 
-  let forwardCalls = 0;
-  let rowForwards = 0;
-  const stopAll = new AbortController();
-  const allStopped = new DOMException('every choice met a stop sequence', 'AbortError');
-  const signal = AbortSignal.any([job.signal, stopAll.signal]);
-  const client = batcher.client(signal);
-  const counted: Denoiser = {
-    card,
-    forward: (request) => {
-      forwardCalls += 1;
-      rowForwards += request.rows.length;
-      return client.forward(request);
-    },
-  };
-  const options: DecodeCallOptions<string> = { sampler: job.samplerName, params: job.params, decode: job.decode, genLength: job.maxTokens, seed: job.seed, signal };
+  // The model as loaded, its denoiser replaced by this request's batcher client.
+  // Aborted when every choice has met a stop sequence, so a call still waiting in the batcher is withdrawn.
+  const stopped = new AbortController();
+  const batched: Model = { ...model, denoiser: batcher.client(AbortSignal.any([job.signal, stopped.signal])) };
+  const options: DecodeCallOptions<string> = { sampler: job.samplerName, params: job.params, decode: job.decode, genLength: job.maxTokens, seed: job.seed, signal: job.signal };
   const prompts = job.inputs.map((input) => input.canvas.slice(0, input.promptLength));
   let trace: Trace | null = null;
-  try {
-    for await (const event of decode({ ...model, denoiser: counted }, prompts, options)) {
-      if (event.type === 'step') {
-        const c = choices[event.sequence];
-        if (event.copy === 0) c.cumulativeUncertainty = event.cumulativeUncertainty;
-        let delta = '';
-        if (streamsText && c.finished === null) {
-          let end = c.regionStart;
-          while (end < event.canvas.length && event.canvas[end] !== card.maskId) end++;
-          delta = advance(c, textOf(c, event.canvas.subarray(0, end)), event.canvas, end);
+  for await (const event of decode(batched, prompts, options)) {
+    if (event.type === 'step') {
+      const c = choices[event.sequence];
+      // After its stop sequence a choice's later steps (the decode runs on for the other choices) are not its output.
+      if (c.finished !== null) continue;
+      c.cost(event.copy, event.step);
+      if (event.copy === 0) c.cumulativeUncertainty = event.cumulativeUncertainty;
+      let delta = '';
+      if (streamsText) {
+        let end = c.regionStart;
+        while (end < event.canvas.length && event.canvas[end] !== card.maskId) end++;
+        delta = advance(c, textOf(c, event.canvas.subarray(0, end)), event.canvas, end);
+      }
+      yield { type: 'step', choice: event.sequence, copy: event.copy, step: event.step, cumulativeUncertainty: event.cumulativeUncertainty, delta };
+      if (c.finished !== null) {
+        yield { type: 'finish', choice: event.sequence, delta: '', finishReason: c.finished };
+        // Every choice met a stop sequence: leaving the loop cancels the decode (decode()'s own cleanup).
+        if (choices.every((x) => x.finished !== null)) {
+          stopped.abort(new DOMException('every choice met a stop sequence', 'AbortError'));
+          break;
         }
-        yield { type: 'step', choice: event.sequence, copy: event.copy, step: event.step, cumulativeUncertainty: event.cumulativeUncertainty, delta };
-        if (c.finished !== null) {
-          yield { type: 'finish', choice: event.sequence, delta: '', finishReason: c.finished };
-          if (choices.every((x) => x.finished !== null)) stopAll.abort(allStopped);
-        }
-      } else if (event.type === 'sequence') {
-        const c = choices[event.sequence];
-        c.cumulativeUncertainty = event.trace.totals.cumulativeUncertainty;
-        if (c.finished !== null) continue;
-        const output = event.trace.output;
-        // Text from the model as loaded (the decode saw a counting wrapper, which an oracle's detokenizer is not on).
-        const full = textOf(c, output);
-        const delta = advance(c, full, output, output.length);
-        if (c.finished === null) {
-          c.finished = output.slice(c.input.promptLength).some((id) => id === card.eosId) ? 'stop' : 'length';
-          c.text = full;
-          c.completionTokens = countTokens(c, output, output.length);
-        }
-        // A tokenizer whose prefix text is not a prefix of the whole text cannot take back what was sent.
-        const rest = c.text.startsWith(c.sent) ? c.text.slice(c.sent.length) : '';
-        c.sent = c.text;
-        yield { type: 'finish', choice: event.sequence, delta: delta + rest, finishReason: c.finished };
-      } else trace = event.trace;
-    }
-  } catch (error) {
-    if (!(stopAll.signal.aborted && stopAll.signal.reason === allStopped && !job.signal.aborted)) throw error;
+      }
+    } else if (event.type === 'sequence') {
+      const c = choices[event.sequence];
+      if (c.finished !== null) continue;
+      c.cumulativeUncertainty = event.trace.totals.cumulativeUncertainty;
+      const output = event.trace.output;
+      const full = textOf(c, output);
+      const delta = advance(c, full, output, output.length);
+      if (c.finished === null) {
+        c.finished = output.slice(c.input.promptLength).some((id) => id === card.eosId) ? 'stop' : 'length';
+        c.text = full;
+        c.completionTokens = countTokens(c, output, output.length);
+      }
+      // A tokenizer whose prefix text is not a prefix of the whole text cannot take back what was sent.
+      const rest = c.text.startsWith(c.sent) ? c.text.slice(c.sent.length) : '';
+      c.sent = c.text;
+      yield { type: 'finish', choice: event.sequence, delta: delta + rest, finishReason: c.finished };
+    } else trace = event.trace;
   }
+  // Model calls: the lockstep driver makes one call per round for each canvas length, so per length
+  // the calls are those of the choice (copy) that took part in the most rounds. Counted from the
+  // step records a choice kept, so a stop sequence gives the same figures streamed or not.
+  const callsByLength = new Map<number, number>();
+  for (const c of choices) callsByLength.set(c.input.canvas.length, Math.max(callsByLength.get(c.input.canvas.length) ?? 0, ...c.calls.values()));
   const completionTokens = choices.reduce((s, c) => s + c.completionTokens, 0);
   yield {
     type: 'done',
     choices: choices.map((c) => ({ text: c.text, finishReason: c.finished ?? 'length', completionTokens: c.completionTokens, cumulativeUncertainty: c.cumulativeUncertainty })),
     promptTokens: job.inputs.reduce((s, i) => s + i.promptLength, 0),
     completionTokens,
-    forwardCalls,
-    rowForwards,
+    forwardCalls: [...callsByLength.values()].reduce((a, b) => a + b, 0),
+    rowForwards: choices.reduce((s, c) => s + c.rows, 0),
     cumulativeUncertainty: choices.reduce((s, c) => s + c.cumulativeUncertainty, 0),
     trace,
   };
