@@ -42,6 +42,8 @@ export interface LoadModelOptions {
   runtime?: OrtRuntime;
   /** onnxruntime intra-op threads (default: the runtime's choice). */
   threads?: number;
+  /** onnxruntime execution provider: cpu, cuda, … (Node), wasm, webgpu (browsers); default: the runtime's. */
+  device?: string;
   /** Read string prompts in a task's format (e.g. `sudokuTask`). */
   task?: Task<unknown>;
   /** Masks appended after a prompt by default (default 32). */
@@ -89,7 +91,7 @@ async function loadOnnxModel(files: OnnxModelSource, options: LoadModelOptions, 
   if (tokenizer) attachTokenizer(resolved, tokenizer, cardFile);
   const bytes = await readBytes(files.onnx, `${label}/model.onnx`);
   const denoiser = await OnnxDenoiser.create(options.runtime, bytes, resolved.card, {
-    source: `${label}/model.onnx`, threads: options.threads, statsHead: options.statsHead, vocabOrigin: resolved.origins.vocabSize,
+    source: `${label}/model.onnx`, threads: options.threads, device: options.device, statsHead: options.statsHead, vocabOrigin: resolved.origins.vocabSize,
     ...cacheGraphLoader(files, resolved.card, label, base),
   });
   return {

@@ -63,7 +63,7 @@ export interface LoadedModel {
 }
 
 /** A built-in name, an oracle JSON file, or a model directory (model.onnx + model.json). */
-export async function loadModel(ref: string, options: { threads?: number; ort?: OrtRuntime } = {}): Promise<LoadedModel> {
+export async function loadModel(ref: string, options: { threads?: number; device?: string; ort?: OrtRuntime } = {}): Promise<LoadedModel> {
   checkThreads(options.threads);
   const builtin = builtinByName(ref);
   if (builtin?.kind === 'oracle') return { model: await loadOracleFile(join(packageRoot(), 'models', builtin.file)), builtin, tokenizer: null };

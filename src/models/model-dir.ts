@@ -59,7 +59,7 @@ async function resolveCard(dir: string, tokenizer: HfTokenizer | null): Promise<
   return resolveCardJson(raw, { file, dir, tokenizer });
 }
 
-export async function loadModelDir(dir: string, options: { threads?: number; ort?: OrtRuntime } = {}): Promise<LoadedModelDir> {
+export async function loadModelDir(dir: string, options: { threads?: number; device?: string; ort?: OrtRuntime } = {}): Promise<LoadedModelDir> {
   const onnxPath = join(dir, 'model.onnx');
   if (!existsSync(onnxPath)) throw new Error(`${dir}: no model.onnx in the model directory`);
   checkThreads(options.threads);
@@ -75,7 +75,7 @@ export async function loadModelDir(dir: string, options: { threads?: number; ort
     return readFile(path);
   };
   const model = await OnnxDenoiser.create(ort, await readFile(onnxPath), card, {
-    source: onnxPath, threads: options.threads, vocabOrigin: origins.vocabSize, ...(cachePath ? { cacheGraph: () => cacheGraph(cachePath) } : {}),
+    source: onnxPath, threads: options.threads, device: options.device, vocabOrigin: origins.vocabSize, ...(cachePath ? { cacheGraph: () => cacheGraph(cachePath) } : {}),
   });
   return { dir, card, model, tokenizer };
 }

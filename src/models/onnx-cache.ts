@@ -16,7 +16,7 @@ import type { InferenceSession, Tensor } from 'onnxruntime-common';
 import type { CacheGraphCard, ModelCard } from './card.js';
 import { Predictions, prepareLogits, reduceLogits, type ForwardRequest, type ForwardRow, type KvCache } from './denoiser.js';
 import { GraphError } from './graph-error.js';
-import type { OrtRuntime } from './onnx.js';
+import { deviceOptions, type OrtRuntime } from './runtime.js';
 
 const INPUTS = ['input_ids', 'position_ids', 'cache_index', 'past_key', 'past_value'];
 const OPTIONAL_INPUTS = ['past_position_ids'];
@@ -31,13 +31,15 @@ export class CacheGraph {
     private readonly source: string,
   ) {}
 
-  static async create(ort: OrtRuntime, bytes: Uint8Array, card: ModelCard, source: string, threads?: number): Promise<CacheGraph> {
+  static async create(ort: OrtRuntime, bytes: Uint8Array, card: ModelCard, source: string, options: { threads?: number; device?: string } = {}): Promise<CacheGraph> {
     if (!card.cache) throw new GraphError(`${source}: the model card has no "cache" field, so there is no cache graph to load`);
     if (card.logitShift)
       throw new GraphError(`${source}: a Dream-style shifted model (logitShift) cannot use a cache graph: its window's first logit is unusable (spec §2.5)`);
     let session: InferenceSession;
     try {
-      session = await ort.InferenceSession.create(bytes, { graphOptimizationLevel: 'all', ...(threads !== undefined ? { intraOpNumThreads: threads } : {}) });
+      session = await ort.InferenceSession.create(bytes, {
+        graphOptimizationLevel: 'all', ...deviceOptions(ort, options.device, source), ...(options.threads !== undefined ? { intraOpNumThreads: options.threads } : {}),
+      });
     } catch (e) {
       throw new GraphError(`${source}: onnxruntime cannot load the cache graph: ${(e as Error).message.split('\n')[0]}`);
     }

@@ -18,17 +18,13 @@ import type { InferenceSession, Tensor } from 'onnxruntime-common';
 import type { ModelCard } from './card.js';
 import { GraphError } from './graph-error.js';
 import { CacheGraph } from './onnx-cache.js';
+import { deviceHint, deviceOptions, type OrtRuntime } from './runtime.js';
 import { drawUniform, LogitsDenoiser, ModelOutputError, Predictions, validateRequest, type ForwardRequest } from './denoiser.js';
 
 /** A probability from the head: finite and in [0, 1] (with float32 slack). */
 const isProb = (p: number): boolean => p >= 0 && p <= 1 + 1e-5;
 
-/** The part of an onnxruntime module (node or web) the backend uses. */
-export interface OrtRuntime {
-  InferenceSession: { create(model: Uint8Array, options?: InferenceSession.SessionOptions): Promise<InferenceSession> };
-  Tensor: new (type: 'int64' | 'float32', data: BigInt64Array | Float32Array, dims: readonly number[]) => Tensor;
-}
-
+export { deviceHint, deviceOptions, type OrtRuntime } from './runtime.js';
 export { GraphError };
 
 const HEAD_INPUTS = ['logit_bias', 'shift', 'sample_positions', 'sample_uniforms', 'temperature'];
@@ -106,6 +102,8 @@ export interface OnnxOptions {
   source: string;
   /** Intra-op threads; default: the runtime's choice. */
   threads?: number;
+  /** The onnxruntime execution provider (cpu, cuda, webgpu, wasm, …); default: the runtime's. */
+  device?: string;
   /** Use the graph's statistics head when it has one (default true). */
   statsHead?: boolean;
   /** Where the card's vocabSize came from (model.json, a preset, the tokenizer files), for messages. */
@@ -139,7 +137,7 @@ export class OnnxDenoiser extends LogitsDenoiser {
     const load = this.options.cacheGraph;
     if (!this.card.cache || !load)
       return Promise.reject(new GraphError(`model "${this.card.name}" (${this.source}) has no cache graph (card field "cache"), so use_cache prefix/dual cannot run; export one with training/export_cache.py, or decode with use_cache=none`));
-    this.cacheGraph ??= load().then((bytes) => CacheGraph.create(this.ort, bytes, this.card, source, this.options.threads));
+    this.cacheGraph ??= load().then((bytes) => CacheGraph.create(this.ort, bytes, this.card, source, { threads: this.options.threads, device: this.options.device }));
     return this.cacheGraph;
   }
 
@@ -147,13 +145,13 @@ export class OnnxDenoiser extends LogitsDenoiser {
     const threads = options.threads;
     if (threads !== undefined && !(Number.isInteger(threads) && threads >= 1))
       throw new GraphError(`${options.source}: threads (--threads) is ${threads}, expected an integer ≥ 1 (onnxruntime intra-op threads)`);
-    const sessionOptions: InferenceSession.SessionOptions = { graphOptimizationLevel: 'all' };
+    const sessionOptions: InferenceSession.SessionOptions = { graphOptimizationLevel: 'all', ...deviceOptions(ort, options.device, options.source) };
     if (options.threads !== undefined) sessionOptions.intraOpNumThreads = options.threads;
     let session: InferenceSession;
     try {
       session = await ort.InferenceSession.create(model, sessionOptions);
     } catch (e) {
-      throw new GraphError(`${options.source}: onnxruntime cannot load the graph: ${(e as Error).message.split('\n')[0]}`);
+      throw new GraphError(`${options.source}: onnxruntime cannot load the graph${options.device ? ` on device ${options.device}` : ''}: ${(e as Error).message.split('\n')[0]}${deviceHint(ort, options.device)}`);
     }
     const io = checkGraph(session, card, options.source, options.vocabOrigin);
     return new OnnxDenoiser(card, ort, session, io, options.source, io.hasStatsHead && options.statsHead !== false, options);

@@ -35,6 +35,7 @@ export function registerCompare(program: Command): void {
     .option('--gen-length <n>', 'masks to decode after each prompt (oracle models)', nonNegativeInt('--gen-length'))
     .option('--batch-size <n>', `sequences decoded together (1 to ${MAX_BATCH_SIZE})`, intInRange('--batch-size', 1, MAX_BATCH_SIZE), 16)
     .option('--threads <n>', 'onnxruntime intra-op threads', nonNegativeInt('--threads'))
+    .option('--device <name>', 'onnxruntime execution provider (cpu, cuda, …; `infogain inspect` lists this runtime\'s)')
     .addOption(new Option('--json', 'print one JSON object per sampler instead of a table'))
     .action(async (opts) => {
       const names: string[] = opts.samplers === 'all' ? SAMPLERS.map((s) => s.name) : opts.samplers.split(',').map((s: string) => s.trim()).filter(Boolean);
@@ -44,7 +45,7 @@ export function registerCompare(program: Command): void {
       const dataFlags = { columns: opts.dataColumns as string[], filter: opts.dataFilter as string[], taskOptions: opts.taskOption as string[] };
       const taskName: string | undefined = opts.task;
       const task = taskName !== undefined ? taskByName(taskName) : undefined;
-      const { model, builtin, tokenizer } = await loadModel(opts.model, { threads: opts.threads });
+      const { model, builtin, tokenizer } = await loadModel(opts.model, { threads: opts.threads, device: opts.device });
       const batchSize = Math.max(1, opts.batchSize);
       // Started once the inputs are known to be good, so an error line is not mixed with a bar.
       const startBar = (inputs: number) => {

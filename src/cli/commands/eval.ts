@@ -35,6 +35,7 @@ export function registerEval(program: Command): void {
     .option('--shard <i/n>', 'evaluate only examples with index ≡ i (mod n)')
     .option('--batch-size <n>', `sequences decoded together (1 to ${MAX_BATCH_SIZE})`, intInRange('--batch-size', 1, MAX_BATCH_SIZE))
     .option('--threads <n>', 'onnxruntime intra-op threads', nonNegativeInt('--threads'))
+    .option('--device <name>', 'onnxruntime execution provider (cpu, cuda, …; `infogain inspect` lists this runtime\'s)')
     .action(async (opts) => {
       const cfgFile: EvalConfig = opts.config ? await readEvalConfig(opts.config) : {};
       const pick = <T>(flag: T | undefined, key: keyof EvalConfig, fallback: T): T => flag ?? (cfgFile[key] as T | undefined) ?? fallback;
@@ -66,7 +67,7 @@ export function registerEval(program: Command): void {
       const examples = fromFile ? fromFile.examples : task.generate(seed, n, taskOptions);
       // The model loads once the examples are known to be good (a bad --data file fails fast).
       const modelRef = pick<string>(opts.model, 'model', task.defaultModel);
-      const { model, tokenizer } = await loadModel(modelRef, { threads: opts.threads });
+      const { model, tokenizer } = await loadModel(modelRef, { threads: opts.threads, device: opts.device });
       if (!tokenizer) throw new Error(`eval: model ${modelRef} has no tokenizer; task models are model directories`);
       const entries = await prepareEntries(settings.entries, model.card);
       const meta: RunMeta & { dataRead?: DataRead } = {

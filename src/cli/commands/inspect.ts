@@ -21,6 +21,10 @@ export function registerInspect(program: Command): void {
       console.log('graph outputs:');
       for (const line of meta(model.session.outputMetadata)) console.log(line);
       console.log(`statistics head: ${model.io.hasStatsHead ? 'yes (used)' : 'no (logits are reduced in JavaScript)'}`);
+      const cache = model.card.cache;
+      console.log(cache ? `cache graph: ${cache.graph} (${cache.layers} layers × ${cache.heads} heads × ${cache.headDim}; use_cache=prefix|dual)` : 'cache graph: none (use_cache=none only)');
+      const devices = (await import('onnxruntime-node')).listSupportedBackends();
+      console.log(`devices (--device): ${devices.map((d) => (d.bundled ? d.name : `${d.name} (separate install)`)).join(', ')}`);
       console.log(tokenizer ? `tokenizer: ${tokenizer.summary()}` : 'tokenizer: none (no tokenizer.json, nor vocab.json + merges.txt: prompts are token ids)');
     });
 }
