@@ -29,6 +29,7 @@ export function registerGenerate(program: Command): void {
     .option('--prompt <text>', 'prompt text; for oracles `_` marks a position to fill, for tokenizer models the mask token text does (default for oracles: a sampled prompt)')
     .option('--chat <message>', 'a user message, wrapped in the model\'s chat template (tokenizer models)')
     .option('--threads <n>', 'onnxruntime intra-op threads', nonNegativeInt('--threads'))
+    .option('--device <name>', 'onnxruntime execution provider (cpu, cuda, …; `infogain inspect` lists this runtime\'s)')
     .option('--prompt-length <n>', 'length of the sampled prompt when --prompt is absent', nonNegativeInt('--prompt-length'))
     .option('--gen-length <n>', 'masks appended after the prompt', nonNegativeInt('--gen-length'))
     .option('--seed <n>', 'random seed, in [0, 2^32)', seedOption('--seed'), 0)
@@ -40,7 +41,7 @@ export function registerGenerate(program: Command): void {
       if (opts.trace) checkTracePath(opts.trace);
       const resolved = resolveEntries([samplerByName(opts.sampler)], opts.set).entries;
       const name = resolved[0].sampler.name;
-      const { model, builtin, tokenizer, noTokenizer } = await loadModel(opts.model, { threads: opts.threads });
+      const { model, builtin, tokenizer, noTokenizer } = await loadModel(opts.model, { threads: opts.threads, device: opts.device });
       const taskName: string | undefined = opts.task ?? builtin?.task;
       if (opts.out !== undefined && taskName !== 'digits') throw new Error(`--out ${opts.out}: writes a PNG of a generated digit; only for the digits task (here: ${taskName ?? 'no task'})`);
       if (opts.out !== undefined) checkPngPath(opts.out);
