@@ -17,7 +17,7 @@ import { benchLength, benchRequest } from '../web/src/bench-request.js';
 import type { BenchResult, ForwardTiming } from '../web/src/bench.js';
 
 const CHROMIUM = '/usr/bin/chromium';
-const REPEATS = Number(process.env.BENCH_REPEATS ?? 15);
+const REPEATS = Number(process.env.BENCH_REPEATS ?? 10);
 const ROWS = [1, 8];
 const THREADS = (process.env.BENCH_THREADS ?? [...new Set([1, Math.min(4, cpus().length)])].join(',')).split(',').map(Number);
 const json = process.argv.includes('--json');
@@ -45,6 +45,12 @@ async function nodeTimings(threads: number): Promise<ForwardTiming[]> {
   return out;
 }
 
+/** Session options tried in the page: the library's defaults, and worker threads that sleep instead of spinning while idle. */
+const WASM_VARIANTS: { label: string; session: object | null }[] = [
+  { label: 'wasm', session: null },
+  { label: 'wasm, no spinning', session: { extra: { session: { intra_op: { allow_spinning: '0' } } } } },
+];
+
 const ARGS = ['--headless', '--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
 /** Flags that let headless Chromium expose WebGPU (a software adapter where there is no GPU). */
 const GPU_ARGS = ['--enable-unsafe-webgpu', '--enable-unsafe-swiftshader', '--use-angle=swiftshader', '--enable-features=Vulkan'];
@@ -57,6 +63,21 @@ async function pageTimings(browser: Browser, url: string, query: string): Promis
     return await page.evaluate(([rows, repeats]) => window.runForwardBench!(rows, repeats), [ROWS, REPEATS] as [number[], number]);
   } finally {
     await page.close();
+  }
+}
+
+const progress = (what: string) => process.stderr.write(`bench:web: ${what}\n`);
+
+/** WebGPU in its own browser (flags that expose a software adapter can crash or stall a GPU-less headless Chromium), bounded in time. */
+async function webgpuTimings(url: string): Promise<BenchResult> {
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: [...ARGS, ...GPU_ARGS] });
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    const limit = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error('no result within 60 s')), 60_000)));
+    return await Promise.race([pageTimings(browser, url, 'backend=webgpu&threads=1'), limit]);
+  } finally {
+    clearTimeout(timer);
+    await browser.close();
   }
 }
 
@@ -82,24 +103,31 @@ async function firstStep(browser: Browser, url: string): Promise<{ readyMs: numb
 async function main(): Promise<void> {
   if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM}: not found; the browser half of this benchmark needs Debian's chromium (apt-get install chromium)`);
   const server = await startWebServer({ port: 0 });
-  const browser = await chromium.launch({ executablePath: CHROMIUM, args: [...ARGS, ...GPU_ARGS] });
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: [...ARGS, '--disable-gpu'] });
   const rows: { runtime: string; threads: number | string; timings: ForwardTiming[] }[] = [];
   const notes: string[] = [];
   try {
     for (const threads of THREADS) {
+      progress(`onnxruntime-node, ${threads} thread(s)…`);
       rows.push({ runtime: 'onnxruntime-node', threads, timings: await nodeTimings(threads) });
-      const web = await pageTimings(browser, server.url, `backend=wasm&threads=${threads}`);
-      if (!web.settings.crossOriginIsolated) notes.push('the page was not cross-origin isolated: wasm ran on one thread');
-      rows.push({ runtime: 'chromium wasm', threads: web.settings.threads, timings: web.timings });
+      for (const variant of WASM_VARIANTS) {
+        progress(`chromium ${variant.label}, ${threads} thread(s)…`);
+        const session = variant.session ? `&session=${encodeURIComponent(JSON.stringify(variant.session))}` : '';
+        const web = await pageTimings(browser, server.url, `backend=wasm&threads=${threads}${session}`);
+        if (!web.settings.crossOriginIsolated) notes.push('the page was not cross-origin isolated: wasm ran on one thread');
+        rows.push({ runtime: `chromium ${variant.label}`, threads: web.settings.threads, timings: web.timings });
+      }
     }
-    const probe = await pageTimings(browser, server.url, 'backend=webgpu&threads=1').catch((e: Error) => {
-      notes.push(`WebGPU: ${e.message.split('\n')[0]}`);
+    progress('cold start…');
+    const cold = await firstStep(browser, server.url);
+    progress('WebGPU (a separate browser with WebGPU enabled)…');
+    const probe = await webgpuTimings(server.url).catch((e: Error) => {
+      notes.push(`WebGPU: not measured (${e.message.split('\n')[0]})`);
       return null;
     });
     if (probe && probe.settings.backend === 'webgpu') {
       rows.push({ runtime: `chromium webgpu (${probe.settings.gpu})`, threads: '-', timings: probe.timings });
     } else if (probe) notes.push(`WebGPU: not measured (${probe.settings.reason}; adapter ${probe.settings.gpu})`);
-    const cold = await firstStep(browser, server.url);
     if (json) {
       console.log(JSON.stringify({ repeats: REPEATS, rows, cold, notes }, null, 2));
       return;
@@ -111,9 +139,10 @@ async function main(): Promise<void> {
     console.log(table.toString());
     for (const threads of THREADS) {
       const node = rows.find((r) => r.runtime === 'onnxruntime-node' && r.threads === threads)!;
-      const web = rows[rows.indexOf(node) + 1];
-      const ratios = node.timings.map((t) => `${t.model}×${t.rows} ${(web.timings.find((w) => w.model === t.model && w.rows === t.rows)!.medianMs / t.medianMs).toFixed(1)}×`);
-      console.log(`page / node at ${threads} thread${threads === 1 ? '' : 's'}: ${ratios.join(', ')}`);
+      for (const web of rows.slice(rows.indexOf(node) + 1, rows.indexOf(node) + 1 + WASM_VARIANTS.length)) {
+        const ratios = node.timings.map((t) => `${t.model}×${t.rows} ${(web.timings.find((w) => w.model === t.model && w.rows === t.rows)!.medianMs / t.medianMs).toFixed(1)}×`);
+        console.log(`${web.runtime} / node at ${threads} thread${threads === 1 ? '' : 's'}: ${ratios.join(', ')}`);
+      }
     }
     console.log(`cold start (fresh profile, built-in sudoku, wasm): page ready ${cold.readyMs.toFixed(0)} ms after navigation, first step ${cold.firstStepMs.toFixed(0)} ms after navigation (${cold.fromClickMs.toFixed(0)} ms after clicking decode)`);
     for (const n of notes) console.log(n);

@@ -85,18 +85,37 @@ export async function configureRuntime(params: URLSearchParams): Promise<{ setti
     backend = 'wasm';
     reason = gpu ? 'the only WebGPU adapter is a software one (slower than wasm)' : 'the browser offers no WebGPU adapter';
   }
+  const extra = sessionOptionsOf(params.get('session'));
   const ort = await ortModule(backend);
   ort.env.wasm.wasmPaths = new URL('ort/', document.baseURI).href;
   ort.env.wasm.numThreads = threads;
   ort.env.logLevel = 'error';
-  return { settings: { backend, threads, reason, crossOriginIsolated: isolated, gpu: gpu ? gpu.text : 'none' }, runtime: ortRuntime(ort, backend) };
+  return { settings: { backend, threads, reason, crossOriginIsolated: isolated, gpu: gpu ? gpu.text : 'none' }, runtime: ortRuntime(ort, backend, extra) };
 }
 
-/** onnxruntime-web as the library's `OrtRuntime`, every session created on `backend`. */
-function ortRuntime(ort: OrtModule, backend: Backend): OrtRuntime {
+type SessionOptions = NonNullable<Parameters<OrtModule['InferenceSession']['create']>[1]>;
+
+/**
+ * ?session={...}: extra onnxruntime session options (JSON), e.g.
+ * {"extra":{"session":{"intra_op":{"allow_spinning":"0"}}}}; what `npm run bench:web` tries.
+ */
+function sessionOptionsOf(text: string | null): SessionOptions {
+  if (text === null) return {};
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (e) {
+    throw new Error(`?session=${text}: invalid JSON (${e instanceof Error ? e.message : String(e)}), expected onnxruntime session options`);
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error(`?session=${text}: expected a JSON object of onnxruntime session options`);
+  return { ...parsed };
+}
+
+/** onnxruntime-web as the library's `OrtRuntime`, every session created on `backend` (with `extra` options). */
+function ortRuntime(ort: OrtModule, backend: Backend, extra: SessionOptions): OrtRuntime {
   return {
     InferenceSession: {
-      create: (model, options) => ort.InferenceSession.create(model, { ...options, executionProviders: [backend] }),
+      create: (model, options) => ort.InferenceSession.create(model, { ...options, ...extra, executionProviders: [backend] }),
     },
     Tensor: ort.Tensor,
   };

@@ -32,7 +32,7 @@ export function entropyColour(entropy: number, maxEntropy: number): string {
 }
 
 const fmt = (x: number, digits = 3) => (Number.isFinite(x) ? x.toFixed(digits) : String(x));
-const shownToken = (text: string) => (text === '\n' ? '⏎' : text === ' ' ? '␠' : text);
+const shownToken = (text: string) => (text === '\n' ? '⏎' : text === ' ' ? '\u00a0' : text); // a space shows as an empty cell
 
 export class Panel {
   readonly root: HTMLElement;

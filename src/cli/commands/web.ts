@@ -9,7 +9,7 @@ export function registerWeb(program: Command): void {
   program
     .command('web')
     .description('serve the browser app on loopback: watch the built-in models decode in the page (onnxruntime-web), compare samplers side by side, replay traces')
-    .option('--port <n>', 'port to listen on (0 = any free port)', '8080')
+    .option('--port <n>', 'port to listen on (0 = any free port; 8090 leaves infogain serve its 8080)', '8090')
     .option('--host <host>', 'address to listen on; the default serves this machine only', '127.0.0.1')
     .option('--build', 'rebuild the app (web/ → dist/web) before serving')
     .option('--check', 'start, fetch the page and the model list from itself over HTTP, print what came back, stop')
