@@ -1,5 +1,6 @@
 """Bench models for `npm run bench`: the same small MDM body at V = 32 and V = 32,000, random
-weights (speed does not depend on training), each with the in-graph statistics head appended.
+weights (speed does not depend on training): `model.onnx` with the in-graph statistics head
+appended, and `plain.onnx` without it, so the logits path is timed without the head's nodes.
 
     /usr/bin/python3 training/make_bench_models.py      # writes bench/models/v32, bench/models/v32000
 """
@@ -33,7 +34,6 @@ def main() -> None:
         export_onnx(model, plain)
         with_head = add_stats_head(onnx.load(str(plain)))
         onnx.save(with_head, str(out / "model.onnx"))
-        plain.unlink()
         card = {"name": f"bench-v{vocab}", "vocabSize": vocab, "maskId": vocab - 1, "eosId": None, "padId": None,
                 "eosPenalty": 0, "logitShift": False, "attention": {"kind": "full"}, "contextLimit": 128,
                 "suppressTokens": []}
