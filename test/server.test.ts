@@ -298,6 +298,11 @@ describe('slots, disconnects, timeouts, metrics', () => {
     try {
       const error = await clientOf(server).completions.create({ model: 'hmm-demo', prompt: 'abc', max_tokens: 1000 }).catch((e: unknown) => e);
       expect(error).toMatchObject({ status: 504 });
+      // Streamed: the stream ends with an error event, which the client raises.
+      const stream = await clientOf(server).completions.create({ model: 'hmm-demo', prompt: 'abc', max_tokens: 1000, stream: true });
+      const streamed = await collect(stream, (c) => c.text).catch((e: unknown) => e);
+      expect(streamed).toBeInstanceOf(APIError);
+      expect(String((streamed as APIError).message)).toMatch(/timeout of 0.03 s/);
       expect((await fetch(`${server.url}/health`)).status).toBe(200);
     } finally {
       await server.close();

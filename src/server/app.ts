@@ -141,6 +141,7 @@ export function createApp(state: AppState): Hono {
     const cancel = new AbortController();
     const onClientGone = () => cancel.abort(new DOMException('the client disconnected', 'AbortError'));
     c.req.raw.signal.addEventListener('abort', onClientGone, { once: true });
+    if (c.req.raw.signal.aborted) onClientGone(); // gone while the body was read and checked
     const timer = setTimeout(() => cancel.abort(TIMEOUT), state.timeoutMs);
     const cleanup = () => {
       clearTimeout(timer);
@@ -197,7 +198,7 @@ export function createApp(state: AppState): Hono {
         await stream.writeSSE({ data: '[DONE]' });
       } catch (error) {
         // The client is gone (nothing to tell), or the stream ends with an error event in OpenAI's shape.
-        if (!stream.aborted && !c.req.raw.signal.aborted) await stream.writeSSE({ data: JSON.stringify(asApiError(error, cancel.signal).body()) });
+        if (!stream.aborted && !c.req.raw.signal.aborted) await stream.writeSSE({ data: JSON.stringify(asApiError(error, cancel.signal).body()) }).catch(() => undefined);
       } finally {
         finish(result);
       }
