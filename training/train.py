@@ -604,6 +604,11 @@ def main(argv: list[str] | None = None) -> int:
         if a.steps is not None and a.steps != run.plan:
             run.log({"event": "replan", "step": run.step, "old_plan": run.plan, "plan": a.steps})
             run.plan = a.steps
+        if a.steps is not None and run.budget_s is not None:
+            # A step plan given on resume replaces the time budget the run started with: otherwise
+            # the 1.25x overrun guard would stop it again at once.
+            run.log({"event": "budget", "step": run.step, "old_budget_s": run.budget_s, "budget_s": None})
+            run.budget_s = None
         run.log({"event": "resume", "step": run.step, "plan": run.plan, "argv": " ".join(sys.argv)},
                 f"[{a.task}] resuming at step {run.step}/{run.plan} from {run.ckpt_path}")
     else:
