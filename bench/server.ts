@@ -2,7 +2,8 @@
  * `infogain serve` under load: 1, 8 and 32 concurrent clients (the official openai client, each
  * sending its next request as soon as the last one is answered) against the built-in text model
  * in a server process of its own. Per level: requests/s, completion tokens/s, p50/p99 latency,
- * mean rows per model call (from the server's /metrics) and the server's peak RSS.
+ * mean rows per model call, model time per row and the share of time the model was busy (from the
+ * server's /metrics), and the server's peak RSS.
  *
  *   npm run bench:server [-- --sampler confidence --max-tokens 32 --requests 4 --threads 1 --json]
  *
@@ -48,10 +49,10 @@ const client = new OpenAI({ baseURL: `${url}/v1`, apiKey: 'unused', maxRetries: 
 const peakRssMiB = () => Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${server.pid}/status`, 'utf8'))?.[1]) / 1024;
 
 /** Rows and calls so far, from the rows-per-forward histogram of /metrics. */
-async function forwardTotals(): Promise<{ rows: number; calls: number }> {
+async function forwardTotals(): Promise<{ rows: number; calls: number; seconds: number }> {
   const text = await (await fetch(`${url}/metrics`)).text();
   const value = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? NaN);
-  return { rows: value('infogain_forward_rows_sum'), calls: value('infogain_forward_rows_count') };
+  return { rows: value('infogain_forward_rows_sum'), calls: value('infogain_forward_rows_count'), seconds: value('infogain_forward_seconds_sum') };
 }
 
 const quantile = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)];
@@ -85,6 +86,9 @@ async function level(clients: number) {
     p50Ms: quantile(latencies, 0.5),
     p99Ms: quantile(latencies, 0.99),
     rowsPerForward: (after.rows - before.rows) / (after.calls - before.calls),
+    /** The share of the wall time the model was running a call: near 1, the model (not the server around it) sets the pace. */
+    modelBusy: (after.seconds - before.seconds) / seconds,
+    msPerRow: ((after.seconds - before.seconds) * 1000) / (after.rows - before.rows),
     peakRssMiB: peakRssMiB(),
   };
 }
@@ -95,9 +99,9 @@ try {
   for (const c of levels) results.push(await level(c));
   if (args.json) console.log(JSON.stringify({ sampler: args.sampler, maxTokens, threads: Number(args.threads), results }, null, 2));
   else {
-    const table = new Table({ head: ['clients', 'requests', 'req/s', 'tokens/s', 'p50 ms', 'p99 ms', 'p99/p50', 'rows/forward', 'peak RSS MiB'] });
+    const table = new Table({ head: ['clients', 'requests', 'req/s', 'tokens/s', 'p50 ms', 'p99 ms', 'p99/p50', 'rows/forward', 'ms/row', 'model busy', 'peak RSS MiB'] });
     for (const r of results)
-      table.push([r.clients, r.requests, r.requestsPerSecond.toFixed(2), r.tokensPerSecond.toFixed(1), r.p50Ms.toFixed(0), r.p99Ms.toFixed(0), (r.p99Ms / r.p50Ms).toFixed(2), r.rowsPerForward.toFixed(1), r.peakRssMiB.toFixed(0)]);
+      table.push([r.clients, r.requests, r.requestsPerSecond.toFixed(2), r.tokensPerSecond.toFixed(1), r.p50Ms.toFixed(0), r.p99Ms.toFixed(0), (r.p99Ms / r.p50Ms).toFixed(2), r.rowsPerForward.toFixed(1), r.msPerRow.toFixed(2), `${(100 * r.modelBusy).toFixed(0)}%`, r.peakRssMiB.toFixed(0)]);
     console.log(table.toString());
     const first = results.find((r) => r.clients === 1);
     const last = results.at(-1);
