@@ -1,5 +1,5 @@
 /**
- * `generate` on a task model (sudoku, countdown, text): build the task's canvas, decode it, show
+ * `generate` on a task model (sudoku, countdown, text, digits): build the task's canvas, decode it, show
  * the result with its fill order, and grade it.
  */
 import type { DecodeEntry } from '../decode/entry.js';
