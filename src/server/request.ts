@@ -58,7 +58,7 @@ function encodePrompt(served: ServedModel, text: string, field: string): Int32Ar
     const { canvas, promptLength } = promptCanvas(model, text, 1);
     return canvas.slice(0, promptLength);
   } catch (e) {
-    throw invalidField(field, `field "${field}": ${(e as Error).message}`, 'invalid_prompt');
+    throw invalidField(field, `field "${field}": ${(e as Error).message.replace(/^prompt: /, '')}`, 'invalid_prompt');
   }
 }
 

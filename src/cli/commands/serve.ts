@@ -15,8 +15,9 @@ async function selfCheck(server: ListeningServer): Promise<void> {
   const models: { data: { id: string }[] } = await (await get('/v1/models')).json();
   console.log(`GET /v1/models → ${models.data.map((m) => m.id).join(', ')}`);
   const model = models.data[0].id;
-  const oracle = server.model.tokenizer === null;
-  const body = { model, prompt: oracle ? 'abcab' : 'ROMEO:', max_tokens: 16, seed: 0, sampler: 'confidence' };
+  // A prompt each kind of model can read: an oracle's alphabet, Shakespeare, nothing for a task model (Sudoku digits, …).
+  const prompt = server.model.tokenizer === null ? 'abcab' : server.model.task ? '' : 'ROMEO:';
+  const body = { model, prompt, max_tokens: 16, seed: 0, sampler: 'confidence' };
   const r = await fetch(`${server.url}/v1/completions`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
   const answer: { choices?: { text: string }[]; usage?: unknown } = await r.json();
   if (!r.ok || !answer.choices) throw new Error(`--check: POST /v1/completions answered ${r.status}: ${JSON.stringify(answer)}`);
