@@ -110,7 +110,8 @@ async function main(): Promise<void> {
     for (const threads of THREADS) {
       progress(`onnxruntime-node, ${threads} thread(s)…`);
       rows.push({ runtime: 'onnxruntime-node', threads, timings: await nodeTimings(threads) });
-      for (const variant of WASM_VARIANTS) {
+      // Spinning only matters with worker threads to spin.
+      for (const variant of WASM_VARIANTS.filter((v) => threads > 1 || v.session === null)) {
         progress(`chromium ${variant.label}, ${threads} thread(s)…`);
         const session = variant.session ? `&session=${encodeURIComponent(JSON.stringify(variant.session))}` : '';
         const web = await pageTimings(browser, server.url, `backend=wasm&threads=${threads}${session}`);
@@ -139,7 +140,8 @@ async function main(): Promise<void> {
     console.log(table.toString());
     for (const threads of THREADS) {
       const node = rows.find((r) => r.runtime === 'onnxruntime-node' && r.threads === threads)!;
-      for (const web of rows.slice(rows.indexOf(node) + 1, rows.indexOf(node) + 1 + WASM_VARIANTS.length)) {
+      const next = rows.findIndex((r, i) => i > rows.indexOf(node) && r.runtime === 'onnxruntime-node');
+      for (const web of rows.slice(rows.indexOf(node) + 1, next === -1 ? undefined : next).filter((r) => r.runtime.startsWith('chromium wasm'))) {
         const ratios = node.timings.map((t) => `${t.model}×${t.rows} ${(web.timings.find((w) => w.model === t.model && w.rows === t.rows)!.medianMs / t.medianMs).toFixed(1)}×`);
         console.log(`${web.runtime} / node at ${threads} thread${threads === 1 ? '' : 's'}: ${ratios.join(', ')}`);
       }

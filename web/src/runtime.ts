@@ -16,8 +16,12 @@ const ortModule = (backend: Backend): Promise<OrtModule> => (backend === 'webgpu
 
 export type Backend = 'wasm' | 'webgpu';
 
-/** wasm threads unless ?threads= says otherwise (capped by the machine's cores). */
-const DEFAULT_THREADS = 4;
+/**
+ * wasm threads unless ?threads= says otherwise: onnxruntime-web's own rule, half the cores, at
+ * most 4. More threads than idle cores make every call slower: the workers spin while they wait
+ * (on this 2-core machine with one core training, 2 threads ran 1.5–3.5× slower than 1).
+ */
+const defaultThreads = (cores: number): number => Math.min(4, Math.ceil(cores / 2));
 
 export interface RuntimeSettings {
   backend: Backend;
@@ -70,7 +74,7 @@ export async function configureRuntime(params: URLSearchParams): Promise<{ setti
   const isolated = globalThis.crossOriginIsolated === true;
   const maxThreads = isolated ? Math.max(1, navigator.hardwareConcurrency || 1) : 1;
   const askedThreads = Number(params.get('threads') ?? NaN);
-  const threads = Number.isInteger(askedThreads) && askedThreads >= 1 ? Math.min(askedThreads, maxThreads) : Math.min(DEFAULT_THREADS, maxThreads);
+  const threads = Number.isInteger(askedThreads) && askedThreads >= 1 ? Math.min(askedThreads, maxThreads) : Math.min(defaultThreads(navigator.hardwareConcurrency || 1), maxThreads);
   const gpu = await gpuAdapter();
   const asked = params.get('backend');
   let backend: Backend;
