@@ -107,7 +107,7 @@ describe('BatchingDenoiser', () => {
     }
   });
 
-  it('an aborted run withdraws its waiting call; a failing call fails only its own batch', async () => {
+  it('an aborted run withdraws its waiting call; a bad row fails only its own run, not those merged with it', async () => {
     const { model, calls, inner } = await recorded();
     const batcher = new BatchingDenoiser(inner);
     const m = model.card.maskId;
@@ -118,9 +118,12 @@ describe('BatchingDenoiser', () => {
     await expect(withdrawn).rejects.toThrow('gone');
     await first;
     expect(calls).toEqual([1]);
-    const bad = batcher.client().forward({ rows: [{ canvas: Int32Array.of(0, 99, m), noiseKey: 0 }], samples: 1, temperature: 0 });
+    calls.length = 0;
+    // Merged into one call, which fails on the bad row; then each runs alone.
+    const bad = batcher.client().forward({ rows: [{ canvas: Int32Array.of(0, 99, m, m, m), noiseKey: 0 }], samples: 1, temperature: 0 });
+    const good = batcher.client().forward({ rows: rows(1, 5, m), samples: 1, temperature: 0 });
     await expect(bad).rejects.toThrow();
-    const good = await batcher.client().forward({ rows: rows(1, 5, m), samples: 1, temperature: 0 });
-    expect(good.rows).toBe(1);
+    expect(Array.from((await good).entropy)).toEqual(Array.from((await model.denoiser.forward({ rows: rows(1, 5, m), samples: 1, temperature: 0 })).entropy));
+    expect(calls).toEqual([2, 1, 1]);
   });
 });

@@ -279,6 +279,25 @@ describe('slots, disconnects, timeouts, metrics', () => {
     }
   });
 
+  it('a request the model fails on (NaN logits) gets a 500; the requests decoding beside it are unharmed', async () => {
+    const server = await serve({ model: 'test/fixtures/onnx/nan-logits', port: 0 });
+    try {
+      const post = (prompt: number[]) =>
+        fetch(`${server.url}/v1/completions`, { method: 'POST', body: JSON.stringify({ model: 'fixture-nan-logits', prompt, max_tokens: 3, sampler: 'left-to-right' }) });
+      const alone = await (await post([1])).json();
+      // Token 3's logits hold a NaN (test/fixtures/onnx/README.md); the other prompts never meet it.
+      const answers = await Promise.all([post([1]), post([3]), post([2]), post([1])]);
+      expect(answers.map((r) => r.status)).toEqual([200, 500, 200, 200]);
+      const bodies = await Promise.all(answers.map((r) => r.json()));
+      expect(bodies[1].error).toMatchObject({ type: 'server_error' });
+      expect(bodies[1].error.message).toMatch(/the logit of token id 5 at row \d+ \(batch index\), position 0 is NaN/);
+      for (const i of [0, 2, 3]) expect(bodies[i].choices[0].text).toBe(alone.choices[0].text);
+      expect((await fetch(`${server.url}/health`)).status).toBe(200);
+    } finally {
+      await server.close();
+    }
+  });
+
   it('CORS headers only for the origins given', async () => {
     const preflight = (server: ListeningServer) =>
       fetch(`${server.url}/v1/completions`, { method: 'OPTIONS', headers: { Origin: 'http://localhost:5173', 'Access-Control-Request-Method': 'POST', 'Access-Control-Request-Headers': 'content-type' } });

@@ -131,13 +131,12 @@ export class BatchingDenoiser {
       try {
         merged = await this.inner.forward({ rows, samples, temperature });
       } catch (error) {
-        // A failing call fails every run in it; the others in the queue go on.
-        for (const e of batch) e.reject(error);
+        if (batch.length === 1) batch[0].reject(error);
+        // One run's bad row (a canvas the model turns into NaN) must not fail the runs it was merged with: each runs alone.
+        else for (const e of batch) await this.runAlone(e);
         return;
       }
-      this.calls += 1;
-      this.rows += rows.length;
-      this.options.onForward?.(rows.length, (performance.now() - started) / 1000);
+      this.count(rows.length, started);
       let offset = 0;
       for (const e of batch) {
         const n = e.request.rows.length;
@@ -148,6 +147,23 @@ export class BatchingDenoiser {
       this.busy = false;
       this.schedule();
     }
+  }
+
+  private async runAlone(entry: Pending): Promise<void> {
+    const started = performance.now();
+    try {
+      const predictions = await this.inner.forward(entry.request);
+      this.count(entry.request.rows.length, started);
+      entry.resolve(predictions);
+    } catch (error) {
+      entry.reject(error);
+    }
+  }
+
+  private count(rows: number, started: number): void {
+    this.calls += 1;
+    this.rows += rows;
+    this.options.onForward?.(rows, (performance.now() - started) / 1000);
   }
 }
 
