@@ -4,10 +4,15 @@
  * the streaming extension, bad requests (each a 400 naming its field, the server still up),
  * slots, 429, disconnects and timeouts, metrics.
  */
+import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import OpenAI, { APIError } from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generate, loadModel, serve, type ListeningServer } from '../src/node.js';
 import { sendableLength, stopIndex } from '../src/server/completion.js';
+
+const FIXTURES = join(import.meta.dirname, 'fixtures');
 
 let text: ListeningServer;
 let oracle: ListeningServer;
@@ -155,6 +160,36 @@ describe('what a stream may send', () => {
   });
 });
 
+describe('byte-level BPE', () => {
+  it('a character split over several byte tokens is sent once all of them are committed; streamed equals not streamed', async () => {
+    // A model directory of test fixtures: the 268-id ONNX graph with the Qwen-style byte-level BPE tokenizer.
+    const dir = mkdtempSync(join(tmpdir(), 'infogain-bpe-'));
+    cpSync(join(FIXTURES, 'onnx/vocab-268/model.onnx'), join(dir, 'model.onnx'));
+    for (const f of ['tokenizer.json', 'tokenizer_config.json']) cpSync(join(FIXTURES, 'tokenizers/dream-like', f), join(dir, f));
+    writeFileSync(join(dir, 'model.json'), '{"name": "bpe", "preset": "dream", "vocabSize": 268}');
+    const server = await serve({ model: dir, port: 0 });
+    try {
+      const client = clientOf(server);
+      let split = 0;
+      for (let seed = 0; seed < 6; seed++) {
+        const body = { model: 'bpe', prompt: 'héllo wörld', max_tokens: 10, seed, temperature: 1, ...extra({ sampler: 'left-to-right' }) };
+        const plain = (await client.completions.create(body)).choices[0].text;
+        const { chunks, texts } = await collect(await client.completions.create({ ...body, stream: true }), (c) => c.text);
+        expect(texts[0], `seed ${seed}`).toBe(plain);
+        // Left to right one token per step: a step whose token completes no character sends nothing.
+        const steps = chunks.filter((c) => Reflect.has(c, 'infogain'));
+        expect(steps).toHaveLength(10);
+        split += steps.filter((c) => c.choices[0].text === '').length;
+        for (const c of steps) expect(c.choices[0].text.endsWith('\uFFFD')).toBe(false);
+      }
+      expect(split).toBeGreaterThan(0);
+    } finally {
+      await server.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('chat completions', () => {
   it('formats messages with the model directory\'s chat template; streamed equals not streamed', async () => {
     const client = clientOf(text);
@@ -280,7 +315,7 @@ describe('slots, disconnects, timeouts, metrics', () => {
   });
 
   it('a request the model fails on (NaN logits) gets a 500; the requests decoding beside it are unharmed', async () => {
-    const server = await serve({ model: 'test/fixtures/onnx/nan-logits', port: 0 });
+    const server = await serve({ model: join(FIXTURES, 'onnx/nan-logits'), port: 0 });
     try {
       const post = (prompt: number[]) =>
         fetch(`${server.url}/v1/completions`, { method: 'POST', body: JSON.stringify({ model: 'fixture-nan-logits', prompt, max_tokens: 3, sampler: 'left-to-right' }) });
