@@ -45,6 +45,9 @@ describe('completions', () => {
     const body = { model: 'text', prompt: 'ROMEO: But soft, what light', max_tokens: 12, seed: 5, temperature: 0.7, ...extra({ sampler: 'info-gain', sampler_params: { candidates: 4 } }) };
     const plain = await client.completions.create(body);
     expect(plain.object).toBe('text_completion');
+    expect((await client.models.list()).data.map((m) => m.id)).toEqual(['text']);
+    expect((await client.models.retrieve('text')).id).toBe('text');
+    await expect(client.models.retrieve('gpt-4')).rejects.toMatchObject({ status: 404, param: 'model' });
     expect(plain.choices).toHaveLength(1);
     expect(plain.choices[0].text.length).toBeGreaterThan(0);
     expect(plain.usage).toMatchObject({ prompt_tokens: 27, completion_tokens: plain.choices[0].text.length });

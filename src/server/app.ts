@@ -45,6 +45,7 @@ function errorResponse(error: ApiError): Response {
 }
 
 const ENDPOINTS = new Set(['/health', '/metrics', '/v1/models', '/v1/completions', '/v1/chat/completions']);
+const endpointOf = (path: string) => (ENDPOINTS.has(path) ? path : path.startsWith('/v1/models/') ? '/v1/models/:id' : 'other');
 
 /** The infogain extension of a chunk: the step's record, with each committed token's text. */
 function stepExtension(state: AppState, event: Extract<CompletionEvent, { type: 'step' }>) {
@@ -94,7 +95,7 @@ export function createApp(state: AppState): Hono {
 
   app.use('*', async (c, next) => {
     await next();
-    metrics.requests.inc({ endpoint: ENDPOINTS.has(c.req.path) ? c.req.path : 'other', status: String(c.res.status) });
+    metrics.requests.inc({ endpoint: endpointOf(c.req.path), status: String(c.res.status) });
   });
   if (state.corsOrigins.length > 0)
     app.use('*', cors({ origin: state.corsOrigins.includes('*') ? '*' : [...state.corsOrigins], allowHeaders: ['Content-Type', 'Authorization'], exposeHeaders: ['Retry-After'] }));
@@ -109,18 +110,22 @@ export function createApp(state: AppState): Hono {
     c.json({ status: 'ok', model: served.id, active: state.admission.active, queued: state.admission.queued, uptime_s: Math.round((Date.now() - state.startedAt) / 1000) }),
   );
   app.get('/metrics', async (c) => c.text(await metrics.registry.metrics(), 200, { 'Content-Type': metrics.registry.contentType }));
-  app.get('/v1/models', (c) => {
+  const modelObject = () => {
     const { card, tokenizer } = served.model;
-    return c.json({
-      object: 'list',
-      data: [{
-        id: served.id, object: 'model', created: Math.floor(state.startedAt / 1000), owned_by: 'infogain',
-        infogain: {
-          vocab_size: card.vocabSize, context_limit: card.contextLimit, max_tokens: served.maxTokensCap, default_max_tokens: Math.min(served.model.genLength, served.maxTokensCap),
-          chat_template: tokenizer?.hasChatTemplate ?? false, samplers: SAMPLERS.map((s) => s.name),
-        },
-      }],
-    });
+    return {
+      id: served.id, object: 'model', created: Math.floor(state.startedAt / 1000), owned_by: 'infogain',
+      infogain: {
+        vocab_size: card.vocabSize, context_limit: card.contextLimit, max_tokens: served.maxTokensCap, default_max_tokens: Math.min(served.model.genLength, served.maxTokensCap),
+        chat_template: tokenizer?.hasChatTemplate ?? false, samplers: SAMPLERS.map((s) => s.name),
+      },
+    };
+  };
+  app.get('/v1/models', (c) => c.json({ object: 'list', data: [modelObject()] }));
+  app.get('/v1/models/:id{.+}', (c) => {
+    const id = c.req.param('id');
+    if (id !== served.id && !served.aliases.includes(id))
+      throw new ApiError(404, `no model "${id}": this server serves "${served.id}"`, 'not_found_error', 'model', 'model_not_found');
+    return c.json(modelObject());
   });
 
   const limit = bodyLimit({
