@@ -90,7 +90,8 @@ def read_plain_graph(model_dir: Path) -> tuple[MDM, dict]:
     model = MDM(cfg)
     missing, unexpected = model.load_state_dict(state, strict=False)
     if missing or unexpected:
-        raise GraphReadError(f"{path}: weights do not fit the model read from it (missing {missing}, unexpected {unexpected})")
+        raise GraphReadError(f"{path}: weights do not fit the model read from it (missing {missing}, unexpected {unexpected}); "
+                             "an untrained model's equal parameters (zero biases, unit norms) are shared under one name by the export")
     return model.eval(), card
 
 

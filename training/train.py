@@ -433,9 +433,12 @@ class Run:
         onnx.checker.check_model(onnx.load(str(out / "model.onnx")))
         size = (out / "model.onnx").stat().st_size
         name = out.name
+        # The cache graph (use_cache=prefix|dual, docs/onnx-models.md) from the same weights.
+        from export_cache import CACHE_GRAPH, cache_card, export_cache_graph
+        export_cache_graph(model, out / CACHE_GRAPH)
         card = {"name": name, "vocabSize": tok.vocab_size, "maskId": tok.mask_id, "eosId": tok.eos_id,
                 "padId": tok.pad_id, "eosPenalty": 0, "logitShift": False, "attention": {"kind": "full"},
-                "contextLimit": T}
+                "contextLimit": T, "cache": cache_card(model)}
         (out / "model.json").write_text(json.dumps(card, indent=2) + "\n")
         tok.save(out, T)
         ref = a.run_dir / "export-ref.json"
