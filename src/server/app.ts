@@ -13,7 +13,7 @@ import { isOracle } from '../models/oracle.js';
 import { SAMPLERS } from '../samplers/index.js';
 import type { Admission } from './admission.js';
 import { runCompletion, type CompletionEvent, type CompletionResult } from './completion.js';
-import { ApiError, invalidField } from './errors.js';
+import { ApiError, invalidField, messageOf } from './errors.js';
 import type { ServerMetrics } from './metrics.js';
 import { chatPlan, completionPlan, type DecodePlan, type ServedModel } from './request.js';
 import { CHAT_FIELDS, CHAT_SCHEMA, COMPLETION_FIELDS, COMPLETION_SCHEMA, parseBody } from './schema.js';
@@ -216,7 +216,7 @@ export function createApp(state: AppState): Hono {
       return new ApiError(504, `the request took longer than the server's timeout of ${state.timeoutMs / 1000} s and was cancelled`, 'timeout_error', null, 'timeout');
     if (signal.aborted) return new ApiError(499, 'the client disconnected', 'invalid_request_error', null, 'client_closed');
     console.error(`infogain serve: decode failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
-    return new ApiError(500, `the decode failed: ${error instanceof Error ? error.message : String(error)}`, 'server_error');
+    return new ApiError(500, `the decode failed: ${messageOf(error)}`, 'server_error');
   }
 
   async function readJson(c: Context): Promise<unknown> {
@@ -224,7 +224,7 @@ export function createApp(state: AppState): Hono {
     try {
       return JSON.parse(text);
     } catch (e) {
-      throw invalidField('(body)', `the request body is not valid JSON (${(e as Error).message}); expected a JSON object`, 'invalid_json');
+      throw invalidField('(body)', `the request body is not valid JSON (${messageOf(e)}); expected a JSON object`, 'invalid_json');
     }
   }
 

@@ -10,7 +10,7 @@ import { canvasLimit } from '../decode/limits.js';
 import type { ChatMessage } from '../models/tokenizer.js';
 import { samplerByName } from '../samplers/index.js';
 import type { Params } from '../samplers/params.js';
-import { invalidField, showValue } from './errors.js';
+import { invalidField, messageOf, showValue } from './errors.js';
 import type { ChatBody, CompletionBody } from './schema.js';
 
 /** The most choices (prompts × n) one request may ask for. */
@@ -58,7 +58,7 @@ function encodePrompt(served: ServedModel, text: string, field: string): Int32Ar
     const { canvas, promptLength } = promptCanvas(model, text, 1);
     return canvas.slice(0, promptLength);
   } catch (e) {
-    throw invalidField(field, `field "${field}": ${(e as Error).message.replace(/^prompt: /, '')}`, 'invalid_prompt');
+    throw invalidField(field, `field "${field}": ${messageOf(e).replace(/^prompt: /, '')}`, 'invalid_prompt');
   }
 }
 
@@ -76,7 +76,7 @@ function canvasOf(served: ServedModel, ids: Int32Array, maxTokens: number, field
   try {
     return promptCanvas(served.model, ids, maxTokens);
   } catch (e) {
-    throw invalidField(field, `field "${field}": ${(e as Error).message}`, 'invalid_prompt');
+    throw invalidField(field, `field "${field}": ${messageOf(e)}`, 'invalid_prompt');
   }
 }
 
@@ -85,7 +85,7 @@ function resolveDecode(served: ServedModel, body: Common): Pick<DecodePlan, 'ent
   try {
     samplerByName(samplerName);
   } catch (e) {
-    throw invalidField('sampler', `field "sampler" is ${showValue(samplerName)}: ${(e as Error).message}`, 'unknown_sampler');
+    throw invalidField('sampler', `field "sampler" is ${showValue(samplerName)}: ${messageOf(e)}`, 'unknown_sampler');
   }
   const params: Params = { ...(body.sampler_params ?? {}) };
   const decode: Params = {};
@@ -94,7 +94,7 @@ function resolveDecode(served: ServedModel, body: Common): Pick<DecodePlan, 'ent
   try {
     entry = resolveEntry(samplerName, params, decode);
   } catch (e) {
-    throw invalidField('sampler_params', `field "sampler_params": ${(e as Error).message}`, 'invalid_sampler_params');
+    throw invalidField('sampler_params', `field "sampler_params": ${messageOf(e)}`, 'invalid_sampler_params');
   }
   return { entry, samplerName, params, decode };
 }
@@ -129,7 +129,7 @@ function planOf(
   return prepareEntry(plan.entry, { vocabSize: served.model.card.vocabSize }).then(
     (entry) => ({ ...plan, entry }),
     (e: unknown) => {
-      throw invalidField('sampler_params', `field "sampler_params": ${(e as Error).message} (the server reads no file a request names)`, 'invalid_sampler_params');
+      throw invalidField('sampler_params', `field "sampler_params": ${messageOf(e)} (the server reads no file a request names)`, 'invalid_sampler_params');
     },
   );
 }
@@ -137,11 +137,11 @@ function planOf(
 export function completionPlan(served: ServedModel, body: CompletionBody): Promise<DecodePlan> {
   checkModel(served, body.model);
   const p = body.prompt;
+  // A string, a list of strings, a list of ids, or a list of id lists (the schema admits no mix).
   const prompts: Int32Array[] =
     typeof p === 'string' ? [encodePrompt(served, p, 'prompt')]
-    : p.every((x): x is string => typeof x === 'string') ? p.map((text, i) => encodePrompt(served, text, `prompt[${i}]`))
     : p.every((x): x is number => typeof x === 'number') ? [Int32Array.from(p)]
-    : p.map((ids) => Int32Array.from(ids as number[]));
+    : p.map((x, i) => (typeof x === 'string' ? encodePrompt(served, x, `prompt[${i}]`) : Int32Array.from(typeof x === 'number' ? [x] : x)));
   const field = (i: number) => (typeof p === 'string' || typeof p[0] === 'number' ? 'prompt' : `prompt[${i}]`);
   return planOf(served, body, prompts, field, { value: body.max_tokens, field: 'max_tokens' });
 }
@@ -158,7 +158,7 @@ export function chatPlan(served: ServedModel, body: ChatBody): Promise<DecodePla
   try {
     text = tokenizer.applyChatTemplate(messages, { addGenerationPrompt: true });
   } catch (e) {
-    throw invalidField('messages', `field "messages": ${(e as Error).message}`, 'chat_template_failed');
+    throw invalidField('messages', `field "messages": ${messageOf(e)}`, 'chat_template_failed');
   }
   if (body.max_tokens != null && body.max_completion_tokens != null && body.max_tokens !== body.max_completion_tokens)
     throw invalidField('max_completion_tokens', `field "max_completion_tokens" is ${body.max_completion_tokens} and "max_tokens" ${body.max_tokens}, expected one of them (or equal values)`);
