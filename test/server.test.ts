@@ -111,6 +111,22 @@ describe('completions', () => {
     expect(both.choices.map((c) => c.text)).toEqual(alone.map((a) => a.choices[0].text));
   });
 
+  it('trace: true returns the decode trace, in the response and as a last chunk of a stream', async () => {
+    const client = clientOf(oracle);
+    const body = { model: 'hmm-demo', prompt: 'abcab', max_tokens: 5, seed: 2, ...extra({ trace: true, sampler: 'info-gain' }) };
+    const plain = await client.completions.create(body);
+    const trace: unknown = Reflect.get(Reflect.get(plain, 'infogain') ?? {}, 'trace');
+    expect(trace).toMatchObject({ format: 'infogain-trace', version: 1, model: 'hmm-demo', sampler: 'info-gain' });
+    const sequences: { steps: unknown[]; totals: { rowForwards: number } }[] = Reflect.get(trace ?? {}, 'sequences');
+    expect(sequences[0].steps).toHaveLength(5);
+    expect(sequences[0].totals.rowForwards).toBe(Reflect.get(plain.usage ?? {}, 'row_forwards'));
+    const { chunks } = await collect(await client.completions.create({ ...body, stream: true }), (c) => c.text);
+    const streamed = chunks.map((c) => Reflect.get(Reflect.get(c, 'infogain') ?? {}, 'trace')).filter(Boolean);
+    // The same decode, but for its timings.
+    const untimed = (t: unknown) => JSON.stringify(t, (key, value) => (key === 'wallMs' ? undefined : value));
+    expect(streamed.map(untimed)).toEqual([untimed(trace)]);
+  });
+
   it('stop sequences end the text where the first one completes, streamed and not alike', async () => {
     const client = clientOf(text);
     const body = { model: 'text', prompt: 'ROMEO:', max_tokens: 40, seed: 3, ...extra({ sampler: 'confidence' }) };
