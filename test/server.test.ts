@@ -11,6 +11,7 @@ import OpenAI, { APIError } from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generate, loadModel, serve, type ListeningServer } from '../src/node.js';
 import { sendableLength, stopIndex } from '../src/server/completion.js';
+import { CHAT_FIELDS, COMPLETION_FIELDS } from '../src/server/schema.js';
 
 const FIXTURES = join(import.meta.dirname, 'fixtures');
 
@@ -275,6 +276,30 @@ describe('bad requests', () => {
       expect(answer.error).toMatchObject({ type: 'invalid_request_error', param });
       expect(answer.error.message).toMatch(message);
     });
+
+  it('any odd value in any field gets a 200 or a 400 naming that field, never a 500', async () => {
+    const odd: unknown[] = [null, true, -1, 0, 1e300, 2.5, 'x', '', [], {}, [[]], [1, 'a'], { a: 1 }];
+    const fields = [...new Set([...COMPLETION_FIELDS, ...CHAT_FIELDS])];
+    const statuses = new Set<number>();
+    for (const field of fields)
+      await Promise.all(
+        odd.map(async (value) => {
+          const chat = CHAT_FIELDS.includes(field) && !COMPLETION_FIELDS.includes(field);
+          const base = chat ? { model: 'hmm-demo', messages: [{ role: 'user', content: 'ab' }] } : { model: 'hmm-demo', prompt: 'ab' };
+          const r = await post(oracle, chat ? '/v1/chat/completions' : '/v1/completions', JSON.stringify({ max_tokens: 2, sampler: 'confidence', ...base, [field]: value }));
+          statuses.add(r.status);
+          const body = await r.text(); // JSON, or a stream's events (stream: true)
+          if (r.status === 200 && body.startsWith('data:')) expect(body.trimEnd().endsWith('data: [DONE]'), `${field}: ${JSON.stringify(value)}`).toBe(true);
+          if (r.status !== 200) {
+            const answer = JSON.parse(body);
+            expect(r.status, `${field}: ${JSON.stringify(value)}`).toBe(400);
+            expect(typeof answer.error.param, `${field}: ${JSON.stringify(value)}`).toBe('string');
+          }
+        }),
+      );
+    expect([...statuses].sort()).toEqual([200, 400]);
+    expect((await fetch(`${oracle.url}/health`)).status).toBe(200);
+  });
 
   it('a body over the limit gets 413, an unknown route 404; the server still answers /health and decodes', async () => {
     const big = await post(text, '/v1/completions', JSON.stringify({ model: 'text', prompt: 'a'.repeat(2 << 20) }));
