@@ -21,7 +21,7 @@ function byId<T extends HTMLElement>(id: string, type: new () => T): T {
 const ui = {
   runtime: byId('runtime', HTMLElement), model: byId('model', HTMLSelectElement), modelFiles: byId('model-files', HTMLInputElement),
   modelInfo: byId('model-info', HTMLElement), prompt: byId('prompt', HTMLTextAreaElement), seed: byId('seed', HTMLInputElement),
-  taskOption: byId('task-option', HTMLInputElement), taskOptionLabel: byId('task-option-label', HTMLElement), newPrompt: byId('new-prompt', HTMLButtonElement),
+  taskOption: byId('task-option', HTMLInputElement), taskOptionLabel: byId('task-option-label', HTMLElement), taskOptionName: byId('task-option-name', HTMLElement), newPrompt: byId('new-prompt', HTMLButtonElement),
   genLength: byId('gen-length', HTMLInputElement), genLengthLabel: byId('gen-length-label', HTMLElement), sideBySide: byId('side-by-side', HTMLInputElement),
   samplerA: byId('sampler-a', HTMLSelectElement), samplerB: byId('sampler-b', HTMLSelectElement), paramsA: byId('params-a', HTMLElement),
   paramsB: byId('params-b', HTMLElement), samplerBBox: byId('sampler-b-box', HTMLElement), decodeParams: byId('decode-params', HTMLElement),
@@ -66,7 +66,7 @@ async function selectModel(): Promise<void> {
     ui.modelInfo.textContent = `${entry?.description ?? 'your model'}: vocabulary ${model.card.vocabSize}, mask id ${model.card.maskId}${model.task ? `, task ${model.task.name}` : ''}`;
     ui.taskOptionLabel.hidden = model.task === null;
     ui.newPrompt.hidden = model.task === null;
-    ui.taskOption.parentElement!.firstChild!.textContent = model.task?.name === 'countdown' ? 'numbers ' : 'blanks ';
+    ui.taskOptionName.textContent = model.task?.name === 'countdown' ? 'numbers' : 'blanks';
     if (model.task?.name === 'countdown' && !/^[34]$/.test(ui.taskOption.value)) ui.taskOption.value = '3';
     if (model.task?.name === 'sudoku' && !/^\d+(-\d+)?$/.test(ui.taskOption.value)) ui.taskOption.value = '40-50';
     ui.newPrompt.textContent = model.task?.name === 'countdown' ? 'new problem' : 'new puzzle';
@@ -192,6 +192,7 @@ async function openTrace(file: File): Promise<void> {
   const tracks = trace.sequences.slice(0, 2).map((sequence, i) => {
     const panel = new Panel({
       title: `replay ${file.name}: ${trace.sampler} · ${trace.model} · seed ${sequence.seed}`, initial: Int32Array.from(sequence.initial), maskId: trace.maskId,
+      // V is not in the trace: the largest id it holds bounds it from below (the colour scale's top is ln V).
       maxEntropy: Math.log(Math.max(2, ...sequence.initial, ...sequence.output) + 1), read, sudoku: trace.model === 'sudoku' && sequence.initial.length === 81,
     }, `panel-${'ab'[i]}`);
     ui.panels.append(panel.root);
