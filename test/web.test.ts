@@ -204,6 +204,27 @@ describe.skipIf(!HAS_CHROMIUM)('the web app in Chromium', () => {
     await page.setInputFiles('#model-files', ['model.onnx', 'model.json', 'tokenizer.json', 'tokenizer_config.json'].map((f) => join(dir, f)));
     await page.waitForSelector('#error:not([hidden])', { timeout: 30_000 });
     expect(await page.textContent('#error')).toBe(cliMessage);
+    // The same directory picked as a folder: the messages name it as the CLI does.
+    await page.setInputFiles('#model-folder', dir);
+    await page.waitForFunction((m) => document.querySelector('#error')?.textContent === m, cliMessage.replace(/^model\//, 'bad-model/'), { timeout: 30_000 });
+  }, 60_000);
+
+  it('decodes with a model folder picked from disk (model, card, tokenizer; other files ignored), equal to Node', async () => {
+    const dir = join(ROOT, 'models', 'tiny', 'llada-tiny');
+    await page.setInputFiles('#model-folder', dir);
+    await page.waitForFunction(() => document.querySelector<HTMLElement>('#model-info')?.dataset.loaded === 'llada-tiny', null, { timeout: 30_000 });
+    expect(await page.isHidden('#error')).toBe(true);
+    await page.fill('#prompt', 'ROMEO:');
+    await page.fill('#gen-length', '12');
+    await choose('confidence');
+    await page.click('#decode');
+    await page.waitForSelector('#panel-a[data-state=done]', { timeout: 60_000 });
+    const tiny = await loadModel(dir);
+    try {
+      expectSameTrace(await panelTrace('panel-a'), (await generate(tiny, 'ROMEO:', { sampler: 'confidence', genLength: 12, seed: 0 })).trace);
+    } finally {
+      await tiny.dispose();
+    }
   }, 60_000);
 
   it('had no console errors, page errors or off-machine requests', () => {

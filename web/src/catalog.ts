@@ -54,10 +54,13 @@ const ROLES: Record<string, keyof Omit<PickedFiles, 'label'>> = {
   'model.onnx': 'onnx', 'model.json': 'card', 'tokenizer.json': 'tokenizer', 'tokenizer_config.json': 'tokenizerConfig', 'chat_template.jinja': 'chatTemplate',
 };
 
-export function sortPicked(files: readonly File[]): PickedFiles {
+/** Files picked one by one must all be model files; a picked folder may hold others (README.md, …), which are left out. */
+export function sortPicked(files: readonly File[], fromFolder: boolean): PickedFiles {
   const picked: PickedFiles = { label: 'model' };
   for (const file of files) {
     const role = ROLES[file.name];
+    // In a folder, only its own top-level files count (not a subfolder's model.json).
+    if (fromFolder && (role === undefined || file.webkitRelativePath.split('/').length !== 2)) continue;
     if (role === undefined) throw new Error(`${file.name}: not a model file; pick ${Object.keys(ROLES).join(', ')} (model.onnx and model.json are required)`);
     picked[role] = file;
     const folder = file.webkitRelativePath.split('/').slice(0, -1).join('/');

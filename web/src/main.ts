@@ -19,7 +19,7 @@ function byId<T extends HTMLElement>(id: string, type: new () => T): T {
 }
 
 const ui = {
-  runtime: byId('runtime', HTMLElement), model: byId('model', HTMLSelectElement), modelFiles: byId('model-files', HTMLInputElement),
+  runtime: byId('runtime', HTMLElement), model: byId('model', HTMLSelectElement), modelFiles: byId('model-files', HTMLInputElement), modelFolder: byId('model-folder', HTMLInputElement),
   modelInfo: byId('model-info', HTMLElement), prompt: byId('prompt', HTMLTextAreaElement), seed: byId('seed', HTMLInputElement),
   taskOption: byId('task-option', HTMLInputElement), taskOptionLabel: byId('task-option-label', HTMLElement), taskOptionName: byId('task-option-name', HTMLElement), newPrompt: byId('new-prompt', HTMLButtonElement),
   genLength: byId('gen-length', HTMLInputElement), genLengthLabel: byId('gen-length-label', HTMLElement), sideBySide: byId('side-by-side', HTMLInputElement),
@@ -238,16 +238,18 @@ async function init(): Promise<void> {
     if (file) void openTrace(file);
     ui.traceFile.value = '';
   });
-  ui.modelFiles.addEventListener('change', () => void pickModel([...(ui.modelFiles.files ?? [])]));
+  ui.modelFiles.addEventListener('change', () => void pickModel(ui.modelFiles, false));
+  ui.modelFolder.addEventListener('change', () => void pickModel(ui.modelFolder, true));
   await selectModel();
   document.body.dataset.ready = 'true';
 }
 
-async function pickModel(files: File[]): Promise<void> {
+async function pickModel(input: HTMLInputElement, folder: boolean): Promise<void> {
   clearError();
+  const files = [...(input.files ?? [])];
   if (files.length === 0) return;
   try {
-    const picked = sortPicked(files);
+    const picked = sortPicked(files, folder);
     const model = await loadPicked(picked, runtime);
     const name = `your model: ${picked.label}`;
     models.set(name, Promise.resolve(model));
@@ -257,7 +259,7 @@ async function pickModel(files: File[]): Promise<void> {
   } catch (e) {
     showError(e);
   } finally {
-    ui.modelFiles.value = '';
+    input.value = '';
   }
 }
 
