@@ -52,8 +52,8 @@ const WASM_VARIANTS: { label: string; session: object | null }[] = [
 ];
 
 const ARGS = ['--headless', '--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
-/** Flags that let headless Chromium expose WebGPU (a software adapter where there is no GPU). */
-const GPU_ARGS = ['--enable-unsafe-webgpu', '--enable-unsafe-swiftshader', '--use-angle=swiftshader', '--enable-features=Vulkan'];
+/** Lets headless Chromium expose WebGPU: here a SwiftShader (software, fallback) adapter, where there is no GPU. */
+const GPU_ARGS = ['--enable-unsafe-webgpu'];
 
 async function pageTimings(browser: Browser, url: string, query: string): Promise<BenchResult> {
   const page = await browser.newPage();
@@ -68,12 +68,15 @@ async function pageTimings(browser: Browser, url: string, query: string): Promis
 
 const progress = (what: string) => process.stderr.write(`bench:web: ${what}\n`);
 
-/** WebGPU in its own browser (flags that expose a software adapter can crash or stall a GPU-less headless Chromium), bounded in time. */
+/**
+ * WebGPU in its own browser, bounded in time: on a software adapter the first session and calls
+ * of one model took over 2 minutes here (shader compilation on the CPU).
+ */
 async function webgpuTimings(url: string): Promise<BenchResult> {
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: [...ARGS, ...GPU_ARGS] });
   let timer: NodeJS.Timeout | undefined;
   try {
-    const limit = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error('no result within 60 s')), 60_000)));
+    const limit = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error('no result within 60 s; a software adapter compiles its shaders on the CPU')), 60_000)));
     return await Promise.race([pageTimings(browser, url, 'backend=webgpu&threads=1'), limit]);
   } finally {
     clearTimeout(timer);

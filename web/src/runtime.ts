@@ -119,7 +119,8 @@ function sessionOptionsOf(text: string | null): SessionOptions {
 function ortRuntime(ort: OrtModule, backend: Backend, extra: SessionOptions): OrtRuntime {
   return {
     InferenceSession: {
-      create: (model, options) => ort.InferenceSession.create(model, { ...options, ...extra, executionProviders: [backend] }),
+      // Severity 3 = errors only: onnxruntime's warnings (e.g. shape ops placed on the CPU under WebGPU) would reach the console as errors.
+      create: (model, options) => ort.InferenceSession.create(model, { logSeverityLevel: 3, ...options, ...extra, executionProviders: [backend] }),
     },
     Tensor: ort.Tensor,
   };
