@@ -30,18 +30,28 @@ declare global {
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
+/**
+ * V8 runs a fresh wasm module on baseline (Liftoff) code and recompiles hot functions with its
+ * optimizing compiler as they run: timed too early, the first model measured ran several times
+ * slower than the same calls later. So every model is loaded and run `WARMUP` times first.
+ */
+const WARMUP = 8;
+
 async function runForwardBench(rowCounts: number[], repeats: number): Promise<BenchResult> {
   const { settings, runtime } = await configureRuntime(new URLSearchParams(location.search));
   const timings: ForwardTiming[] = [];
   const loadMs: Record<string, number> = {};
+  const loaded = [];
   for (const entry of (await fetchModelIndex()).filter((m) => m.kind === 'onnx')) {
     const started = performance.now();
     const model = await loadModel(new URL(entry.url, document.baseURI), { runtime, task: taskOf(entry.task) ?? undefined });
     loadMs[entry.name] = performance.now() - started;
-    const length = benchLength(entry.task, model.card.contextLimit);
+    loaded.push({ entry, model, length: benchLength(entry.task, model.card.contextLimit) });
+  }
+  for (const { model, length } of loaded) for (const rows of rowCounts) for (let i = 0; i < WARMUP; i++) await model.denoiser.forward(benchRequest(model.card, rows, length));
+  for (const { entry, model, length } of loaded) {
     for (const rows of rowCounts) {
       const req = benchRequest(model.card, rows, length);
-      await model.denoiser.forward(req); // warm-up: the first call allocates
       const ms: number[] = [];
       for (let i = 0; i < repeats; i++) {
         const t0 = performance.now();
