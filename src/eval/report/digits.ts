@@ -85,7 +85,8 @@ export function imagesBySampler(lines: readonly ResultLine[]): Map<string, (Labe
   return out;
 }
 
-export async function digitsCellMetrics(lines: readonly ResultLine[], judge?: DigitJudge): Promise<DigitsCellMetrics> {
+/** `order`: sampler names in the order the tables list them (the run's meta); others follow by name. */
+export async function digitsCellMetrics(lines: readonly ResultLine[], judge?: DigitJudge, order: readonly string[] = []): Promise<DigitsCellMetrics> {
   const j = judge ?? (await loadDigitJudge());
   const held = await readHeldoutDigits();
   const seen = new Map<number, number>();
@@ -98,7 +99,10 @@ export async function digitsCellMetrics(lines: readonly ResultLine[], judge?: Di
   }
   const refFeatures = (await j.judge(reference.map((r) => r.image))).map((v) => v.features);
   const samplers: ImageSetMetrics[] = [];
-  for (const [name, set] of imagesBySampler(lines)) samplers.push(await setMetrics(j, name, set, refFeatures));
+  const sets = imagesBySampler(lines);
+  const rank = (n: string) => (order.includes(n) ? order.indexOf(n) : order.length);
+  const names = [...sets.keys()].sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
+  for (const name of names) samplers.push(await setMetrics(j, name, sets.get(name)!, refFeatures));
   return {
     samplers,
     real: await setMetrics(j, `real held-out digits (${REAL_PER_CLASS} per class)`, real, refFeatures),
@@ -126,10 +130,13 @@ export function digitsTable(m: DigitsCellMetrics): TableModel {
 }
 
 /** A grid per sampler: one row per class 0–9, up to `perClass` images each, as an inline PNG. */
-export function digitsGridHtml(lines: readonly ResultLine[], perClass = 10): string {
+export function digitsGridHtml(lines: readonly ResultLine[], perClass = 10, order: readonly string[] = []): string {
   const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
   const parts: string[] = [];
-  for (const [name, set] of imagesBySampler(lines)) {
+  const sets = imagesBySampler(lines);
+  const rank = (n: string) => (order.includes(n) ? order.indexOf(n) : order.length);
+  for (const name of [...sets.keys()].sort((a, b) => rank(a) - rank(b) || a.localeCompare(b))) {
+    const set = sets.get(name)!;
     const rows: DigitImage[][] = Array.from({ length: 10 }, () => []);
     for (const s of set) if (rows[s.label].length < perClass) rows[s.label].push(s.image);
     if (rows.every((r) => r.length === 0)) continue;
@@ -143,13 +150,13 @@ export function digitsGridHtml(lines: readonly ResultLine[], perClass = 10): str
 }
 
 /** The digits sections of report.md and report.html. */
-export async function digitsReportSections(lines: readonly ResultLine[]): Promise<{ markdown: string; html: string; metrics: DigitsCellMetrics }> {
-  const metrics = await digitsCellMetrics(lines);
+export async function digitsReportSections(lines: readonly ResultLine[], order: readonly string[] = []): Promise<{ markdown: string; html: string; metrics: DigitsCellMetrics }> {
+  const metrics = await digitsCellMetrics(lines, undefined, order);
   const table = digitsTable(metrics);
   const markdown = `## ${table.title}\n\n${markdownTable(table)}\n\n${table.note}\n`;
   const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
   const th = table.head.map((h, i) => `<th class="${table.align[i]}">${esc(h)}</th>`).join('');
   const rows = table.rows.map((r) => `<tr>${r.map((c, i) => `<td class="${table.align[i]}">${esc(c)}</td>`).join('')}</tr>`).join('\n');
-  const html = `<h2>${esc(table.title)}</h2>\n<table><thead><tr>${th}</tr></thead><tbody>\n${rows}\n</tbody></table>\n<p class="note">${esc(table.note ?? '')}</p>\n${digitsGridHtml(lines)}`;
+  const html = `<h2>${esc(table.title)}</h2>\n<table><thead><tr>${th}</tr></thead><tbody>\n${rows}\n</tbody></table>\n<p class="note">${esc(table.note ?? '')}</p>\n${digitsGridHtml(lines, 10, order)}`;
   return { markdown, html, metrics };
 }

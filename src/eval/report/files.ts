@@ -75,6 +75,6 @@ export function writeReport(dir: string, options: WriteReportOptions = {}): { re
 export async function writeTaskReport(dir: string, options: WriteReportOptions = {}): Promise<ReturnType<typeof writeReport> & { digits?: DigitsCellMetrics }> {
   const { meta, lines } = loadRun(dir);
   if (meta.task !== 'digits') return writeReport(dir, options);
-  const { markdown, html, metrics } = await digitsReportSections(lines);
+  const { markdown, html, metrics } = await digitsReportSections(lines, meta.samplers.map((s) => s.name));
   return { ...writeReport(dir, { ...options, sections: { markdown, html } }), digits: metrics };
 }
