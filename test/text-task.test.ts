@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Rng } from '../src/core/rng.js';
+import { checkTaskOptions } from '../src/tasks/options.js';
+import { textTask } from '../src/tasks/text/task.js';
 import { MarkovOracle } from '../src/models/oracles/index.js';
 import {
   bigramBaseline,
@@ -364,5 +366,28 @@ describe('bigramInfill', () => {
     expect(bigramInfill(flip, new Rng(3), 'a___a')).toBe('ababa');
     expect(bigramInfill(flip, new Rng(3), '_b_')).toBe('aba');
     expect(() => bigramInfill(flip, new Rng(3), 'a__a')).toThrow(/positions 1–2 .*probability 0/);
+  });
+});
+
+describe('the text task’s window length (task option length)', () => {
+  const options = (raw: Record<string, unknown>) => checkTaskOptions('text', textTask.options, raw, (k) => `--task-option ${k}`);
+
+  it('a continuation cell of 32 given and 256 generated characters', () => {
+    const parsed = options({ kind: 'unconditional', length: 288, promptLength: 32 });
+    const examples = textTask.generate(3, 4, parsed);
+    for (const e of examples) {
+      if (e.kind !== 'unconditional') throw new Error('expected a continuation example');
+      expect(Array.from(e.canvas)).toHaveLength(288);
+      expect(Array.from(e.prompt)).toHaveLength(32);
+      expect(e.masked).toEqual(Array.from({ length: 256 }, (_, i) => 32 + i));
+      expect(e.original.slice(0, 32)).toBe(e.prompt);
+    }
+    expect(textTask.generate(3, 4, options({ kind: 'infilling' })).map((e) => Array.from(e.canvas).length)).toEqual([128, 128, 128, 128]);
+  });
+
+  it('a prompt as long as the window, or a window beyond the bounds, is refused naming the option', () => {
+    expect(() => options({ kind: 'unconditional', promptLength: 128 })).toThrow('--task-option promptLength=128: promptLength applies only below the window length 128 (task option length)');
+    expect(() => options({ kind: 'unconditional', length: 64, promptLength: 64 })).toThrow(/only below the window length 64/);
+    expect(() => options({ length: 8 })).toThrow('--task-option length=8: length must be an integer within 16..4096');
   });
 });

@@ -1,5 +1,6 @@
 /**
- * The text task adapter: 128-character canvases for the built-in text model, scored by the
+ * The text task adapter: 128-character canvases for the built-in text model (task option `length`
+ * for longer ones), scored by the
  * committed judge, with the bigram chain as the reference. Node only: it reads the judge table
  * and the chain from the package's models/ folder.
  */
@@ -35,15 +36,25 @@ export const textTask: Task<text.TextExample> = {
   defaultModel: 'text',
   options: {
     kind: choiceOption(['infilling', 'unconditional']),
+    // The window: 128 characters fits the built-in text model; a longer-context model takes more
+    // (e.g. length=288 promptLength=32 continues 32 characters by 256).
+    length: integerOption(16, 4096, 'an integer within 16..4096 (characters in the window; the model\'s context must hold them)'),
     promptLength: {
-      ...integerOption(0, 127, 'an integer within 0..127 (characters of the 128-character window kept as the prompt)'),
-      conflict: (o) => (o.kind === 'unconditional' ? null : 'only with kind=unconditional (infilling masks spans inside the window)'),
+      ...integerOption(0, 4095, 'an integer within 0..4095 (characters of the window kept as the prompt)'),
+      conflict: (o) =>
+        o.kind !== 'unconditional'
+          ? 'only with kind=unconditional (infilling masks spans inside the window)'
+          : (o.promptLength as number) >= ((o.length as number | undefined) ?? 128)
+            ? `only below the window length ${(o.length as number | undefined) ?? 128} (task option length)`
+            : null,
     },
   },
-  generate: (seed, n, options) =>
-    options.kind === 'unconditional'
-      ? text.generateSet(seed, n, { kind: 'unconditional', promptLength: (options.promptLength as number) ?? 32, length: 128 })
-      : text.generateSet(seed, n, { kind: 'infilling', length: 128 }),
+  generate: (seed, n, options) => {
+    const length = (options.length as number | undefined) ?? 128;
+    return options.kind === 'unconditional'
+      ? text.generateSet(seed, n, { kind: 'unconditional', promptLength: (options.promptLength as number) ?? 32, length })
+      : text.generateSet(seed, n, { kind: 'infilling', length });
+  },
   readData: (content, source, selection) => {
     if (describeSelection(selection).length)
       throw new Error(`${source}: --data-columns and --data-filter do not apply to text: its data files are plain passages separated by blank lines`);
