@@ -74,6 +74,27 @@ describe('completions', () => {
     }
   });
 
+  it('use_cache: a dual-cache decode equals the library\'s; a model without a cache graph gets a 400 naming the field', async () => {
+    const body = { model: 'text', prompt: 'ROMEO: But soft', max_tokens: 16, seed: 3, ...extra({ sampler: 'info-gain', sampler_params: { candidates: 4 }, block_length: 8, use_cache: 'dual' }) };
+    const [plain, streamed] = await Promise.all([
+      clientOf(text).completions.create(body),
+      collect(await clientOf(text).completions.create({ ...body, stream: true }), (c) => c.text),
+    ]);
+    expect(streamed.texts[0]).toBe(plain.choices[0].text);
+    const model = await loadModel('text');
+    try {
+      const library = await generate(model, model.tokenizer!.encode(body.prompt), { genLength: 16, seed: 3, sampler: 'info-gain', params: { candidates: 4 }, decode: { block_length: 8, use_cache: 'dual' } });
+      expect(plain.choices[0].text).toBe(library.text);
+    } finally {
+      await model.dispose();
+    }
+    const refused = await clientOf(oracle).completions.create({ model: 'hmm-demo', prompt: 'abcab', max_tokens: 4, ...extra({ use_cache: 'prefix' }) }).catch((e: unknown) => e);
+    expect(refused).toMatchObject({ status: 400, param: 'use_cache' });
+    expect(String((refused as APIError).message)).toMatch(/model hmm-demo has no cache graph/);
+    const bad = await clientOf(text).completions.create({ ...body, ...extra({ use_cache: 'full' }) }).catch((e: unknown) => e);
+    expect(bad).toMatchObject({ status: 400, param: 'use_cache' });
+  });
+
   it('streams each step: its commits with entropies and candidate scores, and the committed prefix as it grows', async () => {
     const client = clientOf(text);
     const stream = await client.completions.create({ model: 'text', prompt: 'KING:', max_tokens: 10, seed: 1, stream: true, ...extra({ sampler: 'left-to-right' }) });

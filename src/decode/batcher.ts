@@ -32,7 +32,10 @@ interface Pending {
 /** After the pending microtasks (setImmediate in Node; a 0 ms timeout elsewhere). */
 const later: (run: () => void) => void = typeof setImmediate === 'function' ? (run) => void setImmediate(run) : (run) => void setTimeout(run, 0);
 
-const shapeKey = (r: ForwardRequest): string => `${r.rows[0]?.canvas.length ?? 0}/${r.samples}/${r.temperature}`;
+// Cache-mode requests (windows, keys/values) run through the cache graph: they merge only with
+// each other, so a plain request's predictions never come from the other graph.
+const shapeKey = (r: ForwardRequest): string =>
+  `${r.rows[0]?.canvas.length ?? 0}/${r.samples}/${r.temperature}/${r.rows.some((row) => row.window || row.onKv) ? 'cache' : 'plain'}`;
 
 export class BatchingDenoiser {
   readonly maxRows: number;

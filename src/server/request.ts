@@ -89,13 +89,16 @@ function resolveDecode(served: ServedModel, body: Common): Pick<DecodePlan, 'ent
   }
   const params: Params = { ...(body.sampler_params ?? {}) };
   const decode: Params = {};
-  for (const key of ['temperature', 'steps', 'block_length', 'threshold', 'schedule'] as const) if (body[key] != null) decode[key] = body[key];
+  for (const key of ['temperature', 'steps', 'block_length', 'threshold', 'schedule', 'use_cache'] as const) if (body[key] != null) decode[key] = body[key];
   let entry: DecodeEntry;
   try {
     entry = resolveEntry(samplerName, params, decode);
   } catch (e) {
     throw invalidField('sampler_params', `field "sampler_params": ${messageOf(e)}`, 'invalid_sampler_params');
   }
+  const { card } = served.model;
+  if (entry.decode.useCache !== 'none' && (!card.cache || card.logitShift))
+    throw invalidField('use_cache', `field "use_cache" is ${showValue(entry.decode.useCache)}: model ${served.id} has no cache graph (card field "cache"), expected "none" for it`, 'invalid_use_cache');
   return { entry, samplerName, params, decode };
 }
 
