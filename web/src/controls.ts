@@ -49,6 +49,8 @@ export const samplerSpecs = (name: string): readonly ParamSpec[] => SAMPLERS.fin
 
 const scheduleChoices: readonly string[] = DECODE_PARAMS.find((p) => p.key === 'schedule')?.choices ?? [];
 const isSchedule = (v: ParamValue): v is DecodeParams['schedule'] => typeof v === 'string' && scheduleChoices.includes(v);
+const cacheChoices: readonly string[] = DECODE_PARAMS.find((p) => p.key === 'use_cache')?.choices ?? [];
+const isCacheMode = (v: ParamValue): v is DecodeParams['use_cache'] => typeof v === 'string' && cacheChoices.includes(v);
 const numberOrNull = (v: ParamValue, key: string): number | null => {
   if (v === null || typeof v === 'number') return v;
   throw new Error(`decode parameter ${key}: ${JSON.stringify(v)}, expected a number or none`);
@@ -66,5 +68,7 @@ export function readDecodeParams(box: HTMLElement): Partial<DecodeParams> {
   out.threshold = numberOrNull(v.threshold, 'threshold');
   out.eos_fill = v.eos_fill === true;
   out.eos_refresh = v.eos_refresh === true;
+  if (!isCacheMode(v.use_cache)) throw new Error(`decode parameter use_cache: ${JSON.stringify(v.use_cache)}, expected one of ${cacheChoices.join(', ')}`);
+  out.use_cache = v.use_cache;
   return out;
 }
