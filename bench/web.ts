@@ -13,7 +13,7 @@ import { chromium, type Browser } from 'playwright-core';
 import Table from 'cli-table3';
 import { BUILTIN_MODELS, loadModel } from '../src/node.js';
 import { startWebServer } from '../src/web/serve.js';
-import { benchLength, benchRequest } from '../web/src/bench-request.js';
+import { benchLength, benchRequest, timeForward } from '../web/src/bench-request.js';
 import type { BenchResult, ForwardTiming } from '../web/src/bench.js';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -22,7 +22,6 @@ const ROWS = [1, 8];
 const THREADS = (process.env.BENCH_THREADS ?? [...new Set([1, Math.min(4, cpus().length)])].join(',')).split(',').map(Number);
 const json = process.argv.includes('--json');
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 async function nodeTimings(threads: number): Promise<ForwardTiming[]> {
   const out: ForwardTiming[] = [];
@@ -32,13 +31,7 @@ async function nodeTimings(threads: number): Promise<ForwardTiming[]> {
     for (const rows of ROWS) {
       const req = benchRequest(model.card, rows, length);
       await model.denoiser.forward(req);
-      const ms: number[] = [];
-      for (let i = 0; i < REPEATS; i++) {
-        const t0 = performance.now();
-        await model.denoiser.forward(req);
-        ms.push(performance.now() - t0);
-      }
-      out.push({ model: b.name, rows, length, medianMs: median(ms), minMs: Math.min(...ms) });
+      out.push({ model: b.name, rows, length, ...(await timeForward(model.denoiser, req, REPEATS)) });
     }
     await model.dispose();
   }

@@ -7,6 +7,7 @@
 import type { ModelCard } from '../models/card.js';
 import type { Denoiser, ForwardRow, RowPredictions } from '../models/denoiser.js';
 import { copySeeds, keepBest } from './best-of-n.js';
+import type { CacheMode } from './config.js';
 import { planOf, type DecodeEntry } from './entry.js';
 import { canvasLimit, CanvasLengthError } from './limits.js';
 import { decodeSequence, type SequenceGenerator, type SequenceInput } from './sequence.js';
@@ -86,14 +87,18 @@ function checkCanvasLengths(card: ModelCard, inputs: readonly SequenceInput[]): 
   });
 }
 
-/** A cache mode needs the model's cache graph; said before any forward. */
+/** Why `mode` cannot run on the model of `card` (null: it can): a cache mode needs the model's cache graph. */
+export function cacheModeProblem(card: ModelCard, mode: CacheMode): string | null {
+  if (mode === 'none') return null;
+  if (!card.cache) return `model ${card.name} has no cache graph (card field "cache"; training/export_cache.py exports one)`;
+  if (card.logitShift) return `model ${card.name} is Dream-style shifted (logitShift), which no cache graph serves yet`;
+  return null;
+}
+
+/** Said before any forward. */
 function checkCacheMode(card: ModelCard, entry: DecodeEntry): void {
-  const mode = entry.decode.useCache;
-  if (mode === 'none') return;
-  if (!card.cache)
-    throw new Error(`use_cache=${mode}: model ${card.name} has no cache graph (card field "cache"; training/export_cache.py exports one), expected use_cache=none for it`);
-  if (card.logitShift)
-    throw new Error(`use_cache=${mode}: model ${card.name} is Dream-style shifted (logitShift), which no cache graph serves yet, expected use_cache=none for it`);
+  const problem = cacheModeProblem(card, entry.decode.useCache);
+  if (problem) throw new Error(`use_cache=${entry.decode.useCache}: ${problem}, expected use_cache=none for it`);
 }
 
 /**

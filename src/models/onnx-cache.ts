@@ -98,17 +98,20 @@ export class CacheGraph {
       }
     });
     // [L, C, H, P, hd]: each cache is [L, H, P, hd], so layer l of cache c is one contiguous slice.
+    // One cache (one sequence's step and its lookahead rows) already has that layout: sent as it is.
     const slice = H * P * hd;
-    const pastKey = new Float32Array(L * C * slice);
-    const pastValue = new Float32Array(L * C * slice);
+    const single = caches.length === 1 ? caches[0] : null;
+    const pastKey = single ? single.key : new Float32Array(L * C * slice);
+    const pastValue = single ? single.value : new Float32Array(L * C * slice);
     const pastPositions = new BigInt64Array(C * P);
     caches.forEach((cache, c) => {
       if (cache.positions.length !== P || cache.key.length !== L * slice || cache.value.length !== L * slice)
         throw new GraphError(`${this.source}: a cache of ${cache.positions.length} positions holds ${cache.key.length} keys, expected ${L} × ${H} × ${P} × ${hd}`);
-      for (let l = 0; l < L; l++) {
-        pastKey.set(cache.key.subarray(l * slice, (l + 1) * slice), (l * C + c) * slice);
-        pastValue.set(cache.value.subarray(l * slice, (l + 1) * slice), (l * C + c) * slice);
-      }
+      if (!single)
+        for (let l = 0; l < L; l++) {
+          pastKey.set(cache.key.subarray(l * slice, (l + 1) * slice), (l * C + c) * slice);
+          pastValue.set(cache.value.subarray(l * slice, (l + 1) * slice), (l * C + c) * slice);
+        }
       for (let p = 0; p < P; p++) pastPositions[c * P + p] = BigInt(cache.positions[p]);
     });
     const Ort = this.ort.Tensor;
@@ -121,7 +124,8 @@ export class CacheGraph {
     };
     if (this.session.inputNames.includes('past_position_ids')) feeds.past_position_ids = new Ort('int64', pastPositions, [C, P]);
     const result = await this.session.run(feeds);
-    const logits = this.checked(result.logits, [B, W, this.card.vocabSize], 'logits');
+    // A copy: the card's preprocessing writes into the logits, and the runtime may reuse its buffer.
+    const logits = new Float32Array(this.checked(result.logits, [B, W, this.card.vocabSize], 'logits'));
     for (let i = 0; i < B; i++) prepareLogits(this.card, logits, i * W * this.card.vocabSize, W);
     const windowRows = rows.map((r, i) => {
       const { start, end } = spans[i];
@@ -135,6 +139,8 @@ export class CacheGraph {
       if (window) out.setRow(b, window.outside);
       out.setRow(b, fresh.row(i), spans[i].start);
     });
+    if (!rows.some((r) => r.onKv)) return;
+    // Read in place: each requested row's keys/values are copied out below.
     const keys = this.checked(result.present_key, [L, B, H, W, hd], 'present_key');
     const values = this.checked(result.present_value, [L, B, H, W, hd], 'present_value');
     rows.forEach((r, i) => {
@@ -150,11 +156,11 @@ export class CacheGraph {
     });
   }
 
+  /** An output's data after checking its type and shape (the runtime's buffer: copy before writing). */
   private checked(tensor: Tensor | undefined, dims: number[], name: string): Float32Array {
     if (!tensor || tensor.type !== 'float32' || tensor.dims.join() !== dims.join())
       throw new GraphError(`${this.source}: output "${name}" came back as ${tensor?.type} [${tensor?.dims.join(', ')}], expected float32 [${dims.join(', ')}]`);
-    // A copy: logits are prepared in place, and the runtime may reuse its buffers.
-    return new Float32Array(tensor.data as Float32Array);
+    return tensor.data as Float32Array;
   }
 
   async dispose(): Promise<void> {

@@ -24,7 +24,7 @@ import { drawUniform, LogitsDenoiser, ModelOutputError, Predictions, validateReq
 /** A probability from the head: finite and in [0, 1] (with float32 slack). */
 const isProb = (p: number): boolean => p >= 0 && p <= 1 + 1e-5;
 
-export { deviceHint, deviceOptions, type OrtRuntime } from './runtime.js';
+export type { OrtRuntime } from './runtime.js';
 export { GraphError };
 
 const HEAD_INPUTS = ['logit_bias', 'shift', 'sample_positions', 'sample_uniforms', 'temperature'];
@@ -133,10 +133,11 @@ export class OnnxDenoiser extends LogitsDenoiser {
 
   /** The cache graph's session, loaded once on first use. */
   private cached(): Promise<CacheGraph> {
-    const source = `${this.source.replace(/[^/\\]*$/, '')}${this.card.cache?.graph ?? 'model.cache.onnx'}`;
+    const { cache } = this.card;
     const load = this.options.cacheGraph;
-    if (!this.card.cache || !load)
+    if (!cache || !load)
       return Promise.reject(new GraphError(`model "${this.card.name}" (${this.source}) has no cache graph (card field "cache"), so use_cache prefix/dual cannot run; export one with training/export_cache.py, or decode with use_cache=none`));
+    const source = `${this.source.replace(/[^/\\]*$/, '')}${cache.graph}`;
     this.cacheGraph ??= load().then((bytes) => CacheGraph.create(this.ort, bytes, this.card, source, { threads: this.options.threads, device: this.options.device }));
     return this.cacheGraph;
   }

@@ -7,9 +7,11 @@ import type { Model } from '../api/model.js';
 import { promptCanvas, type PromptCanvas } from '../api/prompt.js';
 import { prepareEntry, resolveEntry, type DecodeEntry } from '../decode/entry.js';
 import { canvasLimit } from '../decode/limits.js';
+import { cacheModeProblem } from '../decode/run.js';
 import type { ChatMessage } from '../models/tokenizer.js';
 import { samplerByName } from '../samplers/index.js';
 import type { Params } from '../samplers/params.js';
+import type { CompletionJob } from './completion.js';
 import { invalidField, messageOf, showValue } from './errors.js';
 import type { ChatBody, CompletionBody } from './schema.js';
 
@@ -25,17 +27,10 @@ export interface ServedModel {
   maxTokensCap: number;
 }
 
-export interface DecodePlan {
-  inputs: PromptCanvas[];
+/** A checked request: the decode job it runs (less its signal, which the handler adds) and how to answer. */
+export interface DecodePlan extends Omit<CompletionJob, 'signal'> {
   /** Prompts before `n` copies: each prompt's choices are consecutive. */
   promptCount: number;
-  entry: DecodeEntry;
-  samplerName: string;
-  params: Params;
-  decode: Params;
-  maxTokens: number;
-  seed: number;
-  stop: string[];
   stream: boolean;
   includeUsage: boolean;
   trace: boolean;
@@ -96,9 +91,8 @@ function resolveDecode(served: ServedModel, body: Common): Pick<DecodePlan, 'ent
   } catch (e) {
     throw invalidField('sampler_params', `field "sampler_params": ${messageOf(e)}`, 'invalid_sampler_params');
   }
-  const { card } = served.model;
-  if (entry.decode.useCache !== 'none' && (!card.cache || card.logitShift))
-    throw invalidField('use_cache', `field "use_cache" is ${showValue(entry.decode.useCache)}: model ${served.id} has no cache graph (card field "cache"), expected "none" for it`, 'invalid_use_cache');
+  const cacheProblem = cacheModeProblem(served.model.card, entry.decode.useCache);
+  if (cacheProblem) throw invalidField('use_cache', `field "use_cache" is ${showValue(entry.decode.useCache)}: ${cacheProblem}, expected "none" for it`, 'invalid_use_cache');
   return { entry, samplerName, params, decode };
 }
 

@@ -12,19 +12,9 @@ import { Hono } from 'hono';
 import { BUILTIN_MODELS } from '../models/builtin.js';
 import { isModelDir } from '../models/model-dir.js';
 import { packageRoot } from '../node/paths.js';
+import type { WebModelEntry } from './model-index.js';
 
-/** One entry of /models/index.json: what the page lists and how it loads it. */
-export interface WebModelEntry {
-  name: string;
-  kind: 'onnx' | 'oracle';
-  /** The task a neural built-in was trained for; null for oracles. */
-  task: string | null;
-  description: string;
-  /** Where the page loads it from: a model directory URL (onnx) or an oracle JSON file (oracle). */
-  url: string;
-  /** Masks an oracle's default prompt is followed by (built-in defaults); 0 for task models. */
-  genLength: number;
-}
+export type { WebModelEntry };
 
 /** The files of a model directory the page may fetch; nothing else under models/ is served. */
 const MODEL_FILES = new Set(['model.onnx', 'model.cache.onnx', 'model.json', 'tokenizer.json', 'tokenizer_config.json', 'chat_template.jinja']);

@@ -1,8 +1,9 @@
 /**
  * The forward request `npm run bench:web` times, the same in the page and in Node: `rows` canvases
- * of `length` tokens, the second half masked, greedy draws (what a decode step asks for).
+ * of `length` tokens, the second half masked, greedy draws (what a decode step asks for), and how
+ * it is timed.
  */
-import type { ForwardRequest, ModelCard } from '../../src/index.js';
+import type { Denoiser, ForwardRequest, ModelCard } from '../../src/index.js';
 
 export function benchRequest(card: ModelCard, rows: number, length: number): ForwardRequest {
   const { vocabSize, maskId } = card;
@@ -22,3 +23,15 @@ export function benchRequest(card: ModelCard, rows: number, length: number): For
 
 /** The canvas length a built-in's task uses (Sudoku 81, Countdown 48, text 128), within the card's limit. */
 export const benchLength = (task: string | null, contextLimit: number): number => Math.min(contextLimit, task === 'sudoku' ? 81 : task === 'countdown' ? 48 : 128);
+
+/** `repeats` timed forwards of `request` (after any warm-up the caller did): median and fastest, ms. */
+export async function timeForward(denoiser: Denoiser, request: ForwardRequest, repeats: number): Promise<{ medianMs: number; minMs: number }> {
+  const ms: number[] = [];
+  for (let i = 0; i < repeats; i++) {
+    const t0 = performance.now();
+    await denoiser.forward(request);
+    ms.push(performance.now() - t0);
+  }
+  ms.sort((a, b) => a - b);
+  return { medianMs: ms[Math.floor(ms.length / 2)], minMs: ms[0] };
+}

@@ -4,7 +4,7 @@
  * 1 and 8 rows. bench/web.ts loads this page with ?threads=&backend= and reads the result.
  */
 import { loadModel } from '../../src/index.js';
-import { benchLength, benchRequest } from './bench-request.js';
+import { benchLength, benchRequest, timeForward } from './bench-request.js';
 import { fetchModelIndex, taskOf } from './catalog.js';
 import { configureRuntime, type RuntimeSettings } from './runtime.js';
 
@@ -28,7 +28,6 @@ declare global {
   }
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 /**
  * V8 runs a fresh wasm module on baseline (Liftoff) code and recompiles hot functions with its
@@ -51,14 +50,7 @@ async function runForwardBench(rowCounts: number[], repeats: number): Promise<Be
   for (const { model, length } of loaded) for (const rows of rowCounts) for (let i = 0; i < WARMUP; i++) await model.denoiser.forward(benchRequest(model.card, rows, length));
   for (const { entry, model, length } of loaded) {
     for (const rows of rowCounts) {
-      const req = benchRequest(model.card, rows, length);
-      const ms: number[] = [];
-      for (let i = 0; i < repeats; i++) {
-        const t0 = performance.now();
-        await model.denoiser.forward(req);
-        ms.push(performance.now() - t0);
-      }
-      timings.push({ model: entry.name, rows, length, medianMs: median(ms), minMs: Math.min(...ms) });
+      timings.push({ model: entry.name, rows, length, ...(await timeForward(model.denoiser, benchRequest(model.card, rows, length), repeats)) });
     }
     await model.dispose();
   }

@@ -5,15 +5,9 @@
  * CLI's wording, naming the file, field, value and expectation.
  */
 import { countdown, countdownTask, HfTokenizer, isOracle, loadModel, parseOracle, sudoku, sudokuTask, type Model, type OnnxModelSource, type OrtRuntime, type Outcome, type Prompt, type Task } from '../../src/index.js';
+import type { WebModelEntry } from '../../src/web/model-index.js';
 
-export interface ModelEntry {
-  name: string;
-  kind: 'onnx' | 'oracle';
-  task: string | null;
-  description: string;
-  url: string;
-  genLength: number;
-}
+export type ModelEntry = WebModelEntry;
 
 const isEntry = (v: unknown): v is ModelEntry =>
   typeof v === 'object' && v !== null && typeof Reflect.get(v, 'name') === 'string' && typeof Reflect.get(v, 'url') === 'string' && ['onnx', 'oracle'].includes(String(Reflect.get(v, 'kind')));
