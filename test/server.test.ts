@@ -7,11 +7,13 @@
 import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { listSupportedBackends } from 'onnxruntime-node';
 import OpenAI, { APIError } from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generate, loadModel, serve, type ListeningServer } from '../src/node.js';
 import { sendableLength, stopIndex } from '../src/server/completion.js';
 import { CHAT_FIELDS, COMPLETION_FIELDS } from '../src/server/schema.js';
+import { cli } from './helpers/cli.js';
 
 const FIXTURES = join(import.meta.dirname, 'fixtures');
 
@@ -437,5 +439,44 @@ describe('slots, disconnects, timeouts, metrics', () => {
     for (const name of ['infogain_queue_depth 0', 'infogain_requests_active 0', 'infogain_forward_rows_bucket', 'infogain_forward_seconds_sum', 'infogain_generated_tokens_total', 'infogain_tokens_per_second'])
       expect(body).toContain(name);
     expect(Number(/^infogain_tokens_per_second (\S+)/m.exec(body)?.[1])).toBeGreaterThan(0);
+  });
+});
+
+describe('--device (onnxruntime execution provider)', () => {
+  const modelInfo = async (server: ListeningServer): Promise<Record<string, unknown>> => {
+    const list: { data: { infogain: Record<string, unknown> }[] } = await (await fetch(`${server.url}/v1/models`)).json();
+    return list.data[0].infogain;
+  };
+
+  it('serve({ device: "cpu" }) decodes and GET /v1/models reports the device; without one, onnxruntime-node\'s cpu; an oracle, none', async () => {
+    const server = await serve({ model: 'text', port: 0, threads: 1, device: 'cpu' });
+    try {
+      expect(server.device).toBe('cpu');
+      expect((await modelInfo(server)).device).toBe('cpu');
+      const body = { model: 'text', prompt: 'ROMEO:', max_tokens: 8, seed: 1, ...extra({ sampler: 'confidence' }) };
+      const [onCpu, onDefault] = await Promise.all([clientOf(server).completions.create(body), clientOf(text).completions.create(body)]);
+      expect(onCpu.choices[0].text).toBe(onDefault.choices[0].text);
+    } finally {
+      await server.close();
+    }
+    expect((await modelInfo(text)).device).toBe('cpu');
+    expect((await modelInfo(oracle)).device).toBeNull();
+  });
+
+  it('infogain serve --device cpu answers over loopback (--check); an unknown device stops start-up naming the value and the providers this runtime has', async () => {
+    const ok = await cli('serve', '--model', 'text', '--device', 'cpu', '--check');
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(ok.stdout).toContain('GET /v1/models → text on device cpu');
+    expect(ok.stdout).toMatch(/POST \/v1\/completions .* → ".+"; usage /);
+    const bad = await cli('serve', '--model', 'text', '--device', 'tpu', '--check');
+    expect(bad.code).toBe(2);
+    const names = listSupportedBackends().map((b) => b.name);
+    // The message generate/compare/eval give (test/device.test.ts), from the same loader.
+    expect(bad.stderr).toBe(`infogain: ${process.cwd()}/models/text/model.onnx: device (--device) is "tpu", expected one of ${names.join(', ')} (the execution providers of this onnxruntime)`);
+  });
+
+  const cuda = listSupportedBackends().find((b) => b.name === 'cuda');
+  it.runIf(cuda && !cuda.bundled)('the device reaches the session: cuda without its binaries fails at start-up, saying they are a separate install', async () => {
+    await expect(serve({ model: 'text', port: 0, device: 'cuda' })).rejects.toThrow(/cannot load the graph on device cuda: .*its binaries are a separate install/);
   });
 });

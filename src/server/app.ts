@@ -28,6 +28,8 @@ export interface AppState {
   maxBodyBytes: number;
   /** Origins whose pages may call the server (CORS); `*` for any; empty: no CORS headers. */
   corsOrigins: readonly string[];
+  /** The execution provider the model runs on (GET /v1/models' `infogain.device`); null: an oracle, or not stated. */
+  device: string | null;
   startedAt: number;
 }
 
@@ -116,7 +118,7 @@ export function createApp(state: AppState): Hono {
       id: served.id, object: 'model', created: Math.floor(state.startedAt / 1000), owned_by: 'infogain',
       infogain: {
         vocab_size: card.vocabSize, context_limit: card.contextLimit, max_tokens: served.maxTokensCap, default_max_tokens: Math.min(served.model.genLength, served.maxTokensCap),
-        chat_template: tokenizer?.hasChatTemplate ?? false, samplers: SAMPLERS.map((s) => s.name),
+        chat_template: tokenizer?.hasChatTemplate ?? false, samplers: SAMPLERS.map((s) => s.name), device: state.device,
       },
     };
   };

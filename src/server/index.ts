@@ -8,6 +8,7 @@ import type { Model } from '../api/model.js';
 import { loadModel } from '../api/node-load.js';
 import { BatchingDenoiser } from '../decode/batcher.js';
 import { canvasLimit } from '../decode/limits.js';
+import { isOracle } from '../models/oracle.js';
 import { Admission } from './admission.js';
 import { createApp } from './app.js';
 import { ServerMetrics } from './metrics.js';
@@ -31,6 +32,12 @@ export interface ServerOptions {
   aliases?: string[];
   /** Origins whose web pages may call the server (CORS), `*` for any; default none. */
   corsOrigins?: string[];
+  /**
+   * The onnxruntime execution provider (cpu, cuda, …; `infogain inspect` lists them): `serve`
+   * loads a model it is given by name on it; GET /v1/models reports it as `infogain.device`.
+   * Default: the runtime's (onnxruntime-node's is cpu). An oracle runs in JavaScript: reported null.
+   */
+  device?: string;
 }
 
 export interface InfogainServer {
@@ -39,6 +46,8 @@ export interface InfogainServer {
   model: Model;
   /** The batching wrapper every request decodes through (its `calls` and `rows` count model calls). */
   batcher: BatchingDenoiser;
+  /** The execution provider reported by GET /v1/models (`ServerOptions.device`); null for an oracle or when not stated. */
+  device: string | null;
 }
 
 export interface ListeningServer extends InfogainServer {
@@ -67,15 +76,17 @@ export function createServer(model: Model, options: ServerOptions = {}): Infogai
     },
   });
   const maxTokens = positiveInt('maxTokens', options.maxTokens, 1024);
+  const device = isOracle(model.denoiser) ? null : (options.device ?? null);
   const app = createApp({
     served: { model, id: options.modelId ?? model.name, aliases: options.aliases ?? [], maxTokensCap: Math.min(maxTokens, canvasLimit(model.card)) },
     batcher, admission, metrics,
     timeoutMs: positiveInt('timeoutMs', options.timeoutMs, 120_000),
     maxBodyBytes: positiveInt('maxBodyBytes', options.maxBodyBytes, 1 << 20),
     corsOrigins: options.corsOrigins ?? [],
+    device,
     startedAt: Date.now(),
   });
-  return { app, model, batcher };
+  return { app, model, batcher, device };
 }
 
 export interface ServeOptions extends ServerOptions {
@@ -92,9 +103,12 @@ export interface ServeOptions extends ServerOptions {
 /** Load the model (unless given) and listen on host:port. */
 export async function serve(options: ServeOptions): Promise<ListeningServer> {
   const ref = options.model;
-  const model = typeof ref === 'string' ? await loadModel(ref, { threads: options.threads }) : ref;
+  // An unknown or missing device is refused by the loader, before a session is made (the CLI's message).
+  const model = typeof ref === 'string' ? await loadModel(ref, { threads: options.threads, device: options.device }) : ref;
   const aliases = [...(options.aliases ?? []), ...(typeof ref === 'string' && ref !== model.name ? [ref] : [])];
-  const server = createServer(model, { ...options, aliases });
+  // A model loaded here without a device runs on onnxruntime-node's default provider, its CPU one.
+  const device = options.device ?? (typeof ref === 'string' ? 'cpu' : undefined);
+  const server = createServer(model, { ...options, aliases, device });
   const host = options.host ?? '127.0.0.1';
   const http = listen({ fetch: server.app.fetch, hostname: host, port: options.port ?? 8080 });
   await new Promise<void>((resolve, reject) => {

@@ -12,8 +12,8 @@ async function selfCheck(server: ListeningServer): Promise<void> {
     return r;
   };
   console.log(`GET /health → ${await (await get('/health')).text()}`);
-  const models: { data: { id: string }[] } = await (await get('/v1/models')).json();
-  console.log(`GET /v1/models → ${models.data.map((m) => m.id).join(', ')}`);
+  const models: { data: { id: string; infogain: { device: string | null } }[] } = await (await get('/v1/models')).json();
+  console.log(`GET /v1/models → ${models.data.map((m) => `${m.id}${m.infogain.device === null ? '' : ` on device ${m.infogain.device}`}`).join(', ')}`);
   const model = models.data[0].id;
   // A prompt each kind of model can read: an oracle's alphabet, Shakespeare, nothing for a task model (Sudoku digits, …).
   const prompt = server.model.tokenizer === null ? 'abcab' : server.model.task ? '' : 'ROMEO:';
@@ -32,6 +32,7 @@ export function registerServe(program: Command): void {
     .option('--host <address>', 'address to listen on (127.0.0.1: this machine only; 0.0.0.0: every interface)', '127.0.0.1')
     .option('--port <n>', 'TCP port (0: any free port)', intInRange('--port', 0, 65535), 8080)
     .option('--threads <n>', 'onnxruntime intra-op threads', nonNegativeInt('--threads'))
+    .option('--device <name>', 'onnxruntime execution provider (cpu, cuda, …; `infogain inspect` lists this runtime\'s)')
     .option('--max-active <n>', 'requests decoding at once (their forward calls are batched together)', intInRange('--max-active', 1, 1 << 20), 64)
     .option('--max-queued <n>', 'requests waiting for a slot; beyond it 429 with Retry-After', intInRange('--max-queued', 0, 1 << 20), 256)
     .option('--max-batch-rows <n>', 'rows (canvases) per model call, all requests merged', intInRange('--max-batch-rows', 1, 1 << 20), 256)
@@ -42,13 +43,13 @@ export function registerServe(program: Command): void {
     .option('--check', 'start, answer one request of each kind to itself over HTTP, print them and stop')
     .action(async (opts) => {
       const server = await serve({
-        model: opts.model, host: opts.host, port: opts.check ? 0 : opts.port, threads: opts.threads,
+        model: opts.model, host: opts.host, port: opts.check ? 0 : opts.port, threads: opts.threads, device: opts.device,
         maxActive: opts.maxActive, maxQueued: opts.maxQueued, maxBatchRows: opts.maxBatchRows, maxTokens: opts.maxTokens,
         timeoutMs: opts.timeout * 1000, maxBodyBytes: opts.maxBodyBytes, corsOrigins: opts.cors,
       });
       try {
         if (opts.check) return await selfCheck(server);
-        console.log(`infogain serve: model ${server.model.name} at ${server.url}/v1 (completions, chat/completions, models), ${server.url}/health, ${server.url}/metrics; Ctrl-C stops`);
+        console.log(`infogain serve: model ${server.model.name}${server.device === null ? '' : ` on device ${server.device}`} at ${server.url}/v1 (completions, chat/completions, models), ${server.url}/health, ${server.url}/metrics; Ctrl-C stops`);
         await new Promise<void>((resolve) => {
           process.once('SIGINT', resolve);
           process.once('SIGTERM', resolve);
