@@ -227,6 +227,53 @@ describe.skipIf(!HAS_CHROMIUM)('the web app in Chromium', () => {
     }
   }, 60_000);
 
+  it('?device= picks the execution provider (shown, and offered in the select); a cache-mode decode (use_cache dual, prefix) equals Node\'s', async () => {
+    await page.goto(`${server.url}?device=wasm&model=text`);
+    await page.waitForSelector('body[data-ready=true]', { timeout: 60_000 });
+    expect(await page.textContent('#runtime')).toMatch(/^onnxruntime-web on wasm \(asked for in the URL\)/);
+    // Headless Chromium without a GPU has no hardware WebGPU adapter: wasm is the one device offered.
+    expect(await page.$$eval('#device option', (os) => os.map((o) => [(o as HTMLOptionElement).value, o.textContent]))).toEqual([['wasm', 'wasm (CPU)']]);
+    expect(await page.getAttribute('#model-info', 'data-loaded')).toBe('text');
+    expect(await page.textContent('#model-info')).toMatch(/; on wasm$/);
+
+    await page.fill('#prompt', 'ROMEO:');
+    await page.fill('#gen-length', '16');
+    await choose('info-gain');
+    await page.fill('#a-candidates', '3');
+    await page.click('#controls details summary');
+    await page.fill('#decode-block_length', '8');
+    const text = await loadModel('text');
+    try {
+      const ids = text.tokenizer!.encode('ROMEO:');
+      const nodeTrace = async (use_cache: 'none' | 'prefix' | 'dual') =>
+        (await generate(text, ids, { sampler: 'info-gain', params: { candidates: 3 }, genLength: 16, seed: 0, decode: { block_length: 8, use_cache } })).trace;
+      const entropies = (t: Trace) => t.sequences[0].steps.flatMap((s) => s.commits.map((c) => c.entropy));
+      const none = entropies(await nodeTrace('none'));
+      for (const mode of ['dual', 'prefix'] as const) {
+        await page.selectOption('#decode-use_cache', mode);
+        await page.click('#decode');
+        await page.waitForSelector('#panel-a[data-state=done]', { timeout: 60_000 });
+        const node = await nodeTrace(mode);
+        // The approximate cache changes what the model sees: equal traces mean the page ran the cache graph.
+        expect(entropies(node).some((e, i) => !(Math.abs(e - none[i]) <= 1e-3)), `${mode} differs from use_cache none`).toBe(true);
+        expectSameTrace(await panelTrace('panel-a'), node, mode);
+      }
+    } finally {
+      await text.dispose();
+    }
+  }, 90_000);
+
+  it('?device=cpu is wasm; an unknown ?device= falls back to the page\'s own choice, naming the value and the devices it has', async () => {
+    await page.goto(`${server.url}?device=cpu&model=hmm-demo`);
+    await page.waitForSelector('body[data-ready=true]', { timeout: 60_000 });
+    expect(await page.textContent('#runtime')).toMatch(/^onnxruntime-web on wasm \(asked for in the URL\)/);
+    expect(await page.textContent('#model-info')).toMatch(/; runs in JavaScript \(an exact oracle\)$/);
+    await page.goto(`${server.url}?device=tpu&model=hmm-demo`);
+    await page.waitForSelector('body[data-ready=true]', { timeout: 60_000 });
+    expect(await page.textContent('#runtime')).toMatch(/^onnxruntime-web on wasm \(\?device=tpu is not a device of onnxruntime-web in this browser, expected one of wasm; the browser offers no WebGPU adapter\)/);
+    expect(await page.inputValue('#device')).toBe('wasm');
+  }, 60_000);
+
   it('had no console errors, page errors or off-machine requests', () => {
     expect(problems).toEqual([]);
   });

@@ -1,7 +1,7 @@
 /**
  * The in-page half of `npm run bench:web`: times the library's forward call (the same
  * `OnnxDenoiser.forward` the decode loop makes) on onnxruntime-web for each built-in model at
- * 1 and 8 rows. bench/web.ts loads this page with ?threads=&backend= and reads the result.
+ * 1 and 8 rows. bench/web.ts loads this page with ?threads=&backend= (the device) and reads the result.
  */
 import { loadModel } from '../../src/index.js';
 import { benchLength, benchRequest, timeForward } from './bench-request.js';
@@ -43,7 +43,7 @@ async function runForwardBench(rowCounts: number[], repeats: number): Promise<Be
   const loaded = [];
   for (const entry of (await fetchModelIndex()).filter((m) => m.kind === 'onnx')) {
     const started = performance.now();
-    const model = await loadModel(new URL(entry.url, document.baseURI), { runtime, task: taskOf(entry.task) ?? undefined });
+    const model = await loadModel(new URL(entry.url, document.baseURI), { runtime, device: settings.backend, task: taskOf(entry.task) ?? undefined });
     loadMs[entry.name] = performance.now() - started;
     loaded.push({ entry, model, length: benchLength(entry.task, model.card.contextLimit) });
   }

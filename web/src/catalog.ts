@@ -27,10 +27,11 @@ export function taskOf(name: string | null): Task<unknown> | null {
   return null;
 }
 
-export function loadBuiltin(entry: ModelEntry, runtime: OrtRuntime): Promise<Model> {
+/** A built-in model; an ONNX one on `device` (an execution provider `runtime` lists), an oracle in JavaScript. */
+export function loadBuiltin(entry: ModelEntry, runtime: OrtRuntime, device: string): Promise<Model> {
   const url = new URL(entry.url, document.baseURI);
   if (entry.kind === 'oracle') return loadModel({ oracle: url, source: entry.url }, { genLength: entry.genLength });
-  return loadModel(url, { runtime, task: taskOf(entry.task) ?? undefined });
+  return loadModel(url, { runtime, device, task: taskOf(entry.task) ?? undefined });
 }
 
 /** The files of a model picked from disk, by their role (file names as in a model directory). */
@@ -66,7 +67,7 @@ export function sortPicked(files: readonly File[], fromFolder: boolean): PickedF
 const bytesOf = async (file: File): Promise<Uint8Array> => new Uint8Array(await file.arrayBuffer());
 
 /** Load a picked model: model.onnx and model.json are required; the tokenizer files are optional as in a directory. */
-export async function loadPicked(picked: PickedFiles, runtime: OrtRuntime): Promise<Model> {
+export async function loadPicked(picked: PickedFiles, runtime: OrtRuntime, device: string): Promise<Model> {
   const missing = [picked.onnx ? null : 'model.onnx', picked.card ? null : 'model.json'].filter((f) => f !== null);
   if (missing.length > 0) throw new Error(`${picked.label}: ${missing.join(' and ')} ${missing.length === 1 ? 'is' : 'are'} missing; a model directory needs model.onnx and model.json (the model card)`);
   const source: OnnxModelSource = { onnx: await bytesOf(picked.onnx!), card: await bytesOf(picked.card!), source: picked.label };
@@ -83,7 +84,7 @@ export async function loadPicked(picked: PickedFiles, runtime: OrtRuntime): Prom
     }
     if (typeof config === 'object' && config !== null && !Array.isArray(config)) source.tokenizerConfig = { ...config, chat_template: await picked.chatTemplate.text() };
   } else if (picked.chatTemplate) source.tokenizerConfig = { chat_template: await picked.chatTemplate.text() };
-  return loadModel(source, { runtime });
+  return loadModel(source, { runtime, device });
 }
 
 /** A prompt for `model`: a generated puzzle or problem for task models (from `seed`), else a fixed example. */

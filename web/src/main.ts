@@ -3,11 +3,11 @@
  * parameters, and watch the library's `decode()` run in this page on onnxruntime-web; or open a
  * trace file and step through it without a model. See docs/web.md.
  */
-import { DECODE_PARAMS, parseTrace, promptCanvas, SAMPLER_NAMES, type Model, type OrtRuntime, type Outcome, type Trace } from '../../src/index.js';
+import { DECODE_PARAMS, isOracle, parseTrace, promptCanvas, SAMPLER_NAMES, type Model, type OrtRuntime, type Outcome, type Trace } from '../../src/index.js';
 import { examplePrompt, fetchModelIndex, gradeOutput, loadBuiltin, loadPicked, readerForTrace, readerOf, readPrompt, sortPicked, type ModelEntry, type TokenReader } from './catalog.js';
 import { paramInputs, readDecodeParams, readParams, samplerSpecs } from './controls.js';
 import { Player, type Track } from './player.js';
-import { configureRuntime, type RuntimeSettings } from './runtime.js';
+import { configureRuntime, DEVICES, type RuntimeSettings } from './runtime.js';
 import { serialModel } from './serial.js';
 import { LiveSource, ReplaySource, type StepSource } from './steps.js';
 import { el, messageOf, Panel } from './view.js';
@@ -19,7 +19,7 @@ function byId<T extends HTMLElement>(id: string, type: new () => T): T {
 }
 
 const ui = {
-  runtime: byId('runtime', HTMLElement), model: byId('model', HTMLSelectElement), modelFiles: byId('model-files', HTMLInputElement), modelFolder: byId('model-folder', HTMLInputElement),
+  runtime: byId('runtime', HTMLElement), device: byId('device', HTMLSelectElement), model: byId('model', HTMLSelectElement), modelFiles: byId('model-files', HTMLInputElement), modelFolder: byId('model-folder', HTMLInputElement),
   modelInfo: byId('model-info', HTMLElement), prompt: byId('prompt', HTMLTextAreaElement), seed: byId('seed', HTMLInputElement),
   taskOption: byId('task-option', HTMLInputElement), taskOptionLabel: byId('task-option-label', HTMLElement), taskOptionName: byId('task-option-name', HTMLElement), newPrompt: byId('new-prompt', HTMLButtonElement),
   genLength: byId('gen-length', HTMLInputElement), genLengthLabel: byId('gen-length-label', HTMLElement), sideBySide: byId('side-by-side', HTMLInputElement),
@@ -51,7 +51,7 @@ function currentModel(): Promise<Model> {
   if (loading) return loading;
   const entry = index.find((m) => m.name === ui.model.value);
   if (!entry) throw new Error(`no model "${ui.model.value}"`);
-  const promise = loadBuiltin(entry, runtime);
+  const promise = loadBuiltin(entry, runtime, settings.backend);
   models.set(entry.name, promise);
   promise.catch(() => models.delete(entry.name));
   return promise;
@@ -63,7 +63,8 @@ async function selectModel(): Promise<void> {
   try {
     const model = await currentModel();
     const entry = index.find((m) => m.name === ui.model.value);
-    ui.modelInfo.textContent = `${entry?.description ?? 'your model'}: vocabulary ${model.card.vocabSize}, mask id ${model.card.maskId}${model.task ? `, task ${model.task.name}` : ''}`;
+    const runsOn = isOracle(model.denoiser) ? 'runs in JavaScript (an exact oracle)' : `on ${settings.backend}`;
+    ui.modelInfo.textContent = `${entry?.description ?? 'your model'}: vocabulary ${model.card.vocabSize}, mask id ${model.card.maskId}${model.task ? `, task ${model.task.name}` : ''}; ${runsOn}`;
     ui.taskOptionLabel.hidden = model.task === null;
     ui.newPrompt.hidden = model.task === null;
     ui.taskOptionName.textContent = model.task?.name === 'countdown' ? 'numbers' : 'blanks';
@@ -89,6 +90,7 @@ function renderSamplerParams(): void {
 function setRunning(running: boolean): void {
   for (const b of [ui.play, ui.step, ui.abort]) b.disabled = !running;
   ui.decode.disabled = running;
+  ui.device.disabled = running;
   ui.traceFile.disabled = running;
   ui.play.textContent = 'pause';
 }
@@ -205,6 +207,9 @@ async function init(): Promise<void> {
   ({ settings, runtime } = await configureRuntime(new URLSearchParams(location.search)));
   ui.runtime.textContent = `onnxruntime-web on ${settings.backend} (${settings.reason}); ${settings.threads} wasm thread${settings.threads === 1 ? '' : 's'}; cross-origin isolated: ${settings.crossOriginIsolated ? 'yes' : 'no (threads need the COOP/COEP headers of infogain web)'}; WebGPU adapter: ${settings.gpu}`;
   ui.runtime.dataset.backend = settings.backend;
+  for (const device of settings.devices) ui.device.append(el('option', { value: device }, device === 'webgpu' ? `${DEVICES.webgpu}: ${settings.gpu}` : DEVICES[device]));
+  ui.device.value = settings.backend;
+  ui.device.addEventListener('change', () => switchDevice(ui.device.value));
   for (const name of SAMPLER_NAMES) {
     ui.samplerA.append(el('option', { value: name }, name));
     ui.samplerB.append(el('option', { value: name }, name));
@@ -244,13 +249,25 @@ async function init(): Promise<void> {
   document.body.dataset.ready = 'true';
 }
 
+/**
+ * The device decides which onnxruntime-web build the page runs (the wasm-only one, or the larger
+ * one with WebGPU), so choosing another reloads the page with ?device=, keeping the built-in model.
+ */
+function switchDevice(device: string): void {
+  const url = new URL(location.href);
+  url.searchParams.delete('backend');
+  url.searchParams.set('device', device);
+  if (index.some((m) => m.name === ui.model.value)) url.searchParams.set('model', ui.model.value);
+  location.assign(url.href);
+}
+
 async function pickModel(input: HTMLInputElement, folder: boolean): Promise<void> {
   clearError();
   const files = [...(input.files ?? [])];
   if (files.length === 0) return;
   try {
     const picked = sortPicked(files, folder);
-    const model = await loadPicked(picked, runtime);
+    const model = await loadPicked(picked, runtime, settings.backend);
     const name = `your model: ${picked.label}`;
     models.set(name, Promise.resolve(model));
     if (![...ui.model.options].some((o) => o.value === name)) ui.model.append(el('option', { value: name }, name));

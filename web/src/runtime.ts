@@ -1,8 +1,9 @@
 /**
  * onnxruntime-web, set up for this app: its wasm files are served by the app itself (dist/web/ort/),
  * threads need a cross-origin isolated page (the server's COOP/COEP headers), and the execution
- * provider is WebGPU where the browser offers a hardware adapter, wasm otherwise. The library takes
- * the runtime as an `OrtRuntime`; the provider choice is added to each session's options here.
+ * provider (the device) is WebGPU where the browser offers a hardware adapter, wasm otherwise, or
+ * the one ?device= names. The library takes the runtime as an `OrtRuntime` and the device as
+ * `loadModel`'s `device` option, checked against the devices this runtime lists.
  */
 import type { OrtRuntime } from '../../src/index.js';
 
@@ -23,8 +24,15 @@ export type Backend = 'wasm' | 'webgpu';
  */
 const defaultThreads = (cores: number): number => Math.min(4, Math.ceil(cores / 2));
 
+/** The devices by the names onnxruntime-web (and the library's `device` option) give them, with what they run on. */
+export const DEVICES: Record<Backend, string> = { wasm: 'wasm (CPU)', webgpu: 'webgpu (GPU)' };
+const isBackend = (v: string): v is Backend => Object.hasOwn(DEVICES, v);
+
 export interface RuntimeSettings {
+  /** The device models are loaded on (`loadModel`'s `device`). */
   backend: Backend;
+  /** The devices the page offers: wasm, and webgpu with a hardware adapter (or a software one ?device=webgpu asked for). */
+  devices: Backend[];
   threads: number;
   /** Why this backend: the URL asked for it, or what the browser offers. */
   reason: string;
@@ -67,8 +75,9 @@ async function gpuAdapter(): Promise<{ adapter: GpuAdapterLike; software: boolea
 }
 
 /**
- * Read ?backend= and ?threads= (the wasm thread count is fixed once the runtime starts, so it is a
- * page setting) and start onnxruntime-web: the settings and the runtime to load models with.
+ * Read ?device= (or its older name ?backend=) and ?threads= and start onnxruntime-web: the settings
+ * and the runtime to load models with. Both are page settings: the wasm thread count is fixed once
+ * the runtime starts, and the device decides which onnxruntime-web build the page loads.
  */
 export async function configureRuntime(params: URLSearchParams): Promise<{ settings: RuntimeSettings; runtime: OrtRuntime }> {
   const isolated = globalThis.crossOriginIsolated === true;
@@ -76,25 +85,29 @@ export async function configureRuntime(params: URLSearchParams): Promise<{ setti
   const askedThreads = Number(params.get('threads') ?? NaN);
   const threads = Number.isInteger(askedThreads) && askedThreads >= 1 ? Math.min(askedThreads, maxThreads) : Math.min(defaultThreads(navigator.hardwareConcurrency || 1), maxThreads);
   const gpu = await gpuAdapter();
-  const asked = params.get('backend');
+  // `cpu`, the library's name for the CPU provider in Node, is onnxruntime-web's wasm.
+  const named = params.get('device') ?? params.get('backend');
+  const asked = named === 'cpu' ? 'wasm' : named;
+  // A software adapter is offered only when the URL asks for it (the bench's WebGPU figure).
+  const devices: Backend[] = gpu && (!gpu.software || asked === 'webgpu') ? ['wasm', 'webgpu'] : ['wasm'];
   let backend: Backend;
   let reason: string;
-  if (asked === 'wasm' || asked === 'webgpu') {
+  const auto = (): [Backend, string] =>
+    gpu && !gpu.software ? ['webgpu', 'the browser offers a hardware WebGPU adapter'] : ['wasm', gpu ? 'the only WebGPU adapter is a software one (slower than wasm)' : 'the browser offers no WebGPU adapter'];
+  if (asked !== null && isBackend(asked)) {
     backend = asked === 'webgpu' && !gpu ? 'wasm' : asked;
     reason = backend === asked ? 'asked for in the URL' : 'WebGPU was asked for but the browser has no adapter';
-  } else if (gpu && !gpu.software) {
-    backend = 'webgpu';
-    reason = 'the browser offers a hardware WebGPU adapter';
-  } else {
-    backend = 'wasm';
-    reason = gpu ? 'the only WebGPU adapter is a software one (slower than wasm)' : 'the browser offers no WebGPU adapter';
-  }
+  } else if (asked !== null) {
+    const [fallback, why] = auto();
+    backend = fallback;
+    reason = `?device=${asked} is not a device of onnxruntime-web in this browser, expected one of ${devices.join(', ')}; ${why}`;
+  } else [backend, reason] = auto();
   const extra = sessionOptionsOf(params.get('session'));
   const ort = await ortModule(backend);
   ort.env.wasm.wasmPaths = new URL('ort/', document.baseURI).href;
   ort.env.wasm.numThreads = threads;
   ort.env.logLevel = 'error';
-  return { settings: { backend, threads, reason, crossOriginIsolated: isolated, gpu: gpu ? gpu.text : 'none' }, runtime: ortRuntime(ort, backend, extra) };
+  return { settings: { backend, devices, threads, reason, crossOriginIsolated: isolated, gpu: gpu ? gpu.text : 'none' }, runtime: ortRuntime(ort, backend, extra) };
 }
 
 type SessionOptions = NonNullable<Parameters<OrtModule['InferenceSession']['create']>[1]>;
@@ -115,13 +128,19 @@ function sessionOptionsOf(text: string | null): SessionOptions {
   return { ...parsed };
 }
 
-/** onnxruntime-web as the library's `OrtRuntime`, every session created on `backend` (with `extra` options). */
+/**
+ * onnxruntime-web as the library's `OrtRuntime` (with `extra` session options): sessions run on the
+ * device `loadModel`'s `device` option names, `backend` when it names none. The devices it lists
+ * are those this build runs: the library refuses any other before a session is made.
+ */
 function ortRuntime(ort: OrtModule, backend: Backend, extra: SessionOptions): OrtRuntime {
+  const offered: Backend[] = backend === 'webgpu' ? ['webgpu', 'wasm'] : ['wasm'];
   return {
     InferenceSession: {
       // Severity 3 = errors only: onnxruntime's warnings (e.g. shape ops placed on the CPU under WebGPU) would reach the console as errors.
-      create: (model, options) => ort.InferenceSession.create(model, { logSeverityLevel: 3, ...options, ...extra, executionProviders: [backend] }),
+      create: (model, options) => ort.InferenceSession.create(model, { logSeverityLevel: 3, ...options, ...extra, executionProviders: options?.executionProviders ?? [backend] }),
     },
     Tensor: ort.Tensor,
+    listSupportedBackends: () => offered.map((name) => ({ name, bundled: true })),
   };
 }
