@@ -268,6 +268,10 @@ describe.skipIf(!HAS_CHROMIUM)('the web app in Chromium', () => {
     await page.waitForSelector('body[data-ready=true]', { timeout: 60_000 });
     expect(await page.textContent('#runtime')).toMatch(/^onnxruntime-web on wasm \(asked for in the URL\)/);
     expect(await page.textContent('#model-info')).toMatch(/; runs in JavaScript \(an exact oracle\)$/);
+    // Choosing a device in the select reloads the page with it, keeping the model (here the same device, as a user's change event).
+    await Promise.all([page.waitForURL(/\?device=wasm&model=hmm-demo$/), page.$eval('#device', (select) => select.dispatchEvent(new Event('change')))]);
+    await page.waitForSelector('body[data-ready=true]', { timeout: 60_000 });
+    expect(await page.inputValue('#model')).toBe('hmm-demo');
     await page.goto(`${server.url}?device=tpu&model=hmm-demo`);
     await page.waitForSelector('body[data-ready=true]', { timeout: 60_000 });
     expect(await page.textContent('#runtime')).toMatch(/^onnxruntime-web on wasm \(\?device=tpu is not a device of onnxruntime-web in this browser, expected one of wasm; the browser offers no WebGPU adapter\)/);
