@@ -11,6 +11,12 @@ onnxruntime-node through scripts/check-export.ts:
   1. the rebuilt torch model reproduces the plain graph's logits (so the weights were read back
      right);
   2. the cache graph, fed its own keys/values, reproduces the same logits window by window.
+
+A Dream-style shifted model (card `logitShift: true`, exported as mdm.py's ShiftedLogits around an
+MDM, like models/tiny/dream-tiny) gets a cache graph with the plain graph's contract: raw logits,
+shifted within the window the same way (raw[w] = aligned[w + 1], the last row aligned[W - 1]); the
+decoder undoes the shift inside the window, so a window [s, e) serves positions (s, e), and its last
+raw row, which would predict position e outside it, is never read (docs/onnx-models.md).
 """
 from __future__ import annotations
 
@@ -26,10 +32,9 @@ import torch
 
 sys.dont_write_bytecode = True
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from mdm import MDM, CachedMDM, MDMConfig  # noqa: E402
+from mdm import MDM, ONNX_EXPORT_OPTIONS, CachedMDM, MDMConfig, ShiftedLogits  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
-OPSET = 17
 CACHE_GRAPH = "model.cache.onnx"
 CACHE_INPUTS = ["input_ids", "position_ids", "cache_index", "past_key", "past_value", "past_position_ids"]
 CACHE_OUTPUTS = ["logits", "present_key", "present_value"]
@@ -38,6 +43,19 @@ LINEAR = re.compile(r"^/(blocks\.\d+/attn/qkv|blocks\.\d+/attn/proj|blocks\.\d+/
 
 class GraphReadError(Exception):
     pass
+
+
+class ShiftedCachedMDM(torch.nn.Module):
+    """The cache graph of ShiftedLogits(MDM): CachedMDM's window logits shifted as ShiftedLogits
+    shifts the whole canvas's (raw[:, w] = aligned[:, w + 1], raw[:, W - 1] = aligned[:, W - 1])."""
+
+    def __init__(self, inner: MDM) -> None:
+        super().__init__()
+        self.cached = CachedMDM(inner)
+
+    def forward(self, *inputs: torch.Tensor):  # CachedMDM's inputs, passed through
+        logits, keys, values = self.cached(*inputs)
+        return torch.cat([logits[:, 1:], logits[:, -1:]], dim=1), keys, values
 
 
 def module_name(scope: str) -> str:
@@ -52,6 +70,22 @@ def module_name(scope: str) -> str:
     return ".".join(parts)
 
 
+def read_head_count(graph, produced_by: dict, path: Path, unscoped=lambda name: name) -> int:  # noqa: ANN001
+    """The attention head count: an attribute of a fused RotaryEmbedding node (RoPE models exported
+    since the fused export), else the head axis of the first attention Reshape's target shape."""
+    from onnx import helper, numpy_helper
+
+    rotary = next((n for n in graph.node if n.op_type == "RotaryEmbedding"), None)
+    if rotary is not None:
+        return int(next(helper.get_attribute_value(a) for a in rotary.attribute if a.name == "num_heads"))
+    reshape = next((n for n in graph.node if unscoped(n.name) == "/blocks.0/attn/Reshape"), None)
+    if reshape is None:
+        raise GraphReadError(f"{path}: no /blocks.0/attn/Reshape node to read the head count from")
+    shape = produced_by[reshape.input[1]]
+    heads_node = produced_by[shape.input[2]]
+    return int(numpy_helper.to_array(heads_node.attribute[0].t).reshape(-1)[0])
+
+
 def read_plain_graph(model_dir: Path) -> tuple[MDM, dict]:
     """The torch MDM whose export is MODEL_DIR/model.onnx, and the model's card."""
     import onnx
@@ -59,29 +93,26 @@ def read_plain_graph(model_dir: Path) -> tuple[MDM, dict]:
 
     path = model_dir / "model.onnx"
     card = json.loads((model_dir / "model.json").read_text())
-    if card.get("logitShift"):
-        raise GraphReadError(f"{path}: a Dream-style shifted model has no cache graph (its block's first logit is unusable; spec §2.5)")
+    # A shifted model's plain graph is ShiftedLogits(MDM): every name sits under its `inner` module.
+    scope = "inner" if card.get("logitShift") else ""
+    unscoped = (lambda name: name.removeprefix(f"{scope}.").removeprefix(f"/{scope}")) if scope else (lambda name: name)
     graph = onnx.load(str(path)).graph
-    inits = {i.name: torch.from_numpy(numpy_helper.to_array(i).copy()) for i in graph.initializer}
+    inits = {unscoped(i.name): torch.from_numpy(numpy_helper.to_array(i).copy()) for i in graph.initializer}
     state = {k: v for k, v in inits.items() if not k.startswith("onnx::")}
     produced_by = {o: n for n in graph.node for o in n.output}
     for node in graph.node:
-        m = LINEAR.match(node.name)
+        m = LINEAR.match(unscoped(node.name))
         if m and node.op_type == "MatMul":
-            weight = next((x for x in node.input if x in inits), None)
+            weight = next((unscoped(x) for x in node.input if unscoped(x) in inits), None)
             if weight is None:
                 raise GraphReadError(f"{path}: {node.name} has no weight initializer")
             state[module_name(m.group(1)) + ".weight"] = inits[weight].t().contiguous()
     if "tok_emb.weight" not in state:
-        raise GraphReadError(f"{path}: no tok_emb.weight initializer: not a graph exported from training/mdm.py")
+        raise GraphReadError(f"{path}: no {scope + '.' if scope else ''}tok_emb.weight initializer: not a graph exported from training/mdm.py"
+                             + (" as ShiftedLogits(MDM), which the card's logitShift says it is" if scope else ""))
     vocab, d_model = state["tok_emb.weight"].shape
     n_layers = len({k.split(".")[1] for k in state if k.startswith("blocks.")})
-    reshape = next((n for n in graph.node if n.name == "/blocks.0/attn/Reshape"), None)
-    if reshape is None:
-        raise GraphReadError(f"{path}: no /blocks.0/attn/Reshape node to read the head count from")
-    shape = produced_by[reshape.input[1]]
-    heads_node = produced_by[shape.input[2]]
-    n_heads = int(numpy_helper.to_array(heads_node.attribute[0].t).reshape(-1)[0])
+    n_heads = read_head_count(graph, produced_by, path, unscoped)
     mlp_mult = state["blocks.0.mlp.0.weight"].shape[0] // d_model
     attention = card.get("attention", {"kind": "full"})
     cfg = MDMConfig(vocab_size=vocab, mask_id=card["maskId"], d_model=d_model, n_layers=n_layers, n_heads=n_heads,
@@ -95,8 +126,8 @@ def read_plain_graph(model_dir: Path) -> tuple[MDM, dict]:
     return model.eval(), card
 
 
-def export_cache_graph(model: MDM, out: Path) -> None:
-    cached = CachedMDM(model).eval()
+def export_cache_graph(model: MDM, out: Path, shifted: bool = False) -> None:
+    cached = (ShiftedCachedMDM(model) if shifted else CachedMDM(model)).eval()
     L, H, hd = model.cfg.n_layers, model.cfg.n_heads, model.cfg.d_model // model.cfg.n_heads
     B, W, C, P = 2, 3, 1, 2
     args = (torch.ones(B, W, dtype=torch.int64), torch.arange(P, P + W).repeat(B, 1), torch.zeros(B, dtype=torch.int64),
@@ -106,7 +137,7 @@ def export_cache_graph(model: MDM, out: Path) -> None:
             "logits": {0: "batch", 1: "window"}, "present_key": {1: "batch", 3: "window"}, "present_value": {1: "batch", 3: "window"}}
     with torch.no_grad():
         torch.onnx.export(cached, args, str(out), input_names=CACHE_INPUTS, output_names=CACHE_OUTPUTS,
-                          opset_version=OPSET, do_constant_folding=True, dynamic_axes=axes)
+                          dynamic_axes=axes, **ONNX_EXPORT_OPTIONS)
     import onnx
     onnx.checker.check_model(onnx.load(str(out)))
 
@@ -118,8 +149,9 @@ def cache_card(model: MDM) -> dict:
 
 
 def reference_cases(model: MDM, card: dict, n: int = 3) -> list[dict]:
-    """Canvases of random tokens with masks, the rebuilt model's logits on them, and the windows
-    a cache check slides over them."""
+    """Canvases of random tokens with masks, the rebuilt model's logits on them (shifted as the
+    plain graph's when the card says logitShift), and the windows a cache check slides over them."""
+    plain = ShiftedLogits(model).eval() if card.get("logitShift") else model
     T = min(card["contextLimit"], model.cfg.max_len)
     g = torch.Generator().manual_seed(0)
     cases = []
@@ -127,7 +159,7 @@ def reference_cases(model: MDM, card: dict, n: int = 3) -> list[dict]:
         x = torch.randint(0, model.cfg.vocab_size, (1, T), generator=g)
         x[torch.rand(1, T, generator=g) < 0.5] = card["maskId"]
         with torch.no_grad():
-            logits = model(x)
+            logits = plain(x)
         cases.append({"input_ids": x.tolist(), "dims": list(logits.shape), "logits": logits.reshape(-1).tolist(),
                       "windows": [[0, T], [T // 3, T // 3 + max(1, T // 4)], [T - max(1, T // 4), T]]})
     return cases
@@ -148,7 +180,7 @@ def main(argv: list[str] | None = None) -> int:
             failed += 1
             continue
         out = model_dir / CACHE_GRAPH
-        export_cache_graph(model, out)
+        export_cache_graph(model, out, shifted=bool(card.get("logitShift")))
         card["cache"] = cache_card(model)
         (model_dir / "model.json").write_text(json.dumps(card, indent=2, ensure_ascii=False) + "\n")
         print(f"[cache] {out}: {out.stat().st_size:,} bytes ({model.cfg.n_layers} layers, {model.cfg.n_heads} heads, "

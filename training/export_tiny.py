@@ -33,10 +33,10 @@ import torch
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from char_tokenizer import CharTokenizer, corpus_chars  # noqa: E402
-from mdm import MDM, MDMConfig, ShiftedLogits, mask_tokens, mdm_loss  # noqa: E402
+from mdm import MDM, ONNX_EXPORT_OPTIONS, MDMConfig, ShiftedLogits, mask_tokens, mdm_loss  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
-OPSET = 17
+OPSET = ONNX_EXPORT_OPTIONS["opset_version"]
 CONTEXT = 64
 
 
@@ -150,7 +150,7 @@ def export_onnx(module: torch.nn.Module, path: Path) -> None:
             module, (dummy,), str(path),
             input_names=["input_ids"], output_names=["logits"],
             dynamic_axes={"input_ids": {0: "batch", 1: "length"}, "logits": {0: "batch", 1: "length"}},
-            opset_version=OPSET, do_constant_folding=True,
+            **ONNX_EXPORT_OPTIONS,
         )
     import onnx
     m = onnx.load(str(path))

@@ -14,7 +14,8 @@ import pytest
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from mdm import MDM, NEG, MDMConfig, ShiftedLogits, mask_tokens, mdm_loss, rotate  # noqa: E402
+from mdm import (MDM, NEG, ONNX_EXPORT_OPTIONS, FusedRotary, MDMConfig, ShiftedLogits, mask_tokens, mdm_loss,  # noqa: E402
+                 rope_tables, rotate, rotate_at)
 from train import diffusion_loss  # noqa: E402
 
 torch.set_num_threads(1)
@@ -79,6 +80,35 @@ def test_rope_is_a_rotation_whose_scores_depend_on_the_offset_only():
     v = torch.tensor([1.0, 0.0]).expand(1, 1, 3, 2)
     assert torch.allclose(rotate(v, 3)[0, 0], torch.tensor([[1.0, 0.0], [math.cos(1), math.sin(1)],
                                                            [math.cos(2), math.sin(2)]]), atol=1e-6)
+
+
+def test_fused_rotary_is_rotate_at_on_unsplit_heads():
+    # The export-time RoPE works on [B, W, D] with the heads not yet split; per head it must be the
+    # training path's rotation at the same (per-row) positions.
+    g = torch.Generator().manual_seed(0)
+    B, W, H, hd = 2, 5, 2, 8
+    x = torch.randn(B, W, H * hd, generator=g)
+    pos = torch.randint(0, 12, (B, W), generator=g)
+    cos, sin = rope_tables(12, hd)
+    fused = FusedRotary.forward(None, x, pos, cos, sin, H)
+    split = x.reshape(B, W, H, hd).transpose(1, 2)
+    assert torch.allclose(fused, rotate_at(split, pos).transpose(1, 2).reshape(B, W, H * hd), atol=1e-6)
+
+
+def test_rope_export_uses_one_fused_rotary_node_per_use(tmp_path):
+    import onnx
+
+    m = tiny(rope=True).eval()
+    with torch.no_grad():
+        torch.onnx.export(m, (torch.ones(1, 6, dtype=torch.int64),), str(tmp_path / "m.onnx"), input_names=["input_ids"],
+                          output_names=["logits"], dynamic_axes={"input_ids": {0: "b", 1: "t"}}, **ONNX_EXPORT_OPTIONS)
+    ops = [n.op_type for n in onnx.load(str(tmp_path / "m.onnx")).graph.node]
+    assert ops.count("RotaryEmbedding") == 2 * 2  # q and k of each of the 2 layers
+    assert "Cos" not in ops and "Sin" not in ops
+    # training never takes the export path (FusedRotary has no backward)
+    loss = m.train()(torch.ones(1, 6, dtype=torch.int64)).sum()
+    loss.backward()
+    assert m.blocks[0].attn.qkv.weight.grad is not None
 
 
 def test_shifted_logits_move_every_row_up_by_one():

@@ -46,10 +46,10 @@ import torch
 import torch.nn.functional as F
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from mdm import MDM, MDMConfig  # noqa: E402
+from mdm import MDM, ONNX_EXPORT_OPTIONS, MDMConfig  # noqa: E402
 from tasks import REPO, TASKS  # noqa: E402
 
-OPSET = 17
+OPSET = ONNX_EXPORT_OPTIONS["opset_version"]
 MAX_ONNX_BYTES = 18_000_000
 CKPT_VERSION = 1
 
@@ -426,7 +426,7 @@ class Run:
         cases = self.task.reference_cases()
         with torch.no_grad():
             torch.onnx.export(model, (cases[0],), str(out / "model.onnx"), input_names=["input_ids"],
-                              output_names=["logits"], opset_version=OPSET, do_constant_folding=True,
+                              output_names=["logits"], **ONNX_EXPORT_OPTIONS,
                               dynamic_axes={"input_ids": {0: "batch", 1: "length"},
                                             "logits": {0: "batch", 1: "length"}})
         import onnx
