@@ -6,8 +6,10 @@
  *   the plain graph's, the window's predictions equal a fresh forward on the canvas the cache was
  *   built from, and every mask is decoded;
  * - what cannot run says so before any forward.
+ * (A Dream-style shifted model's cache modes: test/cache-shifted.test.ts.)
  */
-import { readFile } from 'node:fs/promises';
+import { copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -105,12 +107,23 @@ describe('full-attention model: an approximation that still decodes', () => {
 });
 
 describe('what cannot use a cache says so', () => {
-  it('an oracle, a shifted model and a model without a cache graph are refused before decoding', async () => {
+  it('an oracle and a model directory without a cache graph are refused before decoding', async () => {
     const hmm = await loadModel('hmm-demo');
     await expect(generate(hmm, [1, 2], { genLength: 4, decode: { use_cache: 'dual' } })).rejects.toThrow(/use_cache=dual: model hmm-demo has no cache graph \(card field "cache"/);
-    const dream = await loadModel(join(TINY, 'dream-tiny'));
-    await expect(generate(dream, 'ROMEO', { genLength: 4, decode: { use_cache: 'prefix' } })).rejects.toThrow(/use_cache=prefix: model dream-tiny has no cache graph/);
-    await dream.dispose();
+    // llada-tiny without its cache graph and the card's field "cache".
+    const dir = await mkdtemp(join(tmpdir(), 'infogain-nocache-'));
+    try {
+      for (const f of ['model.onnx', 'tokenizer.json', 'tokenizer_config.json']) await copyFile(join(TINY, 'llada-tiny', f), join(dir, f));
+      const { cache: _cache, ...card } = JSON.parse(await readFile(join(TINY, 'llada-tiny', 'model.json'), 'utf8')) as Record<string, unknown>;
+      await writeFile(join(dir, 'model.json'), JSON.stringify({ ...card, name: 'bare-tiny' }));
+      const bare = await loadModel(dir);
+      await expect(generate(bare, 'ROMEO', { genLength: 4, decode: { use_cache: 'prefix' } })).rejects.toThrow(
+        /use_cache=prefix: model bare-tiny has no cache graph \(card field "cache"; training\/export_cache.py exports one\), expected use_cache=none for it/,
+      );
+      await bare.dispose();
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('a malformed card field "cache" names the field and the expected shape', () => {

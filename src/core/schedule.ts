@@ -90,16 +90,23 @@ export function cosineSchedule(masks: number, steps: number): number[] {
   return out;
 }
 
-export function schedule(name: ScheduleName, masks: number, steps: number): number[] {
+/**
+ * The schedule of a block of `steps` steps, of which the first `taken` are already spent (a
+ * Dream-style shifted model's forced first commit in a cache mode, spec §2.5): Dream's schedule
+ * continues its step counter at `taken`, as the reference does; the others split the masks left
+ * over the steps left (at least one).
+ */
+export function schedule(name: ScheduleName, masks: number, steps: number, taken = 0): number[] {
+  const left = Math.max(1, steps - taken);
   switch (name) {
     case 'llada':
-      return lladaSchedule(masks, steps);
+      return lladaSchedule(masks, left);
     case 'dllm':
-      return dllmSchedule(masks, steps);
+      return dllmSchedule(masks, left);
     case 'dream':
-      return dreamSchedule(masks, steps);
+      return dreamSchedule(masks, steps, taken);
     case 'cosine':
-      return cosineSchedule(masks, steps);
+      return cosineSchedule(masks, left);
   }
 }
 

@@ -91,7 +91,6 @@ function checkCanvasLengths(card: ModelCard, inputs: readonly SequenceInput[]): 
 export function cacheModeProblem(card: ModelCard, mode: CacheMode): string | null {
   if (mode === 'none') return null;
   if (!card.cache) return `model ${card.name} has no cache graph (card field "cache"; training/export_cache.py exports one)`;
-  if (card.logitShift) return `model ${card.name} is Dream-style shifted (logitShift), which no cache graph serves yet`;
   return null;
 }
 

@@ -62,20 +62,40 @@ export function* decodeSequence(input: SequenceInput, card: ModelCard, spec: Sam
   const records: StepRecord[] = [];
 
   for (const block of blockList) {
+    const entered = { calls: meter.calls, rows: meter.rows, time: performance.now() };
     // Cache modes: one full forward at block entry fills the cache; its predictions are step 0's.
     const cache = cfg.useCache === 'none' ? null : yield* enterBlock(meter, x, block, cfg.useCache);
     let handedOn: RowPredictions | null = cache?.entry ?? null; // the sampler's predictions for the next step; reset at every block (spec §2.2)
-    const sched = schedule(cfg.schedule, Math.max(1, maskedIn(x, block.start, block.end, card.maskId).length), stepsPerBlock);
-    for (let i = 0; ; i++) {
-      const allowed = maskedIn(x, block.start, block.end, card.maskId);
+    // The positions the block's steps decide, and the first scheduled step's index.
+    let steps: Block = block;
+    let first = 0;
+    if (cache && card.logitShift) {
+      // A shifted model's window [s, e) predicts only (s, e): s's logit would be the output of s − 1,
+      // outside the window. So s is settled at block entry (spec §2.5, D11): committed now from the
+      // whole-canvas entry forward when masked, left as it is when already committed, and the
+      // block's steps decide (s, e) only, so no step reads s from a window.
+      steps = { ...block, start: block.start + 1 };
+      if (x[block.start] === card.maskId) {
+        const choice: StepChoice = { kind: 'forced', commits: [commitFrom(cache.entry, block.start, 0)] };
+        applyChoice(x, choice, card.maskId, spec.name);
+        const filled = cfg.eosFill && card.eosId !== null ? eosFill(x, fillRegion, card.eosId, card.maskId) : [];
+        handedOn = null; // the entry predictions are of the canvas before the commit: the next step forwards the window
+        first = 1;
+        records.push(stepRecord(block, 0, choice, filled, entered, meter));
+        onStep?.(records[records.length - 1], x);
+      }
+    }
+    const sched = schedule(cfg.schedule, Math.max(1, maskedIn(x, steps.start, steps.end, card.maskId).length), stepsPerBlock, first);
+    for (let i = first; ; i++) {
+      const allowed = maskedIn(x, steps.start, steps.end, card.maskId);
       if (allowed.length === 0) break;
       // D1/B5: the last scheduled step takes whatever is left, so no block ends with masks.
-      const scheduled = i < sched.length - 1 ? sched[i] : allowed.length;
+      const scheduled = i - first < sched.length - 1 ? sched[i - first] : allowed.length;
       if (scheduled <= 0 && !spec.adaptive) continue;
       const before = { calls: meter.calls, rows: meter.rows, time: performance.now() };
-      const pred = handedOn ?? (yield* forward(meter, [x.slice()], block, cache))[0];
+      const pred = handedOn ?? (yield* forward(meter, [x.slice()], steps, cache))[0];
       const k = Math.min(scheduled, allowed.length);
-      const ctx: StepContext = { canvas: x, maskId: card.maskId, pred, allowed, k, block, region, stepInBlock: i, stepsPerBlock, rng: meter.rng };
+      const ctx: StepContext = { canvas: x, maskId: card.maskId, pred, allowed, k, block: steps, region, stepInBlock: i, stepsPerBlock, rng: meter.rng };
       const choice = yield* chooseCommits(ctx, spec, sampler, cfg, meter, cache);
       applyChoice(x, choice, card.maskId, spec.name);
       const filled = cfg.eosFill && card.eosId !== null ? eosFill(x, fillRegion, card.eosId, card.maskId) : [];
@@ -152,7 +172,7 @@ function applyChoice(x: Int32Array, choice: StepChoice, maskId: number, samplerN
   }
 }
 
-/** The trace's record of one step, with the cost it added to the meter since `before`. */
+/** The trace's record of one step, with the cost it added to the meter since `before` (a forced commit: its block's entry forward). */
 function stepRecord(block: Block, step: number, choice: StepChoice, filled: number[], before: { calls: number; rows: number; time: number }, meter: Meter): StepRecord {
   return {
     block: block.index, step, kind: choice.kind, commits: choice.commits,

@@ -6,9 +6,20 @@ import type { CandidateScore, Commit } from '../samplers/sampler.js';
 import type { Params } from '../samplers/params.js';
 
 export const TRACE_FORMAT = 'infogain-trace';
-export const TRACE_VERSION = 1;
+/**
+ * Version 2 added the step kind `forced`; a version-1 trace is a version-2 trace without it, so
+ * this build reads both (and writes 2).
+ */
+export const TRACE_VERSION = 2;
+const READABLE_VERSIONS: readonly number[] = [1, 2];
 
-export type StepKind = 'plain' | 'lookahead' | 'bypass' | 'fill';
+/**
+ * How a step chose its commits: the sampler without (`plain`) or with (`lookahead`) a lookahead
+ * forward, the high-confidence bypass, the last-step fill, or `forced`: a Dream-style shifted
+ * model's block-entry commit of the block's first position in a cache mode, the entry forward's
+ * token draw 0, whatever its confidence (spec §2.5; docs/decisions.md D11).
+ */
+export type StepKind = 'plain' | 'lookahead' | 'bypass' | 'fill' | 'forced';
 
 export interface StepRecord {
   block: number;
@@ -47,7 +58,8 @@ export interface SequenceTrace {
 
 export interface Trace {
   format: typeof TRACE_FORMAT;
-  version: typeof TRACE_VERSION;
+  /** TRACE_VERSION when written by this build; 1 for an older trace (no `forced` steps). */
+  version: 1 | typeof TRACE_VERSION;
   model: string;
   maskId: number;
   sampler: string;
@@ -60,7 +72,8 @@ export interface Trace {
 export function parseTrace(raw: unknown, source: string): Trace {
   const t = raw as Partial<Trace>;
   if (t?.format !== TRACE_FORMAT) throw new Error(`${source}: not an infogain trace (format ${JSON.stringify(t?.format)})`);
-  if (t.version !== TRACE_VERSION) throw new Error(`${source}: trace version ${t.version}, this build reads version ${TRACE_VERSION}`);
+  if (!READABLE_VERSIONS.includes(t.version as number))
+    throw new Error(`${source}: trace version ${JSON.stringify(t.version)}, this build reads versions ${READABLE_VERSIONS.join(' and ')}`);
   if (!Array.isArray(t.sequences)) throw new Error(`${source}: field "sequences" must be a list`);
   return t as Trace;
 }

@@ -102,11 +102,15 @@ export class Predictions {
     return new RowPredictions(this, b);
   }
 
-  /** Row `b`'s statistics at positions [at, at + src.length) become those of `src` (same draw count). */
-  setRow(b: number, src: RowPredictions, at = 0): void {
+  /**
+   * Row `b`'s statistics at positions [at + from, at + src.length) become those of `src`'s
+   * positions [from, src.length) (same draw count); `from` > 0 leaves the first ones as they are.
+   */
+  setRow(b: number, src: RowPredictions, at = 0, from = 0): void {
     if (src.samples !== this.samples) throw new RangeError(`setRow: ${src.samples} draws per position, expected ${this.samples}`);
     if (at < 0 || at + src.length > this.length) throw new RangeError(`setRow: positions [${at}, ${at + src.length}) outside [0, ${this.length})`);
-    src.copyInto(this, b * this.length + at);
+    if (!(Number.isInteger(from) && from >= 0 && from <= src.length)) throw new RangeError(`setRow: from ${from} outside [0, ${src.length}]`);
+    src.copyInto(this, b * this.length + at + from, from);
   }
 }
 
@@ -151,9 +155,11 @@ export class RowPredictions {
     return this.p.tokenProb[this.base + pos];
   }
 
-  /** Copy this row into `out`'s flat arrays from flat index `at` (see `Predictions.setRow`). */
-  copyInto(out: Predictions, at: number): void {
-    const { p, base, length: n, samples: S } = this;
+  /** Copy this row's positions [from, length) into `out`'s flat arrays from flat index `at` (see `Predictions.setRow`). */
+  copyInto(out: Predictions, at: number, from = 0): void {
+    const { p, samples: S } = this;
+    const base = this.base + from;
+    const n = this.length - from;
     out.entropy.set(p.entropy.subarray(base, base + n), at);
     out.top1Id.set(p.top1Id.subarray(base, base + n), at);
     out.top1Prob.set(p.top1Prob.subarray(base, base + n), at);

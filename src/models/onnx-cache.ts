@@ -11,6 +11,12 @@
  * once. A forward request may mix windows of different widths and caches of different lengths
  * (several sequences, or a block entry beside window steps): rows are grouped by (W, P), one
  * session run per group, and the answer is one `Predictions` over whole canvases.
+ *
+ * A Dream-style shifted model (card `logitShift`) returns raw logits, row i predicting token i + 1,
+ * as its plain graph does; the card's shift is applied inside the window, so a window [s, e)
+ * predicts positions (s, e). Its own row for s would be the output of s − 1, outside the window,
+ * so s keeps the `outside` statistics, like every position the window does not predict (the
+ * decode loop settles s at block entry and never reads it from a window: spec §2.5, D11).
  */
 import type { InferenceSession, Tensor } from 'onnxruntime-common';
 import type { CacheGraphCard, ModelCard } from './card.js';
@@ -33,8 +39,6 @@ export class CacheGraph {
 
   static async create(ort: OrtRuntime, bytes: Uint8Array, card: ModelCard, source: string, options: { threads?: number; device?: string } = {}): Promise<CacheGraph> {
     if (!card.cache) throw new GraphError(`${source}: the model card has no "cache" field, so there is no cache graph to load`);
-    if (card.logitShift)
-      throw new GraphError(`${source}: a Dream-style shifted model (logitShift) cannot use a cache graph: its window's first logit is unusable (spec §2.5)`);
     let session: InferenceSession;
     try {
       session = await ort.InferenceSession.create(bytes, {
@@ -137,7 +141,8 @@ export class CacheGraph {
     members.forEach((b, i) => {
       const window = rows[i].window;
       if (window) out.setRow(b, window.outside);
-      out.setRow(b, fresh.row(i), spans[i].start);
+      // A shifted window's first row is no prediction of its first position (see above).
+      out.setRow(b, fresh.row(i), spans[i].start, window && this.card.logitShift ? 1 : 0);
     });
     if (!rows.some((r) => r.onKv)) return;
     // Read in place: each requested row's keys/values are copied out below.

@@ -34,7 +34,8 @@ class OriginSampler implements Sampler {
     const S = ctx.stepsPerBlock;
     if (ctx.block.index !== this.block || this.ts.length !== S + 1) {
       this.block = ctx.block.index;
-      this.i = 0;
+      // 0, or 1 after a shifted model's forced first commit (spec §2.5: Dream's counter starts at 1 there).
+      this.i = ctx.stepInBlock;
       this.ts = dreamTimesteps(S);
     }
     const { pred, allowed, rng } = ctx;
