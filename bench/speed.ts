@@ -17,7 +17,7 @@
  *   BENCH_THREADS (default 2; 1 while a training run holds the other core), BENCH_N (examples, default 12)
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
@@ -56,10 +56,32 @@ const randomFloats = (n: number, rng: Rng) => Float32Array.from({ length: n }, (
 // ---------------------------------------------------------------- 1. forward efficiency
 interface ForwardRow { model: string; rows: number; length: number; forwardMs: number; matmulMs: number; share: number }
 
-async function forwardEfficiency(): Promise<{ rows: ForwardRow[]; options: { level: string; threads: number; ms: number }[] }> {
+/** Share of node time per operator type in `runs` profiled forwards (onnxruntime's own profiler):
+ * where a forward's time outside the matrix products goes. */
+async function opShares(model: Uint8Array, feeds: Record<string, ort.Tensor>, dir: string, runs = 10): Promise<Record<string, number>> {
+  const prefix = join(dir, `profile-${Math.random().toString(36).slice(2)}`);
+  const s = await ort.InferenceSession.create(model, { intraOpNumThreads: THREADS, graphOptimizationLevel: 'all', enableProfiling: true, profileFilePrefix: prefix });
+  for (let i = 0; i < runs; i++) await s.run(feeds);
+  s.endProfiling();
+  await s.release();
+  const file = readdirSync(dir).find((f) => join(dir, f).startsWith(prefix));
+  if (!file) throw new Error(`onnxruntime wrote no profile under ${prefix}`);
+  const events = JSON.parse(readFileSync(join(dir, file), 'utf8')) as { cat?: string; name: string; dur: number; args?: { op_name?: string } }[];
+  const byOp: Record<string, number> = {};
+  let total = 0;
+  for (const e of events)
+    if (e.cat === 'Node' && e.name.endsWith('_kernel_time') && e.args?.op_name) {
+      byOp[e.args.op_name] = (byOp[e.args.op_name] ?? 0) + e.dur;
+      total += e.dur;
+    }
+  return Object.fromEntries(Object.entries(byOp).map(([op, us]) => [op, us / total]).sort((a, b) => b[1] - a[1]));
+}
+
+async function forwardEfficiency(): Promise<{ rows: ForwardRow[]; options: { level: string; threads: number; ms: number }[]; ops: Record<string, Record<string, number>> }> {
   const out: ForwardRow[] = [];
   const tmp = mkdtempSync(join(tmpdir(), 'infogain-bench-'));
   let sweep: { level: string; threads: number; ms: number }[] = [];
+  const ops: Record<string, Record<string, number>> = {};
   for (const name of ['sudoku', 'countdown', 'text', 'text-long', 'digits']) {
     const dir = join('models', name);
     if (!existsSync(join(dir, 'model.onnx'))) continue;
@@ -91,6 +113,7 @@ async function forwardEfficiency(): Promise<{ rows: ForwardRow[]; options: { lev
       };
       const matmulMs = await median(() => matmuls.run(feeds));
       out.push({ model: name, rows: B, length: T, forwardMs, matmulMs, share: matmulMs / forwardMs });
+      if (B === 8) ops[name] = await opShares(readFileSync(join(dir, 'model.onnx')), { input_ids: ids }, tmp);
     }
     if (name === 'sudoku') {
       // Session options tried on the Info-Gain shape (8 rows): what the backend's defaults are chosen from.
@@ -106,7 +129,7 @@ async function forwardEfficiency(): Promise<{ rows: ForwardRow[]; options: { lev
     await matmuls.release();
   }
   sweep = sweep.sort((a, b) => a.ms - b.ms);
-  return { rows: out, options: sweep };
+  return { rows: out, options: sweep, ops };
 }
 
 // ---------------------------------------------------------------- 2 and 3. cache modes, Info-Gain's cost
@@ -174,6 +197,10 @@ else {
     const t1 = new Table({ head: ['model', 'rows × length', 'forward ms', 'MatMuls only ms', 'share at MatMul speed'], style: { head: [], border: [] } });
     for (const r of forward.rows) t1.push([r.model, `${r.rows} × ${r.length}`, fmt(r.forwardMs, 2), fmt(r.matmulMs, 2), `${fmt(100 * r.share)}%`]);
     console.log('1. forward efficiency (goal ≥ 70%)\n' + t1.toString());
+    const matmul = (shares: Record<string, number>) => ['MatMul', 'FusedMatMul', 'Gemm'].reduce((a, op) => a + (shares[op] ?? 0), 0);
+    console.log('   node time by operator at 8 rows (onnxruntime profiler): ' + Object.entries(forward.ops).map(([name, shares]) =>
+      `${name}: matrix products ${fmt(100 * matmul(shares))}%, ` + Object.entries(shares).filter(([op]) => !['MatMul', 'FusedMatMul', 'Gemm'].includes(op)).slice(0, 4)
+        .map(([op, f]) => `${op} ${fmt(100 * f)}%`).join(', ')).join('; '));
     console.log('   session options, sudoku 8 rows: ' + forward.options.map((o) => `${o.level}/${o.threads}t ${fmt(o.ms, 2)} ms`).join(', '));
   }
   if (cell && ratios.cacheSpeedup && ratios.infoGainCost) {
