@@ -1,11 +1,14 @@
 /**
  * KV-cache modes on a Dream-style shifted model (card `logitShift`, spec §2.5, decision D11), on
  * models/tiny/dream-tiny and its cache graph:
- * - a window [s, e) predicts only (s, e): its raw row i − 1 is position i's logit inside the window,
- *   and s keeps the statistics of the forward that covered it (the block-entry one);
- * - decoding settles s at block entry: a masked s is committed from the entry forward (a `forced`
- *   step of its own in the trace), a given s is left alone, and no step reads s from a window;
- * - prefix and dual decodes of greedy confidence and Info-Gain fill every mask, reproducibly.
+ * - a window [s, e) (s > 0) predicts only (s, e): its raw row i − 1 is position i's logit inside
+ *   the window, and s keeps the statistics of the forward that covered it (the block-entry one);
+ * - shifted_first=overlap (the default): every window of a block starts one position before it,
+ *   so the block's first position is predicted inside the window and decided by the sampler;
+ * - shifted_first=forced (the reference): a masked first position is committed from the entry
+ *   forward at block entry (a `forced` step of its own in the trace), a given one is left alone;
+ * - either way no step reads a window's first position, and prefix and dual decodes of greedy
+ *   confidence and Info-Gain fill every mask, reproducibly.
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -30,13 +33,14 @@ afterAll(async () => {
 const PROMPT = 'ROMEO:\n';
 const BLOCK = 8;
 type Mode = 'prefix' | 'dual';
-type Run = { sampler: 'confidence' | 'info-gain' | 'remdm'; temperature: number; mode: Mode; seed?: number; model?: Model };
+type First = 'overlap' | 'forced';
+type Run = { sampler: 'confidence' | 'info-gain' | 'remdm'; temperature: number; mode: Mode; first?: First; seed?: number; model?: Model };
 
-const decodeOnce = ({ sampler, temperature, mode, seed = 4, model = dream }: Run) =>
+const decodeOnce = ({ sampler, temperature, mode, first, seed = 4, model = dream }: Run) =>
   generate(model, PROMPT, {
     sampler, genLength: 40, seed,
     params: sampler === 'info-gain' ? { candidates: 4 } : sampler === 'remdm' ? { loop_steps: 6 } : {},
-    decode: { temperature, block_length: BLOCK, use_cache: mode },
+    decode: { temperature, block_length: BLOCK, use_cache: mode, ...(first ? { shifted_first: first } : {}) },
   });
 
 /** The blocks of a trace's region, BLOCK long (the last may be shorter). */
@@ -72,7 +76,8 @@ describe('the cache graph of a shifted model', () => {
   it.each([
     ['dual', 20, 28],
     ['prefix', 20, 64],
-  ] as const)('%s window [%i, %i): positions inside it after the first are the whole-canvas forward’s; the first keeps the outside predictions', async (_mode, s, e) => {
+    ['dual', 0, 8],
+  ] as const)('%s window [%i, %i): positions inside it after the first are the whole-canvas forward’s; the first keeps the outside predictions (at 0: its own row, the whole canvas’s convention)', async (_mode, s, e) => {
     const bytes = await readFile(join(DREAM, 'model.cache.onnx'));
     const graph = await CacheGraph.create(ort as unknown as OrtRuntime, bytes, dream.card, 'dream-tiny');
     const T = 64;
@@ -88,24 +93,50 @@ describe('the cache graph of a shifted model', () => {
     const cache = selectKv(got.kv!, outside, dream.card.cache!);
     const win = await graph.forward({ rows: [{ canvas, noiseKey: 1, window: { start: s, end: e, cache, outside: other.row(0) } }], samples: 1, temperature: 0 });
     for (let t = 0; t < T; t++) {
-      const want = t > s && t < e ? plain : other; // (s, e) from the window; s and the rest from `outside`
+      const want = (t > s || t === 0) && t >= s && t < e ? plain : other; // (s, e) from the window; s > 0 and the rest from `outside`
       expect(win.entropy[t]).toBeCloseTo(want.entropy[t], 4);
       expect(win.top1Id[t]).toBe(want.top1Id[t]);
     }
-    // Position s's own window row (the output of s, which predicts s + 1) is not what s got.
-    expect(win.entropy[s]).not.toBeCloseTo(plain.entropy[s + 1], 2);
+    // Position s's own window row (the output of s, which predicts s + 1) is not what s > 0 got.
+    if (s > 0) expect(win.entropy[s]).not.toBeCloseTo(plain.entropy[s + 1], 2);
     await graph.dispose();
   });
 });
 
-describe('decoding a shifted model with a cache: the block’s first position is settled at block entry', () => {
+describe('shifted_first=overlap (the default): windows start one position before the block', () => {
+  it.each([
+    ['confidence', 0, 'prefix'],
+    ['confidence', 0, 'dual'],
+    ['info-gain', 0, 'prefix'],
+    ['info-gain', 0.8, 'dual'],
+  ] as const)('%s at τ_tok %s, %s: no forced step; the sampler decides every position; no mask left; reproducible', async (sampler, temperature, mode) => {
+    const first = await decodeOnce({ sampler, temperature, mode });
+    expect(first.trace.decode.shifted_first).toBe('overlap');
+    const t = first.trace.sequences[0];
+    expect(t.output).not.toContain(dream.card.maskId);
+    expect(replay(t)).toEqual(t.output);
+    expect(t.steps.some((r) => r.kind === 'forced')).toBe(false);
+    // As without a cache: one token per step, steps numbered from 0 in every block.
+    const none = (await generate(dream, PROMPT, { sampler, genLength: 40, seed: 4, params: sampler === 'info-gain' ? { candidates: 4 } : {}, decode: { temperature, block_length: BLOCK } })).trace.sequences[0];
+    expect(t.steps.map((r) => [r.block, r.step, r.commits.length])).toEqual(none.steps.map((r) => [r.block, r.step, r.commits.length]));
+    // The sampler, not a rule, picks each block's first commit: not always the block's first position.
+    const firsts = blockStarts(t).map((s, b) => t.steps.find((r) => r.block === b)!.commits[0].position - s);
+    expect(firsts.some((d) => d > 0)).toBe(true);
+    if (sampler === 'info-gain') expect(t.steps.some((r) => r.kind === 'lookahead' && r.candidates!.length > 1)).toBe(true);
+    const again = (await decodeOnce({ sampler, temperature, mode })).trace.sequences[0];
+    expect(again.output).toEqual(t.output);
+    expect(again.steps.map((r) => r.commits)).toEqual(t.steps.map((r) => r.commits));
+  });
+});
+
+describe('shifted_first=forced (the reference): the block’s first position is settled at block entry', () => {
   it.each([
     ['confidence', 0, 'prefix'],
     ['confidence', 0, 'dual'],
     ['info-gain', 0, 'prefix'],
     ['info-gain', 0.8, 'dual'],
   ] as const)('%s at τ_tok %s, %s: every block starts with a forced commit of its first position; no mask left; reproducible', async (sampler, temperature, mode) => {
-    const first = await decodeOnce({ sampler, temperature, mode });
+    const first = await decodeOnce({ sampler, temperature, mode, first: 'forced' });
     const t = first.trace.sequences[0];
     expect(first.trace.version).toBe(TRACE_VERSION);
     expect(t.output).not.toContain(dream.card.maskId);
@@ -127,7 +158,7 @@ describe('decoding a shifted model with a cache: the block’s first position is
     expect(t.totals.cumulativeUncertainty).toBeCloseTo(t.steps.flatMap((r) => r.commits).reduce((n, c) => n + c.entropy, 0), 9);
     if (sampler === 'info-gain') expect(t.steps.some((r) => r.kind === 'lookahead' && r.candidates!.length > 1)).toBe(true);
 
-    const again = (await decodeOnce({ sampler, temperature, mode })).trace.sequences[0];
+    const again = (await decodeOnce({ sampler, temperature, mode, first: 'forced' })).trace.sequences[0];
     expect(again.output).toEqual(t.output);
     expect(again.steps.map((r) => r.commits)).toEqual(t.steps.map((r) => r.commits));
     const json = JSON.parse(JSON.stringify(first.trace));
@@ -136,7 +167,7 @@ describe('decoding a shifted model with a cache: the block’s first position is
 
   it('one step per token: a block of 8 masks takes the forced commit and 7 scheduled steps (k = 1), as with no cache', async () => {
     const none = (await generate(dream, PROMPT, { sampler: 'confidence', genLength: 40, seed: 4, decode: { block_length: BLOCK } })).trace.sequences[0];
-    const dual = (await decodeOnce({ sampler: 'confidence', temperature: 0, mode: 'dual' })).trace.sequences[0];
+    const dual = (await decodeOnce({ sampler: 'confidence', temperature: 0, mode: 'dual', first: 'forced' })).trace.sequences[0];
     expect(none.steps.some((r) => r.kind === 'forced')).toBe(false);
     expect(dual.steps).toHaveLength(none.steps.length);
     expect(dual.steps.every((r) => r.commits.length === 1)).toBe(true);
@@ -152,7 +183,7 @@ describe('decoding a shifted model with a cache: the block’s first position is
     // Masks inside the prompt (gen_length 0): the region starts at the first mask, blocks of 4.
     const prompt = `RO${M}${M}O:\nWh${M}t ${M}${M}ght th${M}${M}ugh ${M}ond${M}r`;
     for (const mode of ['prefix', 'dual'] as const) {
-      const { trace } = await generate(dream, prompt, { sampler: 'confidence', genLength: 0, seed: 1, decode: { block_length: 4, use_cache: mode } });
+      const { trace } = await generate(dream, prompt, { sampler: 'confidence', genLength: 0, seed: 1, decode: { block_length: 4, use_cache: mode, shifted_first: 'forced' } });
       const t = trace.sequences[0];
       expect(t.output).not.toContain(dream.card.maskId);
       expect(replay(t)).toEqual(t.output);
@@ -270,18 +301,22 @@ describe('no cache-mode step reads the first position of its window', () => {
   });
 
   it.each([
-    ['confidence', 0, 'dual'],
-    ['info-gain', 0.8, 'prefix'],
-    ['info-gain', 0, 'dual'],
-    ['remdm', 0, 'prefix'], // remasks generated tokens of the block: never the settled first position
-  ] as const)('%s at τ_tok %s, %s', async (sampler, temperature, mode) => {
+    ['confidence', 0, 'dual', 'overlap'],
+    ['info-gain', 0.8, 'prefix', 'overlap'],
+    ['info-gain', 0, 'dual', 'overlap'],
+    ['remdm', 0, 'dual', 'overlap'],
+    ['confidence', 0, 'dual', 'forced'],
+    ['info-gain', 0.8, 'prefix', 'forced'],
+    ['info-gain', 0, 'dual', 'forced'],
+    ['remdm', 0, 'prefix', 'forced'], // remasks generated tokens of the block: never the settled first position
+  ] as const)('%s at τ_tok %s, %s, shifted_first=%s', async (sampler, temperature, mode, first) => {
     const spy = guarded(dream.denoiser);
-    const { trace } = await decodeOnce({ sampler, temperature, mode, model: { ...dream, denoiser: spy.denoiser } });
+    const { trace } = await decodeOnce({ sampler, temperature, mode, first, model: { ...dream, denoiser: spy.denoiser } });
     const t = trace.sequences[0];
     expect(spy.windowRows()).toBeGreaterThan(20);
     expect(t.output).not.toContain(dream.card.maskId);
     // The guard changes nothing but reads: the same decode as without it.
-    expect(t.output).toEqual((await decodeOnce({ sampler, temperature, mode })).trace.sequences[0].output);
+    expect(t.output).toEqual((await decodeOnce({ sampler, temperature, mode, first })).trace.sequences[0].output);
     if (sampler === 'remdm') expect(t.steps.some((r) => (r.remasked ?? []).length > 0)).toBe(true);
   });
 });

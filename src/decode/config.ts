@@ -34,10 +34,21 @@ export interface DecodeConfig {
    * block-causal models, an approximation for full-attention ones. Needs a cache graph.
    */
   useCache: CacheMode;
+  /**
+   * A Dream-style shifted model (card `logitShift`) in a cache mode: position s's logit is the
+   * output of s − 1, outside a window that starts at the block's first position s (spec §2.5,
+   * decision D11). `overlap` starts every window of the block at s − 1, so s is predicted inside
+   * it and decided like any position; `forced` is the reference's rule: commit s at block entry
+   * from the entry forward (a `forced` step in the trace) and decide only (s, e) afterwards.
+   * Absent: `overlap`.
+   */
+  shiftedFirst?: ShiftedFirst;
 }
 
 export const CACHE_MODES = ['none', 'prefix', 'dual'] as const;
 export type CacheMode = (typeof CACHE_MODES)[number];
+export const SHIFTED_FIRST = ['overlap', 'forced'] as const;
+export type ShiftedFirst = (typeof SHIFTED_FIRST)[number];
 
 export const DECODE_PARAMS = defineParams({
   steps: { kind: 'integer', default: null, nullable: true, min: 1, help: 'total decoding steps, split evenly over blocks; none = #masks (one token per step when every block holds its share)' },
@@ -48,6 +59,10 @@ export const DECODE_PARAMS = defineParams({
   eos_fill: { kind: 'boolean', default: true, help: 'after each commit, fill the masks after the first EOS of the generation region (after the prompt) with EOS' },
   eos_refresh: { kind: 'boolean', default: false, help: 'after an EOS fill, decide the next step on a fresh forward instead of the lookahead\'s pre-fill predictions (the reference\'s behaviour)' },
   use_cache: { kind: 'choice', default: 'none', choices: CACHE_MODES, help: 'KV cache: none (whole canvas every forward), prefix (block and after, against cached keys/values before the block), dual (block only, against every other position cached at block entry); needs a cache graph' },
+  shifted_first: {
+    kind: 'choice', default: 'overlap', choices: SHIFTED_FIRST,
+    help: "a Dream-style shifted model in a cache mode: overlap (windows start one position before the block, so its first position is predicted inside them) or forced (the reference: commit the block's first position at block entry)",
+  },
 });
 
 /** The decode parameters as declared (the keys of `--set`, traces and run metadata). */
@@ -63,6 +78,7 @@ export function toDecodeConfig(p: DecodeParams): DecodeConfig {
     eosFill: p.eos_fill,
     eosRefresh: p.eos_refresh,
     useCache: p.use_cache,
+    shiftedFirst: p.shifted_first,
   };
 }
 
@@ -77,5 +93,6 @@ export function decodeParamsOf(c: DecodeConfig): DecodeParams {
     eos_fill: c.eosFill,
     eos_refresh: c.eosRefresh,
     use_cache: c.useCache,
+    shifted_first: c.shiftedFirst ?? 'overlap',
   };
 }

@@ -64,16 +64,17 @@ export function* decodeSequence(input: SequenceInput, card: ModelCard, spec: Sam
   for (const block of blockList) {
     const entered = { calls: meter.calls, rows: meter.rows, time: performance.now() };
     // Cache modes: one full forward at block entry fills the cache; its predictions are step 0's.
-    const cache = cfg.useCache === 'none' ? null : yield* enterBlock(meter, x, block, cfg.useCache);
+    const cache = cfg.useCache === 'none' ? null : yield* enterBlock(meter, x, block, cfg.useCache, card.logitShift && cfg.shiftedFirst !== 'forced');
     let handedOn: RowPredictions | null = cache?.entry ?? null; // the sampler's predictions for the next step; reset at every block (spec §2.2)
     // The positions the block's steps decide, and the first scheduled step's index.
     let steps: Block = block;
     let first = 0;
-    if (cache && card.logitShift) {
+    if (cache && card.logitShift && cfg.shiftedFirst === 'forced') {
       // A shifted model's window [s, e) predicts only (s, e): s's logit would be the output of s − 1,
-      // outside the window. So s is settled at block entry (spec §2.5, D11): committed now from the
-      // whole-canvas entry forward when masked, left as it is when already committed, and the
-      // block's steps decide (s, e) only, so no step reads s from a window.
+      // outside the window. The reference's rule (spec §2.5, D11): s is settled at block entry,
+      // committed now from the whole-canvas entry forward when masked, left as it is when already
+      // committed, and the block's steps decide (s, e) only, so no step reads s from a window.
+      // (shifted_first=overlap instead starts the window at s − 1: see enterBlock.)
       steps = { ...block, start: block.start + 1 };
       if (x[block.start] === card.maskId) {
         const choice: StepChoice = { kind: 'forced', commits: [commitFrom(cache.entry, block.start, 0)] };
@@ -133,14 +134,17 @@ function* forward(meter: Meter, canvases: Int32Array[], block: Block, cache: Blo
  * Block entry in a cache mode (spec §3): a full forward that also returns every position's
  * keys/values; the cache keeps those outside the window: before the block (prefix), or before
  * and after it (dual). Its predictions decide step 0 and stand for positions outside the window.
+ * With `overlap` (a shifted model, shifted_first=overlap, D11) the window starts one position
+ * before the block, so the block's first position is predicted inside it by the output of the
+ * position before; that position is never masked (the previous block or the prompt).
  */
-function* enterBlock(meter: Meter, x: Int32Array, block: Block, mode: Exclude<CacheMode, 'none'>): Forwarding<BlockCache> {
+function* enterBlock(meter: Meter, x: Int32Array, block: Block, mode: Exclude<CacheMode, 'none'>, overlap: boolean): Forwarding<BlockCache> {
   const shape = meter.card.cache;
   if (!shape) throw new Error(`use_cache=${mode}: model ${meter.card.name} has no cache graph (card field "cache")`);
   const got: { kv: KvCache | null } = { kv: null };
   const [entry] = yield* forward(meter, [x.slice()], block, null, (kv) => (got.kv = kv));
   if (!got.kv) throw new Error(`use_cache=${mode}: the backend of model ${meter.card.name} returned no keys/values at block entry`);
-  const start = block.start;
+  const start = overlap ? Math.max(0, block.start - 1) : block.start;
   const end = mode === 'prefix' ? x.length : block.end;
   const outside = [...Array(start).keys(), ...Array.from({ length: x.length - end }, (_, i) => end + i)];
   return { start, end, kv: selectKv(got.kv, outside, shape), entry };

@@ -13,10 +13,12 @@
  * session run per group, and the answer is one `Predictions` over whole canvases.
  *
  * A Dream-style shifted model (card `logitShift`) returns raw logits, row i predicting token i + 1,
- * as its plain graph does; the card's shift is applied inside the window, so a window [s, e)
- * predicts positions (s, e). Its own row for s would be the output of s − 1, outside the window,
- * so s keeps the `outside` statistics, like every position the window does not predict (the
- * decode loop settles s at block entry and never reads it from a window: spec §2.5, D11).
+ * as its plain graph does; the card's shift is applied inside the window, so a window [s, e) with
+ * s > 0 predicts positions (s, e). Its own row for s would be the output of s − 1, outside the
+ * window, so s keeps the `outside` statistics, like every position the window does not predict
+ * (the decode loop never reads s from such a window: it starts windows one position before the
+ * block, or settles the block's first position at block entry; spec §2.5, D11). At s = 0 the
+ * row is the whole-canvas forward's own convention (aligned[0] = raw[0]) and is kept.
  */
 import type { InferenceSession, Tensor } from 'onnxruntime-common';
 import type { CacheGraphCard, ModelCard } from './card.js';
@@ -142,7 +144,7 @@ export class CacheGraph {
       const window = rows[i].window;
       if (window) out.setRow(b, window.outside);
       // A shifted window's first row is no prediction of its first position (see above).
-      out.setRow(b, fresh.row(i), spans[i].start, window && this.card.logitShift ? 1 : 0);
+      out.setRow(b, fresh.row(i), spans[i].start, window && this.card.logitShift && window.start > 0 ? 1 : 0);
     });
     if (!rows.some((r) => r.onKv)) return;
     // Read in place: each requested row's keys/values are copied out below.
