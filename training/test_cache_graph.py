@@ -84,3 +84,43 @@ def test_weights_read_back_from_the_plain_graph(tmp_path):
     x = torch.randint(0, 16, (2, 9), generator=torch.Generator().manual_seed(4))
     with torch.no_grad():
         assert torch.equal(back(x), m(x))
+
+
+def test_shifted_model_read_back_and_its_cache_graph(tmp_path):
+    """A Dream-style export (ShiftedLogits around an MDM, card logitShift) is read back as the
+    aligned MDM, and its cache graph's window rows [s, e - 1) are the shifted whole-canvas rows;
+    a card without logitShift does not find the wrapped weights and says so."""
+    import json
+
+    from export_cache import GraphReadError, ShiftedCachedMDM, read_plain_graph
+    from export_tiny import export_onnx
+    from mdm import ShiftedLogits
+
+    m = tiny(vocab=16)
+    g = torch.Generator().manual_seed(6)
+    with torch.no_grad():
+        for q in m.parameters():
+            q.add_(0.01 * torch.randn(q.shape, generator=g))
+    shifted = ShiftedLogits(m).eval()
+    export_onnx(shifted, tmp_path / "model.onnx")
+    card = {"vocabSize": 16, "maskId": 1, "contextLimit": 16, "attention": {"kind": "full"}}
+    (tmp_path / "model.json").write_text(json.dumps({**card, "logitShift": True}))
+    back, _card = read_plain_graph(tmp_path)
+    T = 12
+    x = torch.randint(0, 16, (1, T), generator=torch.Generator().manual_seed(7))
+    with torch.no_grad():
+        assert torch.equal(back(x), m(x))
+        want = shifted(x)
+        c = ShiftedCachedMDM(back).eval()
+        k0, v0, p0 = empty(back)
+        full, keys, values = c(x, torch.arange(T).unsqueeze(0), torch.zeros(1, dtype=torch.int64), k0, v0, p0)
+        assert torch.allclose(full, want, atol=1e-5)
+        s, e = 4, 8
+        outside = torch.tensor([0, 1, 2, 3, 8, 9, 10, 11])
+        got, _, _ = c(x[:, s:e], torch.arange(s, e).unsqueeze(0), torch.zeros(1, dtype=torch.int64),
+                      keys[:, :, :, outside], values[:, :, :, outside], outside.unsqueeze(0))
+        assert torch.allclose(got[0, : e - s - 1], want[0, s : e - 1], atol=1e-5)
+        assert not torch.allclose(got[0, -1], want[0, e - 1], atol=1e-3)  # row e - 1 would need position e
+    (tmp_path / "model.json").write_text(json.dumps(card))
+    with pytest.raises(GraphReadError, match="no tok_emb.weight initializer"):
+        read_plain_graph(tmp_path)
