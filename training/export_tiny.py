@@ -14,7 +14,18 @@ and reference logits for the export check under --ref-dir (default /tmp/infogain
 
     npx tsx scripts/check-export.ts models/tiny/llada-tiny /tmp/infogain-export-ref/llada-tiny.json
 
-Options: --steps, --batch, --lr, --seed, --corpus, --out, --ref-dir, --threads, --only llada|sdar.
+A larger block-causal test model, only on request (~2-3 minutes on one core):
+
+    /usr/bin/python3 training/export_tiny.py --only sdar-small
+
+    models/tiny/sdar-small/   block-causal, block size 8, RoPE, 4 layers, d_model 96, 3 heads of 32
+                              (the fixture of test/cache-exact.test.ts), 800 steps by default
+It also writes the cache graph (model.cache.onnx, training/export_cache.py's export_cache_graph) and
+the card's `cache` field, and runs both onnxruntime checks on it (scripts/check-export.ts and
+scripts/check-cache-graph.ts against the reference, which then carries the cache shape and windows);
+a failed check fails the script. Its README records both checks' output.
+
+Options: --steps, --batch, --lr, --seed, --corpus, --out, --ref-dir, --threads, --only llada|sdar|sdar-small.
 Needs Debian's torch (apt-get install -y python3-torch python3-onnx libopenblas0-openmp); see
 training/README.md.
 """
@@ -24,6 +35,7 @@ import argparse
 import copy
 import json
 import math
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -34,10 +46,15 @@ sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from char_tokenizer import CharTokenizer, corpus_chars  # noqa: E402
 from mdm import MDM, ONNX_EXPORT_OPTIONS, MDMConfig, ShiftedLogits, mask_tokens, mdm_loss  # noqa: E402
+from export_cache import cache_card, export_cache_graph  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
 OPSET = ONNX_EXPORT_OPTIONS["opset_version"]
 CONTEXT = 64
+STEPS = 2500  # --steps default of the tiny models
+# sdar-small: a larger block-causal model for the cache-exactness test (test/cache-exact.test.ts).
+# Width and depth are chosen so that model.onnx and model.cache.onnx together stay under 3 MB.
+SMALL = {"d_model": 96, "n_layers": 4, "n_heads": 3, "mlp_mult": 2, "rope": True, "block_size": 8, "steps": 800}
 
 
 def parse_args() -> argparse.Namespace:
@@ -45,15 +62,23 @@ def parse_args() -> argparse.Namespace:
     ap.add_argument("--corpus", default=str(REPO.parent / "shared" / "data" / "tinyshakespeare-train.txt"))
     ap.add_argument("--out", default=str(REPO / "models" / "tiny"))
     ap.add_argument("--ref-dir", default="/tmp/infogain-export-ref")
-    ap.add_argument("--steps", type=int, default=2500)
+    ap.add_argument("--steps", type=int, default=None,
+                    help=f"training steps ({STEPS}; sdar-small: {SMALL['steps']})")
     ap.add_argument("--batch", type=int, default=32)
     ap.add_argument("--lr", type=float, default=3e-3)
     ap.add_argument("--seed", type=int, default=2026)
     ap.add_argument("--threads", type=int, default=1,
                     help="torch threads (1: as fast as 2 on an idle 2-core machine and far faster on a busy one)")
-    ap.add_argument("--log-every", type=int, default=250)
-    ap.add_argument("--only", choices=["llada", "sdar"], default=None, help="train just one of the two weight sets")
-    return ap.parse_args()
+    ap.add_argument("--log-every", type=int, default=None, help="training-log interval (250; sdar-small: 50)")
+    ap.add_argument("--only", choices=["llada", "sdar", "sdar-small"], default=None,
+                    help="train just one weight set (default: llada and sdar, i.e. the three tiny models; "
+                         "sdar-small is built only when asked for)")
+    a = ap.parse_args()
+    if a.steps is None:
+        a.steps = SMALL["steps"] if a.only == "sdar-small" else STEPS
+    if a.log_every is None:
+        a.log_every = 50 if a.only == "sdar-small" else 250
+    return a
 
 
 # ---------------------------------------------------------------- data
@@ -175,9 +200,25 @@ def reference_cases(tok: CharTokenizer, data: Windows, seed: int) -> list[torch.
     return cases
 
 
-def write_reference(module: torch.nn.Module, cases: list[torch.Tensor], name: str, ref_dir: Path) -> None:
+def cache_windows(T: int, block_size: int) -> list[list[int]]:
+    """Windows [s, e) for scripts/check-cache-graph.ts on a canvas of T: the whole canvas, export_cache's
+    three (a middle stretch, the tail), one block, and a prefix-mode window [s, T) from an s that is
+    not on a block boundary."""
+    q = max(1, T // 4)
+    wanted = [(0, T), (T // 3, T // 3 + q), (T - q, T), (block_size, 2 * block_size), (block_size + block_size // 2 + 1, T)]
+    out: list[list[int]] = []
+    for s, e in wanted:
+        if 0 <= s < e <= T and [s, e] not in out:
+            out.append([s, e])
+    return out
+
+
+def write_reference(module: torch.nn.Module, cases: list[torch.Tensor], name: str, ref_dir: Path,
+                    cache: dict | None = None) -> Path:
     """Torch fp32 logits (what the check compares against) and float64 logits of the same weights
-    (to show how far fp32 itself is from exact, for torch and for onnxruntime alike)."""
+    (to show how far fp32 itself is from exact, for torch and for onnxruntime alike). With `cache`
+    (the card's cache field) the reference also serves scripts/check-cache-graph.ts: it carries the
+    cache shape and, per case, the windows to slide over the case's first row."""
     ref_dir.mkdir(parents=True, exist_ok=True)
     exact = copy.deepcopy(module).double().eval()
     out = []
@@ -186,8 +227,30 @@ def write_reference(module: torch.nn.Module, cases: list[torch.Tensor], name: st
             y = module(x)
             out.append({"input_ids": x.tolist(), "dims": list(y.shape), "logits": y.reshape(-1).tolist(),
                         "logits_f64": exact(x).reshape(-1).tolist()})
+            if cache is not None:
+                out[-1]["windows"] = cache_windows(x.shape[1], module.cfg.block_size)
     torch.save(module.state_dict(), ref_dir / f"{name}.pt")  # the weights, for reuse or debugging
-    (ref_dir / f"{name}.json").write_text(json.dumps({"model": name, "atol": 1e-4, "rtol": 1e-4, "cases": out}))
+    ref = {"model": name, "atol": 1e-4, "rtol": 1e-4, "cases": out}
+    if cache is not None:
+        ref["cache"] = cache
+    path = ref_dir / f"{name}.json"
+    path.write_text(json.dumps(ref))
+    return path
+
+
+def run_checks(model_dir: Path, ref: Path) -> str:
+    """scripts/check-export.ts and scripts/check-cache-graph.ts (onnxruntime-node) on a model with a
+    cache graph; their output, or SystemExit when either fails."""
+    lines = []
+    shown = model_dir.resolve().relative_to(REPO) if model_dir.resolve().is_relative_to(REPO) else model_dir.resolve()
+    for script in ("scripts/check-export.ts", "scripts/check-cache-graph.ts"):
+        p = subprocess.run(["npx", "--no-install", "tsx", script, str(model_dir.resolve()), str(ref)], cwd=REPO,
+                           capture_output=True, text=True)
+        print(p.stdout + p.stderr, end="", flush=True)
+        if p.returncode != 0:
+            raise SystemExit(f"{script} failed on {model_dir} (exit {p.returncode})")
+        lines.append(f"$ npx tsx {script} {shown} {ref}\n" + p.stdout.strip())
+    return "\n".join(lines)
 
 
 @torch.no_grad()
@@ -213,9 +276,13 @@ def card(name: str, tok: CharTokenizer, logit_shift: bool, attention: dict) -> d
 
 
 def model_readme(name: str, blurb: str, cfg: MDMConfig, stats: dict, a: argparse.Namespace,
-                 sample: str, tok: CharTokenizer) -> str:
+                 sample: str, tok: CharTokenizer, rebuild: str = "all three tiny models at once",
+                 command: str = "/usr/bin/python3 training/export_tiny.py") -> str:
     log = "\n".join(f"| {s} | {l:.4f} |" for s, l in stats["log"])
     attn = "full" if cfg.attention == "full" else f"block-causal, block size {cfg.block_size} (absolute positions)"
+    heads = f"{cfg.n_heads} heads of {cfg.d_model // cfg.n_heads}" if cfg.rope else f"{cfg.n_heads} heads"
+    positions = ("rotary position embedding (exported as onnxruntime's fused `com.microsoft::RotaryEmbedding`; "
+                 f"context {cfg.max_len})") if cfg.rope else f"learned positions (context {cfg.max_len})"
     return f"""# {name}
 
 {blurb}
@@ -227,8 +294,8 @@ CPU, and is far too small to write good text.
   training, last 5% held out. Random windows of up to {CONTEXT} characters (70% full length, the rest
   8–{CONTEXT}); 10% of rows end early and are padded with `<|endoftext|>`. No chat data: the
   `<|user|>`/`<|assistant|>` tokens exist but were never trained.
-- **Architecture:** bidirectional transformer, {cfg.n_layers} pre-LN layers, d_model {cfg.d_model},
-  {cfg.n_heads} heads, GELU MLP {cfg.mlp_mult}×, learned positions (context {cfg.max_len}),
+- **Architecture:** transformer, {cfg.n_layers} pre-LN layers, d_model {cfg.d_model},
+  {heads}, GELU MLP {cfg.mlp_mult}×, {positions},
   attention {attn}. {stats['params']:,} parameters, fp32; `model.onnx` is @@SIZE@@ bytes.
 - **Vocabulary ({tok.vocab_size}):** 0 `<|endoftext|>` (EOS and PAD), {tok.mask_id} `{tok.mask_token}` (mask),
   2 `<|user|>`, 3 `<|assistant|>`, 4–{3 + len(tok.chars)} the characters, {tok.unk_id} `<|unk|>`.
@@ -239,7 +306,7 @@ CPU, and is far too small to write good text.
   Final training loss (mean of the last {a.log_every} steps) {stats['final_train_loss']:.4f};
   held-out MDM loss {stats['held_out_loss']:.4f} nats/token (upper bound on NLL per character).
 - **ONNX:** opset {OPSET}; input `input_ids` int64 [batch, length]; output `logits` float32
-  [batch, length, {tok.vocab_size}]; length ≤ {CONTEXT}.
+  [batch, length, {tok.vocab_size}]; length ≤ {CONTEXT}.@@CACHE@@
 
 Greedy confidence-order sample (Python, prompt `ROMEO:` + newline, {CONTEXT} positions):
 
@@ -253,25 +320,39 @@ Training log:
 |---:|---:|
 {log}
 
-Rebuild (deterministic on a given machine; all three tiny models at once):
+Rebuild (deterministic on a given machine; {rebuild}):
 
 ```sh
-/usr/bin/python3 training/export_tiny.py
+{command}
 ```
 """
 
 
 def write_model_dir(out: Path, name: str, module: torch.nn.Module, tok: CharTokenizer, model_card: dict,
-                    readme: str, cases: list[torch.Tensor], ref_dir: Path) -> int:
+                    readme: str, cases: list[torch.Tensor], ref_dir: Path, with_cache: bool = False) -> int:
+    """model.onnx, the card, the tokenizer files, the README and the reference logits; `with_cache`
+    (an MDM) also exports model.cache.onnx with the card's `cache` field, runs both onnxruntime checks
+    and puts their output in the README."""
     d = out / name
     d.mkdir(parents=True, exist_ok=True)
     export_onnx(module, d / "model.onnx")
+    cache_note, checks = "", ""
+    if with_cache:
+        export_cache_graph(module, d / "model.cache.onnx")
+        model_card = {**model_card, "cache": cache_card(module)}
+        cache_size = (d / "model.cache.onnx").stat().st_size
+        cache_note = (f"\n  `model.cache.onnx` ({cache_size:,} bytes) is the cache graph (docs/onnx-models.md, \"The cache graph\"; "
+                      "training/export_cache.py's `export_cache_graph`), named by the card's field `cache`.")
     (d / "model.json").write_text(json.dumps(model_card, indent=2) + "\n")
     tok.save(d, CONTEXT)
     size = (d / "model.onnx").stat().st_size
-    (d / "README.md").write_text(readme.replace("@@SIZE@@", f"{size:,}"))
-    write_reference(module, cases, name, ref_dir)
-    print(f"wrote {d} (model.onnx {size:,} bytes); reference {ref_dir / (name + '.json')}", flush=True)
+    ref = write_reference(module, cases, name, ref_dir, model_card.get("cache"))
+    if with_cache:
+        checks = ("\nonnxruntime-node against torch, run by the export (the cache check slides windows over the first "
+                  "row of each reference case, against the keys/values of every other position):\n\n```\n"
+                  + run_checks(d, ref) + "\n```\n")
+    (d / "README.md").write_text(readme.replace("@@SIZE@@", f"{size:,}").replace("@@CACHE@@", cache_note) + checks)
+    print(f"wrote {d} (model.onnx {size:,} bytes); reference {ref}", flush=True)
     return size
 
 
@@ -293,6 +374,29 @@ def main() -> None:
     def cfg(attention: str) -> MDMConfig:
         return MDMConfig(vocab_size=base.vocab_size, mask_id=base.mask_id, d_model=64, n_layers=2, n_heads=4,
                          mlp_mult=4, max_len=CONTEXT, attention=attention, block_size=4)
+
+    if a.only == "sdar-small":
+        arch = {k: v for k, v in SMALL.items() if k != "steps"}
+        c = MDMConfig(vocab_size=base.vocab_size, mask_id=base.mask_id, max_len=CONTEXT, attention="block-causal", **arch)
+        model, stats = train("sdar-small", c, data, a, a.seed + 2000)
+        sample = greedy_sample(model, base, "ROMEO:\n", CONTEXT)
+        print(sample)
+        b = c.block_size
+        blurb = (f"SDAR convention, larger than `sdar-tiny`: block-causal attention with block size {b}, blocks "
+                 f"aligned to absolute positions (block id = position // {b}; a block attends to itself and every "
+                 "earlier block), rotary positions, aligned outputs, mask token `<|MASK|>` (sdar-tiny's tokenizer). "
+                 "A test fixture: `test/cache-exact.test.ts` decodes it with and without the committed-prefix cache "
+                 "(`model.cache.onnx`) and compares the two decodes step by step. Trained only briefly, so that "
+                 "its predictions are far from uniform (random weights give ties and near-ties that could hide or "
+                 "fake a difference), not to write text.")
+        write_model_dir(out, "sdar-small", model, toks["sdar"],
+                        card("sdar-small", toks["sdar"], False, {"kind": "block-causal", "blockSize": b}),
+                        model_readme("sdar-small", blurb, c, stats, a, sample, toks["sdar"], rebuild="this model only",
+                                     command="/usr/bin/python3 training/export_tiny.py --only sdar-small"
+                                     + (f" --steps {a.steps}" if a.steps != SMALL["steps"] else "")
+                                     + (f" --seed {a.seed}" if a.seed != 2026 else "")),
+                        cases, ref_dir, with_cache=True)
+        return
 
     if a.only in (None, "llada"):
         c = cfg("full")
