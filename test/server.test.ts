@@ -95,6 +95,9 @@ describe('completions', () => {
     expect(String((refused as APIError).message)).toMatch(/model hmm-demo has no cache graph/);
     const bad = await clientOf(text).completions.create({ ...body, ...extra({ use_cache: 'full' }) }).catch((e: unknown) => e);
     expect(bad).toMatchObject({ status: 400, param: 'use_cache' });
+    const badShift = await clientOf(text).completions.create({ ...body, ...extra({ shifted_first: 'first' }) }).catch((e: unknown) => e);
+    expect(badShift).toMatchObject({ status: 400, param: 'shifted_first' });
+    expect(String((badShift as APIError).message)).toMatch(/overlap, forced/);
   });
 
   it('streams each step: its commits with entropies and candidate scores, and the committed prefix as it grows', async () => {

@@ -84,7 +84,7 @@ function resolveDecode(served: ServedModel, body: Common): Pick<DecodePlan, 'ent
   }
   const params: Params = { ...(body.sampler_params ?? {}) };
   const decode: Params = {};
-  for (const key of ['temperature', 'steps', 'block_length', 'threshold', 'schedule', 'use_cache'] as const) if (body[key] != null) decode[key] = body[key];
+  for (const key of ['temperature', 'steps', 'block_length', 'threshold', 'schedule', 'use_cache', 'shifted_first'] as const) if (body[key] != null) decode[key] = body[key];
   let entry: DecodeEntry;
   try {
     entry = resolveEntry(samplerName, params, decode);

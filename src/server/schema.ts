@@ -1,13 +1,13 @@
 /**
  * Request bodies, validated with zod: the OpenAI fields the server honours, infogain's own
- * (`sampler`, `sampler_params`, `steps`, `block_length`, `threshold`, `schedule`, `use_cache`, `trace`), and
+ * (`sampler`, `sampler_params`, `steps`, `block_length`, `threshold`, `schedule`, `use_cache`, `shifted_first`, `trace`), and
  * OpenAI fields it cannot honour, accepted only at their neutral value. Every schema's `error`
  * text is the expectation; `describeIssue` turns the first issue into a message naming the field,
  * the value given and what was expected.
  */
 import { z } from 'zod';
 import { SCHEDULE_NAMES } from '../core/schedule.js';
-import { CACHE_MODES } from '../decode/config.js';
+import { CACHE_MODES, SHIFTED_FIRST } from '../decode/config.js';
 import { invalidField, showValue, type ApiError } from './errors.js';
 
 const SEED_MAX = 2 ** 32 - 1;
@@ -43,6 +43,7 @@ const common = {
   threshold: z.number({ error: 'a number in [0, 1] (high-confidence bypass) or null (off)' }).min(0, { error: 'a number in [0, 1]' }).max(1, { error: 'a number in [0, 1]' }).nullish(),
   schedule: z.enum(SCHEDULE_NAMES, { error: `one of ${SCHEDULE_NAMES.join(', ')} (tokens-per-step schedule)` }).nullish(),
   use_cache: z.enum(CACHE_MODES, { error: `one of ${CACHE_MODES.join(', ')} (KV cache; prefix and dual need a model with a cache graph)` }).nullish(),
+  shifted_first: z.enum(SHIFTED_FIRST, { error: `one of ${SHIFTED_FIRST.join(', ')} (a shifted model's block-first position in a cache mode, docs/decisions.md D11)` }).nullish(),
   trace: bool('true or false (return the full decode trace)').nullish(),
   // OpenAI fields with no infogain meaning: accepted at their neutral value only.
   top_p: neutral(1, 'nucleus sampling is not supported (use temperature)'),

@@ -47,10 +47,14 @@ export function readParams(box: HTMLElement, specs: readonly ParamSpec[]): Param
 
 export const samplerSpecs = (name: string): readonly ParamSpec[] => SAMPLERS.find((s) => s.name === name)?.params ?? [];
 
-const scheduleChoices: readonly string[] = DECODE_PARAMS.find((p) => p.key === 'schedule')?.choices ?? [];
-const isSchedule = (v: ParamValue): v is DecodeParams['schedule'] => typeof v === 'string' && scheduleChoices.includes(v);
-const cacheChoices: readonly string[] = DECODE_PARAMS.find((p) => p.key === 'use_cache')?.choices ?? [];
-const isCacheMode = (v: ParamValue): v is DecodeParams['use_cache'] => typeof v === 'string' && cacheChoices.includes(v);
+type ChoiceKey = 'schedule' | 'use_cache' | 'shifted_first';
+/** The declared choices of a decode parameter, and a check that a control's value is one of them. */
+function choice<K extends ChoiceKey>(v: ParamValue, key: K): DecodeParams[K] {
+  const choices: readonly string[] = DECODE_PARAMS.find((p) => p.key === key)?.choices ?? [];
+  const isChoice = (x: ParamValue): x is DecodeParams[K] => typeof x === 'string' && choices.includes(x);
+  if (!isChoice(v)) throw new Error(`decode parameter ${key}: ${JSON.stringify(v)}, expected one of ${choices.join(', ')}`);
+  return v;
+}
 const numberOrNull = (v: ParamValue, key: string): number | null => {
   if (v === null || typeof v === 'number') return v;
   throw new Error(`decode parameter ${key}: ${JSON.stringify(v)}, expected a number or none`);
@@ -62,13 +66,12 @@ export function readDecodeParams(box: HTMLElement): Partial<DecodeParams> {
   const out: Partial<DecodeParams> = {};
   out.steps = numberOrNull(v.steps, 'steps');
   out.block_length = numberOrNull(v.block_length, 'block_length');
-  if (!isSchedule(v.schedule)) throw new Error(`decode parameter schedule: ${JSON.stringify(v.schedule)}, expected one of ${scheduleChoices.join(', ')}`);
-  out.schedule = v.schedule;
+  out.schedule = choice(v.schedule, 'schedule');
   out.temperature = numberOrNull(v.temperature, 'temperature') ?? 0;
   out.threshold = numberOrNull(v.threshold, 'threshold');
   out.eos_fill = v.eos_fill === true;
   out.eos_refresh = v.eos_refresh === true;
-  if (!isCacheMode(v.use_cache)) throw new Error(`decode parameter use_cache: ${JSON.stringify(v.use_cache)}, expected one of ${cacheChoices.join(', ')}`);
-  out.use_cache = v.use_cache;
+  out.use_cache = choice(v.use_cache, 'use_cache');
+  out.shifted_first = choice(v.shifted_first, 'shifted_first');
   return out;
 }
