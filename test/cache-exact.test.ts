@@ -11,12 +11,14 @@
  * the number of forwards, Σ entropy. The generation ends inside a block; the prompt ends on a
  * block boundary (16 characters) or inside one (13 characters).
  *
- * Known gap, the 13-character prompt (`it.fails` below): the prompt's last characters share an
- * absolute block with the first decoded positions and attend to them, so their keys/values change
- * as that block is committed; the decoder (src/decode/sequence.ts, enterBlock) caches them at
- * block entry, and the first block's entropies then differ from the no-cache ones by ~1e-3 (every
- * later block is bit-exact). Starting a block-causal model's window at the absolute block start
- * (position − position mod blockSize) makes the whole decode bit-exact; then drop the `.fails`.
+ * Known gap, the 13-character prompt: the prompt's last characters (8–12) share an absolute block
+ * with the first decoded positions (13–15) and attend to them, so their keys/values change as that
+ * block is committed; the decoder (src/decode/sequence.ts, enterBlock) caches them at block entry,
+ * and the first block's probabilities and entropies then differ from the no-cache ones by up to
+ * ~5e-2 (the outputs agree; every later block is bit-exact). The test asserts that the mismatch is
+ * confined to block 0. Starting a block-causal model's window at the absolute block start
+ * (position − position mod blockSize) makes the whole decode bit-exact (tried on a copy of src/);
+ * the test then asks for the full comparison.
  *
  * Not vacuous: every forward is recorded (without a cache, whole canvases only; with it, one entry
  * forward per block and windows against the cache otherwise), and dual mode, whose Info-Gain
@@ -113,16 +115,14 @@ describe('sdar-small: prefix-mode decoding equals no-cache decoding token for to
   });
 
   describe('prompt ending inside a block (13 characters)', () => {
-    it.each(CASES)('%s at τ_tok %s: the same output, every block after the first step for step', async (sampler, temperature) => {
+    it.each(CASES)('%s at τ_tok %s: the same output, every block after the first step for step; the first block is the known gap', async (sampler, temperature) => {
       const { none, prefix } = await bothModes(INSIDE, sampler, temperature);
       expectSameDecode(prefix.seq, none.seq, { tol: 1e-4, fromBlock: 1 });
-    });
-
-    // Known gap (see the top of the file): the first block's keys/values of positions 8–12 are
-    // cached while 13–15 are still masked. Fails until the decoder recomputes them in the window.
-    it.fails.each(CASES)('%s at τ_tok %s: the first block too (known gap: its prompt part is cached)', async (sampler, temperature) => {
-      const { none, prefix } = await bothModes(INSIDE, sampler, temperature);
-      expectSameDecode(prefix.seq, none.seq, { tol: 1e-4 });
+      // Known gap (see the top of the file): positions 8–12 are cached at block entry while 13–15
+      // are still masked, so the whole-decode comparison fails, and only in block 0. Once the
+      // decoder recomputes a block's prompt part in the window, this stops throwing: replace it by
+      // expectSameDecode(prefix.seq, none.seq, { tol: 1e-4 }).
+      expect(() => expectSameDecode(prefix.seq, none.seq, { tol: 1e-4 })).toThrow(/^block 0, step \d+: /);
     });
   });
 
@@ -130,7 +130,13 @@ describe('sdar-small: prefix-mode decoding equals no-cache decoding token for to
     const none = await run(ON_BOUNDARY, 'info-gain', 0.8, 'none');
     const dual = await run(ON_BOUNDARY, 'info-gain', 0.8, 'dual');
     expect(dual.rows.some((r) => r.kind === 'window' && r.end < ON_BOUNDARY.length + GEN)).toBe(true);
-    expect(() => expectSameDecode(dual.seq, none.seq, { tol: 1e-4 })).toThrow();
+    // The first scored step: its candidates' costs (the block's own entropies) agree, their H_next do not.
+    const first = none.seq.steps.findIndex((s) => s.candidates !== undefined);
+    const [a, b] = [none.seq.steps[first], dual.seq.steps[first]];
+    b.candidates!.forEach((c, i) => expect(c.cost).toBeCloseTo(a.candidates![i].cost, 4));
+    expect(b.candidates!.some((c, i) => Math.abs(c.hNext - a.candidates![i].hNext) > 1e-3)).toBe(true);
+    // …and the comparison catches exactly that: its first mismatch is that step's candidate list.
+    expect(() => expectSameDecode(dual.seq, none.seq, { tol: 1e-4 })).toThrow(new RegExp(`^block ${a.block}, step ${a.step}: expected \\[ \\{ positions:`));
   });
 
   it('the model is trained: its commits are far from a uniform guess (an untrained one: entropy ln 70 ≈ 4.25, probability 1/70)', async () => {
