@@ -11,14 +11,11 @@
  * the number of forwards, Σ entropy. The generation ends inside a block; the prompt ends on a
  * block boundary (16 characters) or inside one (13 characters).
  *
- * Known gap, the 13-character prompt: the prompt's last characters (8–12) share an absolute block
- * with the first decoded positions (13–15) and attend to them, so their keys/values change as that
- * block is committed; the decoder (src/decode/sequence.ts, enterBlock) caches them at block entry,
- * and the first block's probabilities and entropies then differ from the no-cache ones by up to
- * ~5e-2 (the outputs agree; every later block is bit-exact). The test asserts that the mismatch is
- * confined to block 0. Starting a block-causal model's window at the absolute block start
- * (position − position mod blockSize) makes the whole decode bit-exact (tried on a copy of src/);
- * the test then asks for the full comparison.
+ * The 13-character prompt: its last characters (8–12) share an attention block with the first
+ * decoded positions (13–15) and attend to them, so their keys/values change as that block is
+ * committed; the decoder (src/decode/sequence.ts, enterBlock) starts a block-causal model's window
+ * at the attention block's start to recompute them, and the whole decode is bit-exact. (Caching
+ * them at block entry had moved the first block's entropies by up to ~5e-2.)
  *
  * Not vacuous: every forward is recorded (without a cache, whole canvases only; with it, one entry
  * forward per block and windows against the cache otherwise), and dual mode, whose Info-Gain
@@ -115,14 +112,11 @@ describe('sdar-small: prefix-mode decoding equals no-cache decoding token for to
   });
 
   describe('prompt ending inside a block (13 characters)', () => {
-    it.each(CASES)('%s at τ_tok %s: the same output, every block after the first step for step; the first block is the known gap', async (sampler, temperature) => {
+    it.each(CASES)('%s at τ_tok %s: step for step, the first block included (its prompt part is recomputed in the window)', async (sampler, temperature) => {
       const { none, prefix } = await bothModes(INSIDE, sampler, temperature);
-      expectSameDecode(prefix.seq, none.seq, { tol: 1e-4, fromBlock: 1 });
-      // Known gap (see the top of the file): positions 8–12 are cached at block entry while 13–15
-      // are still masked, so the whole-decode comparison fails, and only in block 0. Once the
-      // decoder recomputes a block's prompt part in the window, this stops throwing: replace it by
-      // expectSameDecode(prefix.seq, none.seq, { tol: 1e-4 }).
-      expect(() => expectSameDecode(prefix.seq, none.seq, { tol: 1e-4 })).toThrow(/^block 0, step \d+: /);
+      // Positions 8–12 (prompt) share attention block 1 with 13–15 and attend to them: the window
+      // starts at the attention block's start, so they are recomputed as 13–15 are committed.
+      expectSameDecode(prefix.seq, none.seq, { tol: 1e-4 });
     });
   });
 

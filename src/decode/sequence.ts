@@ -144,7 +144,12 @@ function* enterBlock(meter: Meter, x: Int32Array, block: Block, mode: Exclude<Ca
   const got: { kv: KvCache | null } = { kv: null };
   const [entry] = yield* forward(meter, [x.slice()], block, null, (kv) => (got.kv = kv));
   if (!got.kv) throw new Error(`use_cache=${mode}: the backend of model ${meter.card.name} returned no keys/values at block entry`);
-  const start = overlap ? Math.max(0, block.start - 1) : block.start;
+  // A block-causal model's positions before the block in its attention block (a prompt ending
+  // inside one) attend to the block's masks, so their keys/values change with every commit: the
+  // window starts at the attention block's start to recompute them (prefix mode stays exact).
+  const att = meter.card.attention;
+  const aligned = att.kind === 'block-causal' ? block.start - (block.start % att.blockSize) : block.start;
+  const start = overlap ? Math.max(0, Math.min(aligned, block.start - 1)) : aligned;
   const end = mode === 'prefix' ? x.length : block.end;
   const outside = [...Array(start).keys(), ...Array.from({ length: x.length - end }, (_, i) => end + i)];
   return { start, end, kv: selectKv(got.kv, outside, shape), entry };
