@@ -165,6 +165,23 @@ def reference_cases(model: MDM, card: dict, n: int = 3) -> list[dict]:
     return cases
 
 
+def read_or_report(model_dir: Path, prog: str) -> tuple[MDM, dict] | None:
+    """read_plain_graph, or None after printing why not (the caller counts it as failed)."""
+    try:
+        return read_plain_graph(model_dir)
+    except (GraphReadError, OSError, KeyError, json.JSONDecodeError) as e:
+        print(f"{prog}: {e}", file=sys.stderr)
+        return None
+
+
+def run_check(script: str, model_dir: Path, ref: Path) -> bool:
+    """One of the onnxruntime-node checks (scripts/check-*.ts) on MODEL_DIR; prints its output."""
+    p = subprocess.run(["npx", "--no-install", "tsx", script, str(model_dir.resolve()), str(ref)], cwd=REPO,
+                       capture_output=True, text=True)
+    print(p.stdout + p.stderr, end="", flush=True)
+    return p.returncode == 0
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description="Export model.cache.onnx for MDM model directories.")
     ap.add_argument("dirs", nargs="+", type=Path)
@@ -173,12 +190,11 @@ def main(argv: list[str] | None = None) -> int:
     torch.set_num_threads(1)
     failed = 0
     for model_dir in a.dirs:
-        try:
-            model, card = read_plain_graph(model_dir)
-        except (GraphReadError, OSError, KeyError, json.JSONDecodeError) as e:
-            print(f"export_cache: {e}", file=sys.stderr)
+        got = read_or_report(model_dir, "export_cache")
+        if got is None:
             failed += 1
             continue
+        model, card = got
         out = model_dir / CACHE_GRAPH
         export_cache_graph(model, out, shifted=bool(card.get("logitShift")))
         card["cache"] = cache_card(model)
@@ -194,10 +210,7 @@ def main(argv: list[str] | None = None) -> int:
             ref.write_text(json.dumps({"model": model_dir.name, "atol": 2e-4, "rtol": 1e-4, "cache": cache_card(model),
                                        "cases": reference_cases(model, card)}))
             for script in ("scripts/check-export.ts", "scripts/check-cache-graph.ts"):
-                p = subprocess.run(["npx", "--no-install", "tsx", script, str(model_dir.resolve()), str(ref)], cwd=REPO,
-                                   capture_output=True, text=True)
-                print(p.stdout + p.stderr, end="", flush=True)
-                failed += p.returncode != 0
+                failed += not run_check(script, model_dir, ref)
     return 1 if failed else 0
 
 

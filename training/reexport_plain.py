@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import json
 import shutil
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -25,10 +24,10 @@ import torch
 
 sys.dont_write_bytecode = True
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from export_cache import GraphReadError, read_plain_graph, reference_cases  # noqa: E402
+from export_cache import read_or_report, reference_cases, run_check  # noqa: E402
 from mdm import MDM, ONNX_EXPORT_OPTIONS  # noqa: E402
 
-REPO = Path(__file__).resolve().parent.parent
+CHECK = "scripts/check-export.ts"
 
 
 def export_plain_graph(model: MDM, example: torch.Tensor, out: Path) -> None:
@@ -41,13 +40,6 @@ def export_plain_graph(model: MDM, example: torch.Tensor, out: Path) -> None:
     onnx.checker.check_model(onnx.load(str(out)))
 
 
-def check(model_dir: Path, ref: Path) -> bool:
-    p = subprocess.run(["npx", "--no-install", "tsx", "scripts/check-export.ts", str(model_dir.resolve()), str(ref)],
-                       cwd=REPO, capture_output=True, text=True)
-    print(p.stdout + p.stderr, end="", flush=True)
-    return p.returncode == 0
-
-
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description="Re-export model.onnx of MDM model directories from their own weights.")
     ap.add_argument("dirs", nargs="+", type=Path)
@@ -55,12 +47,11 @@ def main(argv: list[str] | None = None) -> int:
     torch.set_num_threads(1)
     failed = 0
     for model_dir in a.dirs:
-        try:
-            model, card = read_plain_graph(model_dir)
-        except (GraphReadError, OSError, KeyError, json.JSONDecodeError) as e:
-            print(f"reexport_plain: {e}", file=sys.stderr)
+        got = read_or_report(model_dir, "reexport_plain")
+        if got is None:
             failed += 1
             continue
+        model, card = got
         cases = reference_cases(model, card)
         with tempfile.TemporaryDirectory() as tmp:
             ref = Path(tmp) / "ref.json"
@@ -71,7 +62,7 @@ def main(argv: list[str] | None = None) -> int:
             staged.mkdir()
             shutil.copy(model_dir / "model.json", staged / "model.json")
             export_plain_graph(model, torch.tensor(cases[0]["input_ids"]), staged / "model.onnx")
-            if not (check(model_dir, ref) and check(staged, ref)):
+            if not (run_check(CHECK, model_dir, ref) and run_check(CHECK, staged, ref)):
                 print(f"reexport_plain: {model_dir}: a check failed; model.onnx left as it was", file=sys.stderr)
                 failed += 1
                 continue
