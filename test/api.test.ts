@@ -118,7 +118,7 @@ describe('loadModel', () => {
   });
 
   it('refuses a name that is neither built in, a path nor a URL', async () => {
-    await expect(loadModel('sudok')).rejects.toThrow(/"sudok" is not a built-in model \(hmm-demo, markov-shakespeare, sudoku, countdown, text, digits\)/);
+    await expect(loadModel('sudok')).rejects.toThrow(/"sudok" is not a built-in model \(hmm-demo, markov-shakespeare, sudoku, countdown, text, text-long, digits\)/);
   });
 });
 

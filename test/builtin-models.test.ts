@@ -9,6 +9,7 @@ import { DECODE_PARAMS, toDecodeConfig } from '../src/decode/config.js';
 import { compareOnTask } from '../src/eval/compare.js';
 import { decodeAndGrade } from '../src/eval/task-run.js';
 import { loadModel } from '../src/models/builtin.js';
+import type { ForwardRequest } from '../src/models/denoiser.js';
 import { samplerByName } from '../src/samplers/index.js';
 import { resolveParams } from '../src/samplers/params.js';
 import { taskByName, type ModelView } from '../src/tasks/index.js';
@@ -73,5 +74,29 @@ describe('built-in text model', () => {
       const ex = e as { canvas: string };
       for (let p = 0; p < 128; p++) if (ex.canvas[p] !== '_') expect(out[p]).toBe(ex.canvas[p]);
     });
+  });
+});
+
+describe('built-in text-long model (512-character context)', () => {
+  it('continues held-out Shakespeare by 256 characters with the dual cache better than the bigram reference', async () => {
+    const { model: inner, task, view } = await builtin('text-long');
+    // Records every row's width: with the dual cache, a block's forwards after its entry are windows.
+    const widths: number[] = [];
+    const model = { card: inner.card, forward: (r: ForwardRequest) => (widths.push(...r.rows.map((row) => (row.window ? row.window.end - row.window.start : row.canvas.length))), inner.forward(r)) };
+    const options = { kind: 'unconditional', promptLength: 32, length: 288 };
+    const examples = task.generate(900_000, 6, options);
+    const run = await decodeAndGrade(task, model, view, examples, examples.map((_, i) => i), 900_000,
+      entry('confidence', { temperature: '0.7', block_length: '32', use_cache: 'dual' }));
+    const reference = await Promise.all(examples.map((e, i) => task.reference!.produce(e, 900_000 + i)));
+    const score = (o: { score: number | null; reason?: string }) => ({ meanLogProb: o.score ?? -Infinity, degenerate: o.reason?.startsWith('degenerate') ?? false });
+    expect(comparePairs(run.outcomes.map(score), reference.map(score)).wins).toBeGreaterThanOrEqual(5);
+    examples.forEach((e, i) => {
+      const out = run.outcomes[i].answer;
+      expect(out).toHaveLength(256);
+      expect(out).not.toContain('_');
+    });
+    // The cache was used: per sequence, 8 whole-canvas block entries and 248 windows of 32.
+    expect(widths.filter((w) => w === 288)).toHaveLength(6 * 8);
+    expect(widths.filter((w) => w === 32)).toHaveLength(6 * 248);
   });
 });

@@ -522,7 +522,7 @@ class TextTask:
         return {"infill_char_acc": acc, "n": x.shape[0]}
 
     def metric_desc(self) -> str:
-        return ("`infill_char_acc`: the middle 64 characters of held-out 128-character windows masked and "
+        return (f"`infill_char_acc`: the middle {self.T // 2} characters of held-out {self.T}-character windows masked and "
                 "filled by greedy confidence decoding (one character per step); the fraction equal to the original")
 
     def sample_text(self) -> str:
