@@ -81,6 +81,22 @@ describe('full-attention model: an approximation that still decodes', () => {
     }
   });
 
+  it('a batch in lockstep (one cache per sequence, packed once per block) decodes each prompt as it decodes alone', async () => {
+    // Equal lengths: rows share a model call only with rows whose window and cache lengths match.
+    const prompts = [PROMPT, 'KING:\nMy lor', 'JULIET:\nO Ro'];
+    expect(new Set(prompts.map((q) => q.length)).size).toBe(1);
+    for (const mode of ['prefix', 'dual'] as const) {
+      const options = { sampler: 'info-gain' as const, params: { candidates: 4 }, genLength: 24, seed: 7, decode: { block_length: 8, temperature: 0.8, use_cache: mode } };
+      const batch = await generate(llada, prompts, options);
+      for (const [i, prompt] of prompts.entries()) {
+        const alone = (await generate(llada, prompt, { ...options, seed: 7 + i })).trace.sequences[0];
+        const together = batch.trace.sequences[i];
+        expect(together.output).toEqual(alone.output);
+        expect(together.totals.cumulativeUncertainty).toBeCloseTo(alone.totals.cumulativeUncertainty, 4);
+      }
+    }
+  });
+
   it('a window against the cache of its own canvas reproduces the whole-canvas forward (keys in any order)', async () => {
     const bytes = await readFile(join(TINY, 'llada-tiny', 'model.cache.onnx'));
     const graph = await CacheGraph.create(ort as unknown as OrtRuntime, bytes, llada.card, 'llada-tiny');

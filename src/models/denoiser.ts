@@ -38,7 +38,8 @@ export interface ForwardRow {
 
 /**
  * Keys and values of some canvas positions as a cache graph stores them, each
- * [layers, heads, positions.length, headDim] (keys rotated for their positions).
+ * [layers, heads, positions.length, headDim] (keys rotated for their positions). Never written
+ * after it is made: a cache graph reuses its packing of the same cache objects.
  */
 export interface KvCache {
   readonly positions: Int32Array;

@@ -30,7 +30,14 @@ const INPUTS = ['input_ids', 'position_ids', 'cache_index', 'past_key', 'past_va
 const OPTIONAL_INPUTS = ['past_position_ids'];
 const OUTPUTS = ['logits', 'present_key', 'present_value'];
 
+/** Several sequences' caches packed into the graph's [L, C, H, P, hd] layout. */
+interface PackedCaches { caches: KvCache[]; key: Float32Array; value: Float32Array; positions: BigInt64Array }
+
 export class CacheGraph {
+  /** The last multi-cache packing: a batch of sequences in lockstep sends the same caches at every
+   * step of a block, so they are packed once per block instead of once per forward. */
+  private packed: PackedCaches | null = null;
+
   private constructor(
     private readonly ort: OrtRuntime,
     private readonly session: InferenceSession,
@@ -103,23 +110,7 @@ export class CacheGraph {
         positions[i * W + w] = BigInt(spans[i].start + w);
       }
     });
-    // [L, C, H, P, hd]: each cache is [L, H, P, hd], so layer l of cache c is one contiguous slice.
-    // One cache (one sequence's step and its lookahead rows) already has that layout: sent as it is.
-    const slice = H * P * hd;
-    const single = caches.length === 1 ? caches[0] : null;
-    const pastKey = single ? single.key : new Float32Array(L * C * slice);
-    const pastValue = single ? single.value : new Float32Array(L * C * slice);
-    const pastPositions = new BigInt64Array(C * P);
-    caches.forEach((cache, c) => {
-      if (cache.positions.length !== P || cache.key.length !== L * slice || cache.value.length !== L * slice)
-        throw new GraphError(`${this.source}: a cache of ${cache.positions.length} positions holds ${cache.key.length} keys, expected ${L} × ${H} × ${P} × ${hd}`);
-      if (!single)
-        for (let l = 0; l < L; l++) {
-          pastKey.set(cache.key.subarray(l * slice, (l + 1) * slice), (l * C + c) * slice);
-          pastValue.set(cache.value.subarray(l * slice, (l + 1) * slice), (l * C + c) * slice);
-        }
-      for (let p = 0; p < P; p++) pastPositions[c * P + p] = BigInt(cache.positions[p]);
-    });
+    const { key: pastKey, value: pastValue, positions: pastPositions } = this.pack(caches, P);
     const Ort = this.ort.Tensor;
     const feeds: Record<string, Tensor> = {
       input_ids: new Ort('int64', ids, [B, W]),
@@ -164,6 +155,35 @@ export class CacheGraph {
       }
       r.onKv({ positions: Int32Array.from({ length: W }, (_, w) => spans[i].start + w), key, value });
     });
+  }
+
+  /**
+   * The caches in the graph's [L, C, H, P, hd] layout (each cache is [L, H, P, hd], so layer l of
+   * cache c is one contiguous slice). One cache (one sequence's step and its lookahead rows)
+   * already has that layout and is sent as it is; several are copied once and reused while the
+   * same caches come back.
+   */
+  private pack(caches: KvCache[], P: number): Omit<PackedCaches, 'caches'> {
+    const { layers: L, heads: H, headDim: hd } = this.shape;
+    const slice = H * P * hd;
+    for (const cache of caches)
+      if (cache.positions.length !== P || cache.key.length !== L * slice || cache.value.length !== L * slice)
+        throw new GraphError(`${this.source}: a cache of ${cache.positions.length} positions holds ${cache.key.length} keys, expected ${L} × ${H} × ${P} × ${hd}`);
+    const positionsOf = () => BigInt64Array.from(caches.flatMap((c) => Array.from(c.positions)), BigInt);
+    if (caches.length <= 1) return { key: caches[0]?.key ?? new Float32Array(0), value: caches[0]?.value ?? new Float32Array(0), positions: positionsOf() };
+    const last = this.packed;
+    if (last && last.caches.length === caches.length && last.caches.every((c, i) => c === caches[i])) return last;
+    const C = caches.length;
+    const key = new Float32Array(L * C * slice);
+    const value = new Float32Array(L * C * slice);
+    caches.forEach((cache, c) => {
+      for (let l = 0; l < L; l++) {
+        key.set(cache.key.subarray(l * slice, (l + 1) * slice), (l * C + c) * slice);
+        value.set(cache.value.subarray(l * slice, (l + 1) * slice), (l * C + c) * slice);
+      }
+    });
+    this.packed = { caches: [...caches], key, value, positions: positionsOf() };
+    return this.packed;
   }
 
   /** An output's data after checking its type and shape (the runtime's buffer: copy before writing). */
