@@ -49,7 +49,8 @@ export function registerCompare(program: Command): void {
       const batchSize = Math.max(1, opts.batchSize);
       // Started once the inputs are known to be good, so an error line is not mixed with a bar.
       const startBar = (inputs: number) => {
-        const bar = progressBar(specs.length * inputs, 'compare');
+        // Off a terminal (a pipe, a log, CI), plain progress lines with an ETA: a minutes-long run is never silent.
+        const bar = progressBar(specs.length * inputs, 'compare', { plain: true });
         let done = 0;
         return { bar, onSequence: (sampler: string) => bar?.update(++done, { sampler }) };
       };
