@@ -600,7 +600,7 @@ describe('every sampler through the decode loop', () => {
   const inputs = [0, 1, 2].map((seed) => ({ canvas: Int32Array.from([1, 2, 3, ...new Array(13).fill(11)]), promptLength: 3, seed }));
   it.each(SAMPLERS.map((s) => [s.name, s] as const))('%s fills every mask, with and without blocks, reproducibly', async (_name, spec) => {
     for (const blockLength of [null, 5]) {
-      const cfg = { steps: 8, blockLength, schedule: 'dllm' as const, temperature: 0.5, threshold: null, eosFill: false, eosRefresh: false, useCache: 'none' as const };
+      const cfg = { steps: 8, blockLength, schedule: 'dllm' as const, temperature: 0.5, threshold: null, eosFill: false, eosRefresh: false, useCache: 'none' as const, shiftedFirst: 'overlap' as const };
       const entry = await prepareEntry({ sampler: spec, params: defaults(spec), decode: cfg }, { vocabSize: card.vocabSize });
       const run = async () => (await decodeBatch(new HashModel(card), inputs, entry)).traces;
       const traces = await run();
@@ -614,7 +614,7 @@ describe('every sampler through the decode loop', () => {
 
   it('remdm with the default ratio remasks in phase 2 and pays one extra forward per loop step', async () => {
     const params = defaults(remdm, { loop_steps: '3' });
-    const cfg = { steps: null, blockLength: null, schedule: 'dllm' as const, temperature: 0, threshold: null, eosFill: false, eosRefresh: false, useCache: 'none' as const };
+    const cfg = { steps: null, blockLength: null, schedule: 'dllm' as const, temperature: 0, threshold: null, eosFill: false, eosRefresh: false, useCache: 'none' as const, shiftedFirst: 'overlap' as const };
     const [t] = (await decodeBatch(new HashModel(card), inputs.slice(0, 1), { sampler: remdm, params, decode: cfg })).traces;
     const loops = t.steps.filter((s) => s.remasked);
     expect(loops.length).toBe(3);

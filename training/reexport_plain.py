@@ -24,7 +24,7 @@ import torch
 
 sys.dont_write_bytecode = True
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from export_cache import read_or_report, reference_cases, run_check  # noqa: E402
+from export_cache import CHECK_TOLERANCE, read_or_report, reference_cases, run_check  # noqa: E402
 from mdm import MDM, ONNX_EXPORT_OPTIONS  # noqa: E402
 
 CHECK = "scripts/check-export.ts"
@@ -55,9 +55,7 @@ def main(argv: list[str] | None = None) -> int:
         cases = reference_cases(model, card)
         with tempfile.TemporaryDirectory() as tmp:
             ref = Path(tmp) / "ref.json"
-            # Tolerance as export_cache.py's check: float32 noise over 8 layers reaches 1.3e-4 on
-            # off-distribution canvases; a misread weight moves logits by 0.1 or more.
-            ref.write_text(json.dumps({"model": model_dir.name, "atol": 2e-4, "rtol": 1e-4, "cases": cases}))
+            ref.write_text(json.dumps({"model": model_dir.name, **CHECK_TOLERANCE, "cases": cases}))
             staged = Path(tmp) / model_dir.name
             staged.mkdir()
             shutil.copy(model_dir / "model.json", staged / "model.json")

@@ -40,9 +40,8 @@ export interface DecodeConfig {
    * decision D11). `overlap` starts every window of the block at s − 1, so s is predicted inside
    * it and decided like any position; `forced` is the reference's rule: commit s at block entry
    * from the entry forward (a `forced` step in the trace) and decide only (s, e) afterwards.
-   * Absent: `overlap`.
    */
-  shiftedFirst?: ShiftedFirst;
+  shiftedFirst: ShiftedFirst;
 }
 
 export const CACHE_MODES = ['none', 'prefix', 'dual'] as const;
@@ -93,6 +92,6 @@ export function decodeParamsOf(c: DecodeConfig): DecodeParams {
     eos_fill: c.eosFill,
     eos_refresh: c.eosRefresh,
     use_cache: c.useCache,
-    shifted_first: c.shiftedFirst ?? 'overlap',
+    shifted_first: c.shiftedFirst,
   };
 }

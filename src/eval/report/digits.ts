@@ -85,6 +85,12 @@ export function imagesBySampler(lines: readonly ResultLine[]): Map<string, (Labe
   return out;
 }
 
+/** imagesBySampler's entries with the samplers of `order` first, in that order (the run's meta), then the others by name. */
+function imagesInOrder(lines: readonly ResultLine[], order: readonly string[]) {
+  const rank = (n: string) => (order.includes(n) ? order.indexOf(n) : order.length);
+  return [...imagesBySampler(lines)].sort(([a], [b]) => rank(a) - rank(b) || a.localeCompare(b));
+}
+
 /** `order`: sampler names in the order the tables list them (the run's meta); others follow by name. */
 export async function digitsCellMetrics(lines: readonly ResultLine[], judge?: DigitJudge, order: readonly string[] = []): Promise<DigitsCellMetrics> {
   const j = judge ?? (await loadDigitJudge());
@@ -99,10 +105,7 @@ export async function digitsCellMetrics(lines: readonly ResultLine[], judge?: Di
   }
   const refFeatures = (await j.judge(reference.map((r) => r.image))).map((v) => v.features);
   const samplers: ImageSetMetrics[] = [];
-  const sets = imagesBySampler(lines);
-  const rank = (n: string) => (order.includes(n) ? order.indexOf(n) : order.length);
-  const names = [...sets.keys()].sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
-  for (const name of names) samplers.push(await setMetrics(j, name, sets.get(name)!, refFeatures));
+  for (const [name, set] of imagesInOrder(lines, order)) samplers.push(await setMetrics(j, name, set, refFeatures));
   return {
     samplers,
     real: await setMetrics(j, `real held-out digits (${REAL_PER_CLASS} per class)`, real, refFeatures),
@@ -133,10 +136,7 @@ export function digitsTable(m: DigitsCellMetrics): TableModel {
 export function digitsGridHtml(lines: readonly ResultLine[], perClass = 10, order: readonly string[] = []): string {
   const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
   const parts: string[] = [];
-  const sets = imagesBySampler(lines);
-  const rank = (n: string) => (order.includes(n) ? order.indexOf(n) : order.length);
-  for (const name of [...sets.keys()].sort((a, b) => rank(a) - rank(b) || a.localeCompare(b))) {
-    const set = sets.get(name)!;
+  for (const [name, set] of imagesInOrder(lines, order)) {
     const rows: DigitImage[][] = Array.from({ length: 10 }, () => []);
     for (const s of set) if (rows[s.label].length < perClass) rows[s.label].push(s.image);
     if (rows.every((r) => r.length === 0)) continue;
