@@ -30,4 +30,12 @@ describe('docs/api.md', () => {
       expect(names.filter((n) => !doc.includes(`\`${n}\``) && !doc.includes(`\`${n}(`) && !doc.includes(`\`${n}<`) && !doc.includes(`\`${n}.`))).toEqual([]);
     });
   }
+
+  it('lists every built-in model loadModel takes by name, and no other', async () => {
+    const { BUILTIN_MODELS } = await import('../src/node.js');
+    const list = /\(`BUILTIN_MODELS`:([^)]*)\)/.exec(doc);
+    if (!list) throw new Error('docs/api.md: no "(`BUILTIN_MODELS`: …)" list');
+    const named = [...list[1].matchAll(/`([^`]+)`/g)].map((m) => m[1]);
+    expect([...named].sort()).toEqual(BUILTIN_MODELS.map((m) => m.name).sort());
+  });
 });
