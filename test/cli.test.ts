@@ -203,6 +203,18 @@ describe('the installed command', () => {
     expect(bad.code).toBe(2);
     expect(bad.stderr.trim()).toMatch(/^infogain: unknown sampler "nope"/);
   });
+
+  it('--version prints package.json\'s version, read at run time wherever the command is started from', async () => {
+    const { version } = JSON.parse(readFileSync(join(import.meta.dirname, '..', 'package.json'), 'utf8'));
+    expect(version).toMatch(/^\d+\.\d+\.\d+/);
+    const r = await cli('--version');
+    expect(r.code).toBe(0);
+    expect(r.stdout.trim()).toBe(version);
+    // From another working directory, as an installed command runs: the package's file, not the cwd's.
+    const run = promisify(execFile);
+    const other = await run('node', [join(import.meta.dirname, '..', 'bin', 'infogain.js'), '-V'], { cwd: tmpdir() });
+    expect(other.stdout.trim()).toBe(version);
+  });
 });
 
 describe('sampler variants', () => {

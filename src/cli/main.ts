@@ -1,7 +1,10 @@
 /**
  * The `infogain` command line: one module per command under ./commands.
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Command } from 'commander';
+import { packageRoot } from '../node/paths.js';
 import { registerCompare } from './commands/compare.js';
 import { registerEval } from './commands/eval.js';
 import { registerGenerate } from './commands/generate.js';
@@ -16,12 +19,25 @@ export function buildProgram(): Command {
   program
     .name('infogain')
     .description('Decode masked diffusion language models with the Info-Gain Sampler and its baselines.')
+    .version(packageVersion(), '-V, --version', 'print the version and exit')
     .exitOverride()
     .enablePositionalOptions()
     // main() prints the one error line itself, so commander's own copy is dropped.
     .configureOutput({ outputError: () => {} });
   for (const register of [registerGenerate, registerCompare, registerEval, registerReport, registerInspect, registerLists, registerWeb, registerServe]) register(program);
   return program;
+}
+
+/**
+ * The version in the package's own package.json, read at run time: the same file whether the CLI
+ * runs from src/ in a checkout or from dist/src/ in an installed package (packageRoot finds it).
+ */
+export function packageVersion(): string {
+  const file = join(packageRoot(), 'package.json');
+  const parsed: unknown = JSON.parse(readFileSync(file, 'utf8'));
+  if (typeof parsed !== 'object' || parsed === null || !('version' in parsed) || typeof parsed.version !== 'string')
+    throw new Error(`${file}: no "version" string; cannot tell the version of infogain`);
+  return parsed.version;
 }
 
 export async function main(argv: string[]): Promise<number> {
