@@ -6,7 +6,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { builtinByName, BUILTIN_MODELS, loadModel as loadCliModel } from '../models/builtin.js';
+import { builtinByName, BUILTIN_MODELS, EXPORT_GUIDE_NOTE, loadModel as loadCliModel } from '../models/builtin.js';
 import type { OrtRuntime } from '../models/onnx.js';
 import { taskByName } from '../tasks/index.js';
 import { loadModel as loadNeutralModel, type LoadModelOptions, type ModelSource } from './load.js';
@@ -22,14 +22,15 @@ export async function nodeRuntime(): Promise<OrtRuntime> {
 export const readTextFile = (path: string): Promise<string> => readFile(path, 'utf8');
 
 /**
- * A built-in name (`sudoku`, `countdown`, `text`, `hmm-demo`, `markov-shakespeare`), a model
- * directory or oracle JSON file path, or a `ModelSource` (bytes, parsed JSON, URLs).
+ * A built-in name (`BUILTIN_MODELS`: `sudoku`, `countdown`, `text`, `text-long`, `digits`,
+ * `hmm-demo`, `markov-shakespeare`), a model directory or oracle JSON file path, or a
+ * `ModelSource` (bytes, parsed JSON, URLs).
  */
 export async function loadModel(source: ModelSource, options: LoadModelOptions = {}): Promise<Model> {
   const isPath = typeof source === 'string' && (builtinByName(source) !== undefined || existsSync(source));
   if (!isPath) {
     if (typeof source === 'string' && !/^[a-z][a-z0-9+.-]*:/i.test(source))
-      throw new Error(`loadModel: ${JSON.stringify(source)} is not a built-in model (${BUILTIN_MODELS.map((m) => m.name).join(', ')}), a file or directory, nor a URL`);
+      throw new Error(`loadModel: ${JSON.stringify(source)} is not a built-in model (${BUILTIN_MODELS.map((m) => m.name).join(', ')}), a file or directory, nor a URL; ${EXPORT_GUIDE_NOTE}`);
     const needsRuntime = !(typeof source === 'object' && 'oracle' in source);
     return loadNeutralModel(source, needsRuntime && !options.runtime ? { ...options, runtime: await nodeRuntime() } : options);
   }

@@ -48,6 +48,12 @@ export const BUILTIN_MODELS: readonly BuiltinModel[] = [
   { name: 'digits', description: 'masked diffusion transformer that draws a 14×14 4-level digit of a given class (MNIST)', file: 'digits', kind: 'onnx', task: 'digits', promptLength: 0, genLength: 0 },
 ];
 
+/**
+ * Said wherever a model name is neither built in nor a path: a real MDM (`--model llada`) is not
+ * downloaded by name; it runs from a model directory the user exports once, as that guide shows.
+ */
+export const EXPORT_GUIDE_NOTE = 'a real MDM (LLaDA, Dream, SDAR, MMaDA) runs from a model directory exported to ONNX: see docs/onnx-models.md';
+
 /** The model of `generate` and `compare` without --model: the neural Sudoku solver (a task model). */
 export const DEFAULT_MODEL = 'sudoku';
 
@@ -76,7 +82,7 @@ export async function loadModel(ref: string, options: { threads?: number; device
     return { model, tokenizer, builtin };
   }
   if (!existsSync(ref))
-    throw new Error(`--model ${JSON.stringify(ref)}: no such file or directory, and not a built-in model (${BUILTIN_MODELS.map((m) => m.name).join(', ')})`);
+    throw new Error(`--model ${JSON.stringify(ref)}: no such file or directory, and not a built-in model (${BUILTIN_MODELS.map((m) => m.name).join(', ')}); ${EXPORT_GUIDE_NOTE}`);
   if (statSync(ref).isDirectory()) {
     if (!isModelDir(ref)) {
       const missing = ['model.onnx', 'model.json'].filter((f) => !existsSync(join(ref, f)));

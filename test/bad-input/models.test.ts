@@ -48,6 +48,13 @@ afterEach(() => vi.restoreAllMocks());
 type Case = [name: string, args: () => string[], expected: RegExp];
 
 const CASES: Case[] = [
+  // A real MDM's name: not downloaded, so the message points to the export guide.
+  ...(['generate', 'compare', 'inspect'] as const).map((command): Case => [
+    `${command} --model llada (a name that is neither built in nor a path)`,
+    () => (command === 'inspect' ? ['inspect', 'llada'] : [command, '--model', 'llada']),
+    /"llada": no such file or directory, and not a built-in model \(hmm-demo, .*digits\); a real MDM \(LLaDA, Dream, SDAR, MMaDA\) runs from a model directory exported to ONNX: see docs\/onnx-models\.md$/,
+  ]),
+  ['eval --model llada', () => ['eval', '--task', 'text', '--model', 'llada', '--n', '1', '--out', join(root, 'eval-llada')], /see docs\/onnx-models\.md$/],
   // Model directories and model.json.
   ['a directory without model.onnx', () => ['inspect', modelDir(TINY, { 'model.json': true })], /m\d+: model\.onnx is missing; a model directory needs model\.onnx and model\.json/],
   ['model.json that is not JSON', () => ['inspect', modelDir(TINY, { 'model.onnx': true, 'model.json': '{"vocabSize": 70,' })], /model\.json: invalid JSON: /],
