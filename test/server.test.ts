@@ -188,6 +188,41 @@ describe('what a stream may send', () => {
     expect(sendableLength('ab', ['abc', 'b'])).toBe(0);
   });
 
+  it('no empty delta but OpenAI\'s own (a chat\'s role chunk, each choice\'s last chunk with its finish_reason); a step with no new text sends its record with no choice', async () => {
+    const client = clientOf(text);
+    // Info-Gain commits out of order, so many of its steps make no text final.
+    const body = { model: 'text', prompt: 'ROMEO: But soft', max_tokens: 16, n: 2, seed: 4, temperature: 0.8, ...extra({ sampler: 'info-gain', sampler_params: { candidates: 4 } }) };
+    const stepChoice = (chunk: object): unknown => Reflect.get(Reflect.get(chunk, 'infogain') ?? {}, 'choice');
+
+    const completion = await collect(await client.completions.create({ ...body, stream: true, stream_options: { include_usage: true } }), (c) => c.text);
+    const recordsAlone = completion.chunks.filter((c) => c.choices.length === 0 && !c.usage);
+    expect(recordsAlone.length).toBeGreaterThan(0);
+    for (const c of recordsAlone) expect([0, 1]).toContain(stepChoice(c));
+    for (const index of [0, 1]) {
+      const mine = completion.chunks.flatMap((c) => c.choices.filter((x) => x.index === index));
+      expect(mine.at(-1)).toEqual({ index, text: '', finish_reason: 'length', logprobs: null });
+      for (const x of mine.slice(0, -1)) expect(x.text.length, JSON.stringify(x)).toBeGreaterThan(0);
+    }
+    const plainCompletion = await client.completions.create(body);
+    expect(completion.texts).toEqual(plainCompletion.choices.map((c) => c.text));
+
+    const chatBody = { model: 'text', messages: [{ role: 'user' as const, content: 'Who comes here?' }], max_tokens: 12, n: 2, seed: 4, temperature: 0.8, ...extra({ sampler: 'info-gain', sampler_params: { candidates: 4 } }) };
+    const chat = await client.chat.completions.create({ ...chatBody, stream: true });
+    const chatChunks = (await collect(chat, (c) => c.delta.content ?? '')).chunks;
+    for (const index of [0, 1]) {
+      const mine = chatChunks.flatMap((c) => c.choices.filter((x) => x.index === index));
+      expect(mine[0].delta).toEqual({ role: 'assistant', content: '', refusal: null });
+      expect(mine.at(-1)).toMatchObject({ delta: {}, finish_reason: 'length' });
+      expect(Object.keys(mine.at(-1)?.delta ?? { x: 1 })).toEqual([]);
+      for (const x of mine.slice(1, -1)) expect(Object.keys(x.delta).length === 1 && (x.delta.content ?? '').length > 0, JSON.stringify(x)).toBe(true);
+    }
+    expect(chatChunks.some((c) => c.choices.length === 0 && stepChoice(c) !== undefined)).toBe(true);
+    // The official client's stream helper puts the chunks together into the non-streamed answer.
+    const plainChat = await client.chat.completions.create(chatBody);
+    const helped = await client.chat.completions.stream(chatBody).finalChatCompletion();
+    expect(helped.choices.map((c) => [c.message.content, c.finish_reason])).toEqual(plainChat.choices.map((c) => [c.message.content, c.finish_reason]));
+  });
+
   it('samplers that remask (ReMDM) and best-of-N send their text in the last chunk; it equals the non-streamed text', async () => {
     const client = clientOf(oracle);
     for (const sampler of ['remdm', 'best-of-n']) {
@@ -197,7 +232,9 @@ describe('what a stream may send', () => {
       expect(texts[0], sampler).toBe(plain.choices[0].text);
       const withText = chunks.filter((c) => c.choices[0]?.text);
       expect(withText, sampler).toHaveLength(1);
-      expect(withText[0].choices[0].finish_reason).toBe('length');
+      // The text, then the choice's last chunk: nothing but its finish_reason.
+      const next = chunks[chunks.indexOf(withText[0]) + 1];
+      expect(next.choices, sampler).toEqual([{ index: 0, text: '', finish_reason: 'length', logprobs: null }]);
       expect(chunks.filter((c) => Reflect.has(c, 'infogain')).length, sampler).toBeGreaterThan(5);
     }
     const remdm = await client.completions.create({ model: 'hmm-demo', prompt: 'abcab', max_tokens: 6, stream: true, ...extra({ sampler: 'remdm', sampler_params: { loop_steps: 3 } }) });
@@ -222,11 +259,11 @@ describe('byte-level BPE', () => {
         const plain = (await client.completions.create(body)).choices[0].text;
         const { chunks, texts } = await collect(await client.completions.create({ ...body, stream: true }), (c) => c.text);
         expect(texts[0], `seed ${seed}`).toBe(plain);
-        // Left to right one token per step: a step whose token completes no character sends nothing.
+        // Left to right one token per step: a step whose token completes no character sends its record, with no choice.
         const steps = chunks.filter((c) => Reflect.has(c, 'infogain'));
         expect(steps).toHaveLength(10);
-        split += steps.filter((c) => c.choices[0].text === '').length;
-        for (const c of steps) expect(c.choices[0].text.endsWith('\uFFFD')).toBe(false);
+        split += steps.filter((c) => c.choices.length === 0).length;
+        for (const c of steps) if (c.choices.length > 0) expect(c.choices[0].text).toMatch(/[^\uFFFD]$/);
       }
       expect(split).toBeGreaterThan(0);
     } finally {
@@ -273,7 +310,6 @@ describe('bad requests', () => {
   const cases: [string, string, unknown, string | null, RegExp][] = [
     ['malformed JSON', '/v1/completions', '{"model": "text", "prompt": ', '(body)', /not valid JSON/],
     ['not an object', '/v1/completions', [1, 2], '(body)', /expected a JSON object/],
-    ['unknown model', '/v1/completions', { model: 'gpt-4', prompt: 'a' }, 'model', /"gpt-4", expected "text"/],
     ['missing model', '/v1/completions', { prompt: 'a' }, 'model', /is missing/],
     ['unknown sampler', '/v1/completions', { model: 'text', prompt: 'a', sampler: 'nucleus' }, 'sampler', /unknown sampler "nucleus"; available: info-gain/],
     ['max_tokens beyond the context', '/v1/completions', { model: 'text', prompt: 'ROMEO:', max_tokens: 500 }, 'max_tokens', /over the context limit of model text \(128 tokens\); expected at most 122/],
@@ -318,13 +354,31 @@ describe('bad requests', () => {
           if (r.status === 200 && body.startsWith('data:')) expect(body.trimEnd().endsWith('data: [DONE]'), `${field}: ${JSON.stringify(value)}`).toBe(true);
           if (r.status !== 200) {
             const answer = JSON.parse(body);
-            expect(r.status, `${field}: ${JSON.stringify(value)}`).toBe(400);
+            // A string naming another model is OpenAI's 404 model_not_found; anything else a 400.
+            expect(r.status, `${field}: ${JSON.stringify(value)}`).toBe(field === 'model' && typeof value === 'string' ? 404 : 400);
             expect(typeof answer.error.param, `${field}: ${JSON.stringify(value)}`).toBe('string');
           }
         }),
       );
-    expect([...statuses].sort()).toEqual([200, 400]);
+    expect([...statuses].sort()).toEqual([200, 400, 404]);
     expect((await fetch(`${oracle.url}/health`)).status).toBe(200);
+  });
+
+  it('an unknown model is OpenAI\'s 404 model_not_found, in completions, chat and GET /v1/models/{id}', async () => {
+    const expected = (name: string) => ({
+      error: { message: `field "model" is "${name}", expected "text" (the model this server serves; GET /v1/models)`, type: 'invalid_request_error', param: 'model', code: 'model_not_found' },
+    });
+    for (const [path, body] of [['/v1/completions', { model: 'gpt-4', prompt: 'a' }], ['/v1/chat/completions', { model: 'gpt-4', messages: [{ role: 'user', content: 'hi' }], stream: true }]] as const) {
+      const r = await post(text, path, JSON.stringify(body));
+      expect(r.status, path).toBe(404);
+      expect(await r.json(), path).toEqual(expected('gpt-4'));
+    }
+    const viaClient = await clientOf(text).completions.create({ model: 'gpt-4', prompt: 'a' }).catch((e: unknown) => e);
+    expect(viaClient).toBeInstanceOf(OpenAI.NotFoundError);
+    expect(viaClient).toMatchObject({ status: 404, code: 'model_not_found', param: 'model', type: 'invalid_request_error' });
+    const retrieve = await fetch(`${text.url}/v1/models/gpt-4`);
+    expect(retrieve.status).toBe(404);
+    expect(await retrieve.json()).toEqual({ error: { ...expected('gpt-4').error, message: 'no model "gpt-4", expected "text" (the model this server serves; GET /v1/models)' } });
   });
 
   it('a body over the limit gets 413, an unknown route 404; the server still answers /health and decodes', async () => {

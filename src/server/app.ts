@@ -4,6 +4,7 @@
  * that, a request's failure (timeout, a model error) ends that request only.
  */
 import { Hono, type Context } from 'hono';
+import { HTTPException } from 'hono/http-exception';
 import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
 import { streamSSE } from 'hono/streaming';
@@ -12,10 +13,12 @@ import type { BatchingDenoiser } from '../decode/batcher.js';
 import { isOracle } from '../models/oracle.js';
 import { SAMPLERS } from '../samplers/index.js';
 import type { Admission } from './admission.js';
+import { apiKeyAuth } from './auth.js';
 import { runCompletion, type CompletionEvent, type CompletionResult } from './completion.js';
 import { ApiError, invalidField, messageOf } from './errors.js';
+import { DRAIN_DEADLINE, type HeldRequest, type Lifecycle } from './lifecycle.js';
 import type { ServerMetrics } from './metrics.js';
-import { chatPlan, completionPlan, type DecodePlan, type ServedModel } from './request.js';
+import { chatPlan, completionPlan, modelNotFound, type DecodePlan, type ServedModel } from './request.js';
 import { CHAT_FIELDS, CHAT_SCHEMA, COMPLETION_FIELDS, COMPLETION_SCHEMA, parseBody } from './schema.js';
 
 export interface AppState {
@@ -31,6 +34,10 @@ export interface AppState {
   /** The execution provider the model runs on (GET /v1/models' `infogain.device`); null: an oracle, or not stated. */
   device: string | null;
   startedAt: number;
+  /** Requests to /v1/* must carry `Authorization: Bearer <apiKey>`; null: no key. */
+  apiKey: string | null;
+  /** Which requests are held, and whether the server is draining (SIGTERM). */
+  lifecycle: Lifecycle;
 }
 
 type Kind = 'completion' | 'chat';
@@ -55,6 +62,8 @@ function stepExtension(state: AppState, event: Extract<CompletionEvent, { type: 
   const { denoiser } = model;
   const tokenText = (id: number) => (model.tokenizer ? model.tokenizer.decode([id]) : isOracle(denoiser) ? denoiser.detokenize(Int32Array.of(id)) : String(id));
   return {
+    // The choice is named here too: a step that makes no text final is sent with no choices.
+    choice: event.choice,
     copy: event.copy,
     step: { ...event.step, commits: event.step.commits.map((c) => ({ ...c, text: tokenText(c.token) })) },
     cumulative_uncertainty: event.cumulativeUncertainty,
@@ -93,23 +102,46 @@ function completionBody(kind: Kind, id: string, created: number, model: string, 
 
 export function createApp(state: AppState): Hono {
   const app = new Hono();
-  const { served, metrics } = state;
+  const { served, metrics, lifecycle } = state;
+  /** The held request of each /v1 request (set by the gate below, read by the decode routes). */
+  const heldOf = new WeakMap<Request, HeldRequest>();
 
   app.use('*', async (c, next) => {
     await next();
     metrics.requests.inc({ endpoint: endpointOf(c.req.path), status: String(c.res.status) });
   });
+  app.use('*', async (c, next) => {
+    await next();
+    // Answers written while draining close their connection: the next request opens a new one, which the load balancer sends elsewhere.
+    if (lifecycle.draining) c.res.headers.set('Connection', 'close');
+  });
   if (state.corsOrigins.length > 0)
     app.use('*', cors({ origin: state.corsOrigins.includes('*') ? '*' : [...state.corsOrigins], allowHeaders: ['Content-Type', 'Authorization'], exposeHeaders: ['Retry-After'] }));
+  if (state.apiKey !== null) app.use('/v1/*', apiKeyAuth(state.apiKey));
+  // The drain gate: while draining a new request gets 503; one admitted is held until answered.
+  app.use('/v1/*', async (c, next) => {
+    const held = lifecycle.begin();
+    heldOf.set(c.req.raw, held);
+    try {
+      await next();
+    } finally {
+      if (!held.streaming) held.end();
+    }
+  });
   app.onError((error, c) => {
     if (error instanceof ApiError) return errorResponse(error);
+    if (error instanceof HTTPException) return error.getResponse();
     console.error(`infogain serve: ${c.req.method} ${c.req.path}: ${error.stack ?? error.message}`);
     return errorResponse(new ApiError(500, `internal error: ${error.message}`, 'server_error'));
   });
   app.notFound((c) => errorResponse(new ApiError(404, `no route ${c.req.method} ${c.req.path}; the server answers GET /v1/models, POST /v1/completions, POST /v1/chat/completions, GET /health, GET /metrics`, 'not_found_error', null, 'unknown_route')));
 
+  // 503 while draining, so a health-checking load balancer takes this replica out.
   app.get('/health', (c) =>
-    c.json({ status: 'ok', model: served.id, active: state.admission.active, queued: state.admission.queued, uptime_s: Math.round((Date.now() - state.startedAt) / 1000) }),
+    c.json(
+      { status: lifecycle.draining ? 'draining' : 'ok', model: served.id, active: state.admission.active, queued: state.admission.queued, uptime_s: Math.round((Date.now() - state.startedAt) / 1000) },
+      lifecycle.draining ? 503 : 200,
+    ),
   );
   app.get('/metrics', async (c) => c.text(await metrics.registry.metrics(), 200, { 'Content-Type': metrics.registry.contentType }));
   const modelObject = () => {
@@ -125,8 +157,7 @@ export function createApp(state: AppState): Hono {
   app.get('/v1/models', (c) => c.json({ object: 'list', data: [modelObject()] }));
   app.get('/v1/models/:id{.+}', (c) => {
     const id = c.req.param('id');
-    if (id !== served.id && !served.aliases.includes(id))
-      throw new ApiError(404, `no model "${id}": this server serves "${served.id}"`, 'not_found_error', 'model', 'model_not_found');
+    if (id !== served.id && !served.aliases.includes(id)) throw modelNotFound(served, id);
     return c.json(modelObject());
   });
 
@@ -145,7 +176,9 @@ export function createApp(state: AppState): Hono {
   async function handle(c: Context, kind: Kind, planned: Promise<DecodePlan>): Promise<Response> {
     const plan = await planned;
     const started = performance.now();
-    const cancel = new AbortController();
+    const held = heldOf.get(c.req.raw);
+    if (!held) throw new Error('a decode route ran without the drain gate');
+    const { cancel } = held;
     const onClientGone = () => cancel.abort(new DOMException('the client disconnected', 'AbortError'));
     c.req.raw.signal.addEventListener('abort', onClientGone, { once: true });
     if (c.req.raw.signal.aborted) onClientGone(); // gone while the body was read and checked
@@ -184,21 +217,28 @@ export function createApp(state: AppState): Hono {
       if (!result) throw new ApiError(500, 'the decode ended without a result', 'server_error');
       return c.json(completionBody(kind, id, created, served.id, plan, result));
     }
+    held.streaming = true;
     return streamSSE(c, async (stream) => {
       stream.onAbort(onClientGone);
       let result: CompletionResult | null = null;
       const chunk = (choices: unknown[], extra: Record<string, unknown> = {}) =>
         stream.writeSSE({ data: JSON.stringify({ id, object: kind === 'chat' ? 'chat.completion.chunk' : 'text_completion', created, model: served.id, choices, ...extra }) });
-      const choice = (index: number, text: string, finishReason: string | null, role = false) =>
-        kind === 'chat'
-          ? { index, delta: role ? { role: 'assistant', content: text } : text || finishReason === null ? { content: text } : {}, finish_reason: finishReason, logprobs: null }
-          : { index, text, finish_reason: finishReason, logprobs: null };
+      // OpenAI's chunks: text only when there is text; an empty delta only in a chat's opening role
+      // chunk and in each choice's last chunk, which carries nothing but its finish_reason.
+      const text = (index: number, content: string) =>
+        kind === 'chat' ? { index, delta: { content }, finish_reason: null, logprobs: null } : { index, text: content, finish_reason: null, logprobs: null };
+      const finished = (index: number, reason: string) =>
+        kind === 'chat' ? { index, delta: {}, finish_reason: reason, logprobs: null } : { index, text: '', finish_reason: reason, logprobs: null };
+      const role = (index: number) => ({ index, delta: { role: 'assistant', content: '', refusal: null }, finish_reason: null, logprobs: null });
       try {
-        if (kind === 'chat') for (let i = 0; i < plan.inputs.length; i++) await chunk([choice(i, '', null, true)], { infogain: runInfo(plan, plan.entry) });
+        if (kind === 'chat') for (let i = 0; i < plan.inputs.length; i++) await chunk([role(i)], { infogain: runInfo(plan, plan.entry) });
         for await (const event of events) {
-          if (event.type === 'step') await chunk([choice(event.choice, event.delta, null)], { infogain: stepExtension(state, event) });
-          else if (event.type === 'finish') await chunk([choice(event.choice, event.delta, event.finishReason)]);
-          else result = event;
+          // A step that makes no text final still sends its record, with no choice (as OpenAI's usage chunk has none).
+          if (event.type === 'step') await chunk(event.delta ? [text(event.choice, event.delta)] : [], { infogain: stepExtension(state, event) });
+          else if (event.type === 'finish') {
+            if (event.delta) await chunk([text(event.choice, event.delta)]);
+            await chunk([finished(event.choice, event.finishReason)]);
+          } else result = event;
         }
         if (result && plan.trace && result.trace) await chunk([], { infogain: { trace: result.trace } });
         if (result && plan.includeUsage) await chunk([], { usage: usageOf(result) });
@@ -208,6 +248,7 @@ export function createApp(state: AppState): Hono {
         if (!stream.aborted && !c.req.raw.signal.aborted) await stream.writeSSE({ data: JSON.stringify(asApiError(error, cancel.signal).body()) }).catch(() => undefined);
       } finally {
         finish(result);
+        held.end();
       }
     });
   }
@@ -216,6 +257,8 @@ export function createApp(state: AppState): Hono {
     if (error instanceof ApiError) return error;
     if (signal.aborted && signal.reason === TIMEOUT)
       return new ApiError(504, `the request took longer than the server's timeout of ${state.timeoutMs / 1000} s and was cancelled`, 'timeout_error', null, 'timeout');
+    if (signal.aborted && signal.reason === DRAIN_DEADLINE)
+      return new ApiError(503, 'the server is shutting down and its drain deadline cancelled this request; retry it (another replica, or this one once restarted)', 'server_error', null, 'server_shutting_down', 1);
     if (signal.aborted) return new ApiError(499, 'the client disconnected', 'invalid_request_error', null, 'client_closed');
     console.error(`infogain serve: decode failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
     return new ApiError(500, `the decode failed: ${messageOf(error)}`, 'server_error');

@@ -13,7 +13,7 @@ export class ApiError extends Error {
   override name = 'ApiError';
   constructor(
     /** 499: the client closed the connection (nobody reads that answer; it is counted in metrics). */
-    readonly status: 400 | 404 | 413 | 429 | 499 | 500 | 503 | 504,
+    readonly status: 400 | 401 | 404 | 413 | 429 | 499 | 500 | 503 | 504,
     message: string,
     readonly type: ErrorType = 'invalid_request_error',
     readonly param: string | null = null,

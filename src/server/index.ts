@@ -11,6 +11,8 @@ import { canvasLimit } from '../decode/limits.js';
 import { isOracle } from '../models/oracle.js';
 import { Admission } from './admission.js';
 import { createApp } from './app.js';
+import { checkExposure } from './auth.js';
+import { Lifecycle, type DrainResult } from './lifecycle.js';
 import { ServerMetrics } from './metrics.js';
 
 export interface ServerOptions {
@@ -38,6 +40,11 @@ export interface ServerOptions {
    * Default: the runtime's (onnxruntime-node's is cpu). An oracle runs in JavaScript: reported null.
    */
   device?: string;
+  /**
+   * Requests to /v1/* must carry `Authorization: Bearer <apiKey>` (others get OpenAI's 401);
+   * /health and /metrics stay open. Letters, digits and `._~+/-` only (a bearer token's). Default: none.
+   */
+  apiKey?: string;
 }
 
 export interface InfogainServer {
@@ -48,6 +55,8 @@ export interface InfogainServer {
   batcher: BatchingDenoiser;
   /** The execution provider reported by GET /v1/models (`ServerOptions.device`); null for an oracle or when not stated. */
   device: string | null;
+  /** Requests held now, and whether the server is draining (`ListeningServer.drain`). */
+  lifecycle: Lifecycle;
 }
 
 export interface ListeningServer extends InfogainServer {
@@ -56,7 +65,18 @@ export interface ListeningServer extends InfogainServer {
   port: number;
   /** Stops accepting connections, closes open ones, and releases the model. */
   close(): Promise<void>;
+  /**
+   * A graceful shutdown: stop listening (a load balancer's next connection is refused, and it
+   * tries another replica), answer requests on connections still open with 503, let the requests
+   * held finish for up to `deadlineMs`, cancel the rest with 503, then `close()`.
+   */
+  drain(deadlineMs: number): Promise<DrainResult>;
 }
+
+/** How long a drained server waits for its last answers to leave before it cuts the connections (ms). */
+const WRITE_GRACE_MS = 2_000;
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 function positiveInt(name: string, value: number | undefined, fallback: number): number {
   const v = value ?? fallback;
@@ -77,6 +97,7 @@ export function createServer(model: Model, options: ServerOptions = {}): Infogai
   });
   const maxTokens = positiveInt('maxTokens', options.maxTokens, 1024);
   const device = isOracle(model.denoiser) ? null : (options.device ?? null);
+  const lifecycle = new Lifecycle();
   const app = createApp({
     served: { model, id: options.modelId ?? model.name, aliases: options.aliases ?? [], maxTokensCap: Math.min(maxTokens, canvasLimit(model.card)) },
     batcher, admission, metrics,
@@ -85,8 +106,10 @@ export function createServer(model: Model, options: ServerOptions = {}): Infogai
     corsOrigins: options.corsOrigins ?? [],
     device,
     startedAt: Date.now(),
+    apiKey: options.apiKey ?? null,
+    lifecycle,
   });
-  return { app, model, batcher, device };
+  return { app, model, batcher, device, lifecycle };
 }
 
 export interface ServeOptions extends ServerOptions {
@@ -98,10 +121,15 @@ export interface ServeOptions extends ServerOptions {
   port?: number;
   /** onnxruntime intra-op threads. */
   threads?: number;
+  /** Listen on a host beyond loopback without an `apiKey` (refused otherwise: anyone who reaches it could use it). */
+  allowUnauthenticated?: boolean;
 }
 
 /** Load the model (unless given) and listen on host:port. */
 export async function serve(options: ServeOptions): Promise<ListeningServer> {
+  const host = options.host ?? '127.0.0.1';
+  // Before the model loads: an exposed server without a key is refused at once.
+  checkExposure(host, options.apiKey, options.allowUnauthenticated ?? false);
   const ref = options.model;
   // An unknown or missing device is refused by the loader, before a session is made (the CLI's message).
   const model = typeof ref === 'string' ? await loadModel(ref, { threads: options.threads, device: options.device }) : ref;
@@ -109,7 +137,6 @@ export async function serve(options: ServeOptions): Promise<ListeningServer> {
   // A model loaded here without a device runs on onnxruntime-node's default provider, its CPU one.
   const device = options.device ?? (typeof ref === 'string' ? 'cpu' : undefined);
   const server = createServer(model, { ...options, aliases, device });
-  const host = options.host ?? '127.0.0.1';
   const http = listen({ fetch: server.app.fetch, hostname: host, port: options.port ?? 8080 });
   await new Promise<void>((resolve, reject) => {
     http.once('listening', resolve);
@@ -117,16 +144,38 @@ export async function serve(options: ServeOptions): Promise<ListeningServer> {
   });
   const address = http.address();
   const port = typeof address === 'object' && address !== null ? address.port : Number(options.port);
+  // Emitted once the listener is closed and every connection has ended, whichever call closed it.
+  let hasEnded = false;
+  const ended = new Promise<void>((resolve) => http.once('close', resolve)).then(() => void (hasEnded = true));
+  const stopListening = () => {
+    if (http.listening) http.close();
+  };
+  let closed: Promise<void> | null = null;
+  const close = () =>
+    (closed ??= (async () => {
+      stopListening();
+      if ('closeAllConnections' in http) http.closeAllConnections();
+      await ended;
+      if (typeof ref === 'string') await model.dispose();
+    })());
   return {
     ...server,
     url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
     port,
-    close: async () => {
-      await new Promise<void>((resolve) => {
-        http.close(() => resolve());
-        if ('closeAllConnections' in http) http.closeAllConnections();
-      });
-      if (typeof ref === 'string') await model.dispose();
+    close,
+    drain: async (deadlineMs) => {
+      // The listener goes first: new connections are refused from now on (nginx's
+      // proxy_next_upstream passes them to another replica); idle kept-alive ones are closed.
+      stopListening();
+      if ('closeIdleConnections' in http) http.closeIdleConnections();
+      const result = await server.lifecycle.drain(deadlineMs);
+      // A request ends when its last bytes are handed to the socket, not when they are sent: close
+      // each connection once it is idle (a stream's kept alive, the others' carry Connection: close),
+      // and only after a grace cut what is left.
+      for (const started = Date.now(); !hasEnded && Date.now() - started < WRITE_GRACE_MS; await sleep(20))
+        if ('closeIdleConnections' in http) http.closeIdleConnections();
+      await close();
+      return result;
     },
   };
 }

@@ -12,7 +12,7 @@ import type { ChatMessage } from '../models/tokenizer.js';
 import { samplerByName } from '../samplers/index.js';
 import type { Params } from '../samplers/params.js';
 import type { CompletionJob } from './completion.js';
-import { invalidField, messageOf, showValue } from './errors.js';
+import { ApiError, invalidField, messageOf, showValue } from './errors.js';
 import type { ChatBody, CompletionBody } from './schema.js';
 
 /** The most choices (prompts × n) one request may ask for. */
@@ -39,9 +39,13 @@ export interface DecodePlan extends Omit<CompletionJob, 'signal'> {
 type Common = Omit<CompletionBody, 'prompt' | 'echo' | 'best_of' | 'suffix'>;
 
 function checkModel(served: ServedModel, name: string): void {
-  if (name !== served.id && !served.aliases.includes(name))
-    // 400 like every invalid field; the code is OpenAI's for an unknown model.
-    throw invalidField('model', `field "model" is ${showValue(name)}, expected "${served.id}" (the model this server serves; GET /v1/models)`, 'model_not_found');
+  // OpenAI's answer to a model it does not have: 404, code model_not_found.
+  if (name !== served.id && !served.aliases.includes(name)) throw modelNotFound(served, name, `field "model" is ${showValue(name)}`);
+}
+
+/** The 404 for a model this server does not serve (a request's `model`, GET /v1/models/{id}). */
+export function modelNotFound(served: ServedModel, name: string, what = `no model ${showValue(name)}`): ApiError {
+  return new ApiError(404, `${what}, expected "${served.id}" (the model this server serves; GET /v1/models)`, 'invalid_request_error', 'model', 'model_not_found');
 }
 
 /** Text → token ids (tokenizer models) or the oracle's alphabet; errors name `field`. */
