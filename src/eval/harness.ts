@@ -2,7 +2,7 @@
  * The evaluation harness: every sampler on the same examples with the same seeds, results
  * written incrementally, resumable, shardable.
  */
-import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringifyFinite } from '../core/finite-json.js';
 import type { SequenceTrace } from '../decode/trace.js';
@@ -99,15 +99,21 @@ export function readMeta(path: string): RunMeta {
 
 const metaJson = (meta: RunMeta) => stringifyFinite(meta, 'meta.json', 2) + '\n';
 
-/** Write or check <out>/meta.json; a generator run resumed with a larger n records the larger n. */
-export function claimOutDir(out: string, meta: RunMeta): void {
+/**
+ * Write or check <out>/meta.json; a generator run resumed with a larger n records the larger n.
+ * True when this call wrote a new meta.json (there was none).
+ */
+export function claimOutDir(out: string, meta: RunMeta): boolean {
   const path = join(out, 'meta.json');
   if (existsSync(path)) {
     const old = readMeta(path);
     const diff = sameMeta(old, meta);
     if (diff) throw new Error(`${out}: holds a different evaluation (${diff}); use another --out`);
     if (meta.n > old.n) writeAtomic(path, metaJson({ ...old, n: meta.n }));
-  } else writeAtomic(path, metaJson(meta));
+    return false;
+  }
+  writeAtomic(path, metaJson(meta));
+  return true;
 }
 
 export function orderOf(trace: SequenceTrace): number[] {
@@ -160,13 +166,36 @@ export async function runEvaluation<E>(
   options: EvalOptions,
 ): Promise<{ written: number; skipped: number }> {
   const lock = lockDir(options.out, 'eval');
+  let wroteMeta = false;
   try {
     if (lock.note) options.onNote?.(lock.note);
-    claimOutDir(options.out, meta);
+    wroteMeta = claimOutDir(options.out, meta);
     return await evaluateLocked(task, model, view, examples, seed, entries, options);
+  } catch (e) {
+    lock.release();
+    // A run refused before its first result (a setting the model cannot run, an example it
+    // cannot read) leaves nothing of its own behind: nothing in it could be resumed.
+    if (!hasResults(options.out)) discardRefusedRun(options.out, lock.created, wroteMeta);
+    throw e;
   } finally {
     lock.release();
   }
+}
+
+function hasResults(out: string): boolean {
+  try {
+    return statSync(join(out, 'results.jsonl')).size > 0;
+  } catch {
+    return false;
+  }
+}
+
+/** Remove the folders this run created (`created`, the topmost), or else the files it wrote in a folder that was there. */
+function discardRefusedRun(out: string, created: string | null, wroteMeta: boolean): void {
+  if (created !== null) return rmSync(created, { recursive: true, force: true });
+  if (!wroteMeta) return;
+  rmSync(join(out, 'meta.json'), { force: true });
+  rmSync(join(out, 'results.jsonl'), { force: true });
 }
 
 async function evaluateLocked<E>(

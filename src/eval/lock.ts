@@ -21,6 +21,8 @@ export interface LockHolder {
 
 export interface DirLock {
   path: string;
+  /** The topmost folder taking the lock created (null: the directory was there already). */
+  created: string | null;
   /** A note when a stale lock was taken over, else null. */
   note: string | null;
   release(): void;
@@ -76,41 +78,85 @@ const WHY: Record<string, string> = {
 
 /**
  * `mkdir -p`, one level at a time. Node's own recursive mkdir never returns on some paths that
- * cannot be created (e.g. under /proc it retries forever); a plain mkdir fails at once.
+ * cannot be created (e.g. under /proc it retries forever); a plain mkdir fails at once. Returns
+ * the topmost folder it created (null: `dir` was there), so a run that is refused can remove it.
  */
-function mkdirs(dir: string, isTarget = true): void {
+function mkdirs(dir: string, isTarget = true): string | null {
   try {
-    if (statSync(dir).isDirectory()) return;
+    if (statSync(dir).isDirectory()) return null;
     throw Object.assign(new Error(`${dir} is a file`), { code: isTarget ? 'EEXIST' : 'ENOTDIR' });
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
   }
   const parent = dirname(dir);
-  if (parent !== dir) mkdirs(parent, false);
+  const above = parent !== dir ? mkdirs(parent, false) : null;
   mkdirSync(dir);
+  return above ?? dir;
+}
+
+const writeError = (dir: string, what: string, e: unknown): Error => {
+  const code = (e as NodeJS.ErrnoException).code ?? '';
+  return new Error(`${what}: cannot write to ${dir}: ${WHY[code] ?? (e as Error).message}${WHY[code] ? ` (${code})` : ''}`);
+};
+
+/** Create and remove a probe file in `folder`: the one sure test that files can be created there. */
+function probe(folder: string): void {
+  const path = join(folder, `.infogain-write-test-${process.pid}`);
+  closeSync(openSync(path, 'w'));
+  unlinkSync(path);
 }
 
 /**
  * Create `dir` if needed and prove it writable by creating and removing a probe file, so that a
- * bad output path fails in one line before any work, not after it (or never).
+ * bad output path fails in one line before any work, not after it (or never). Returns the topmost
+ * folder it created, or null when `dir` already existed.
  */
-export function ensureWritableDir(dir: string, what: string): void {
-  const fail = (e: unknown): never => {
-    const code = (e as NodeJS.ErrnoException).code ?? '';
-    throw new Error(`${what}: cannot write to ${dir}: ${WHY[code] ?? (e as Error).message}${WHY[code] ? ` (${code})` : ''}`);
-  };
+export function ensureWritableDir(dir: string, what: string): string | null {
+  let created: string | null = null;
   try {
-    mkdirs(resolve(dir));
+    created = mkdirs(resolve(dir));
   } catch (e) {
-    fail(e);
+    throw writeError(dir, what, e);
   }
-  if (!statSync(dir).isDirectory()) fail({ code: 'EEXIST' });
-  const probe = join(dir, `.infogain-write-test-${process.pid}`);
+  if (!statSync(dir).isDirectory()) throw writeError(dir, what, { code: 'EEXIST' });
   try {
-    closeSync(openSync(probe, 'w'));
-    unlinkSync(probe);
+    probe(dir);
   } catch (e) {
-    fail(e);
+    throw writeError(dir, what, e);
+  }
+  return created;
+}
+
+/**
+ * The same verdict as `ensureWritableDir` without creating anything: every part of `dir` that
+ * exists is a folder, and the deepest existing one takes a new file (a probe, removed at once).
+ * For a check that runs before the rest of a command's input is validated, so that a refused
+ * command leaves no empty output folder behind.
+ */
+export function checkWritableDir(dir: string, what: string): void {
+  const target = resolve(dir);
+  let folder = target;
+  for (;;) {
+    let isDir: boolean;
+    try {
+      isDir = statSync(folder).isDirectory();
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      // ENOTDIR: a part above is a file; the walk up finds it and names it.
+      if (code !== 'ENOENT' && code !== 'ENOTDIR') throw writeError(dir, what, e);
+      const parent = dirname(folder);
+      if (parent === folder) throw writeError(dir, what, e);
+      folder = parent;
+      continue;
+    }
+    if (!isDir) throw writeError(dir, what, { code: folder === target ? 'EEXIST' : 'ENOTDIR' });
+    break;
+  }
+  try {
+    probe(folder);
+  } catch (e) {
+    // A folder that takes no file cannot take the missing folders either.
+    throw writeError(dir, what, e);
   }
 }
 
@@ -135,7 +181,7 @@ function tryCreate(path: string, holder: LockHolder): boolean {
  * live holder. `what` names the writer in the message (e.g. "eval", "eval merge").
  */
 export function lockDir(dir: string, what: string): DirLock {
-  ensureWritableDir(dir, what);
+  const created = ensureWritableDir(dir, what);
   const path = join(dir, LOCK_FILE);
   const me: LockHolder = { pid: process.pid, host: hostname(), since: new Date().toISOString(), command: process.argv.slice(2).join(' ') };
   // The signal handlers go in before the lock file can exist: a signal that arrived between the
@@ -174,7 +220,7 @@ export function lockDir(dir: string, what: string): DirLock {
     throw e;
   }
   owned = true;
-  return { path, note, release };
+  return { path, created, note, release };
 }
 
 /** Create the lock file, taking over a stale one; the note says when it did. */

@@ -93,6 +93,31 @@ describe('refused with one line and exit 2', () => {
   });
 });
 
+describe('a refused eval leaves nothing behind at --out', () => {
+  const badCsv = () => file('bad.csv', 'not,a,sudoku\n');
+  it.each([
+    ['a data file without the task\'s columns', (out: string) => ['eval', '--task', 'sudoku', '--samplers', 'confidence', '--data', badCsv(), '--out', out], /bad\.csv: no puzzle column/],
+    ['a shard outside its count', (out: string) => [...tiny, '--shard', '3/2', '--out', out], /--shard "3\/2": expected i\/n with 0 ≤ i < n/],
+    // Refused once the run has its folder: the model cannot read the task's examples.
+    ['a model without the task\'s tokens', (out: string) => [...tiny, '--model', 'models/tiny/llada-tiny', '--out', out], /the model llada-tiny has no token for "\d"/],
+  ])('%s: no folder is created, not even the missing ones above it', async (_name, args, expected) => {
+    const above = fresh();
+    const out = join(above, 'run', 'deep');
+    const r = await cli(...args(out));
+    expect(r.code, r.stdout).toBe(2);
+    expect(r.stderr).toMatch(expected);
+    expect(existsSync(above)).toBe(false);
+  });
+
+  it('a folder that was there before stays, empty as it was', async () => {
+    const out = fresh();
+    mkdirSync(out);
+    const r = await cli(...tiny, '--model', 'models/tiny/llada-tiny', '--out', out);
+    expect(r.code).toBe(2);
+    expect(readdirSync(out)).toEqual([]);
+  });
+});
+
 describe('a config narrowed by --samplers', () => {
   it('runs configs/sudoku.yaml with --samplers confidence: settings of the other samplers do not apply', async () => {
     const out = fresh();

@@ -6,7 +6,7 @@ import { loadModel } from '../../models/builtin.js';
 import { SAMPLERS, samplerByName } from '../../samplers/index.js';
 import { TASK_NAMES, taskByName } from '../../tasks/index.js';
 import { mergeRuns, parseShard, runEvaluation, type RunMeta } from '../../eval/harness.js';
-import { ensureWritableDir } from '../../eval/lock.js';
+import { checkWritableDir } from '../../eval/lock.js';
 import { readEvalConfig, type EvalConfig } from '../config-file.js';
 import { prepareEntries } from '../settings.js';
 import { parseTaskOptions } from '../task-options.js';
@@ -54,7 +54,8 @@ export function registerEval(program: Command): void {
       const configOptions = (cfgFile.task_options as Record<string, unknown>) ?? {};
       const taskOptions = parseTaskOptions(task.name, opts.taskOption, configOptions, opts.config);
       // Before the model loads and anything is decoded: an unusable --out fails now, in one line.
-      ensureWritableDir(out, 'eval --out');
+      // Nothing is created yet (runEvaluation creates it), so a refused run leaves no empty folder.
+      checkWritableDir(out, 'eval --out');
       const n = pick<number>(opts.n, 'n', 200);
       const seed = pick<number>(opts.seed, 'seed', 0);
       const data = pick<string | null>(opts.data, 'data', null);
