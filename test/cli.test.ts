@@ -217,6 +217,35 @@ describe('the installed command', () => {
   });
 });
 
+describe('--set for a sampler that is not chosen', () => {
+  it('generate refuses it, naming the sampler that runs and the setting that would apply', async () => {
+    const r = await cli('generate', '--model', 'hmm-demo', '--sampler', 'confidence', '--set', 'margin.alg_temp=1');
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toBe('infogain: --set margin.alg_temp=1: margin is not the sampler of this run (--sampler confidence), so it would not apply; --set alg_temp=1 sets it for confidence');
+    // The chosen sampler's own prefix applies: the trace records the value set, where it records 0 without it.
+    const own = await cli('generate', '--model', 'hmm-demo', '--sampler', 'confidence', '--set', 'confidence.alg_temp=1', '--trace', join(dir, 'alg.json'));
+    const plain = await cli('generate', '--model', 'hmm-demo', '--sampler', 'confidence', '--trace', join(dir, 'plain.json'));
+    expect(own.code, own.stderr).toBe(0);
+    expect(parseTrace(JSON.parse(readFileSync(join(dir, 'alg.json'), 'utf8')), 'alg.json').samplerParams.alg_temp).toBe(1);
+    expect(parseTrace(JSON.parse(readFileSync(join(dir, 'plain.json'), 'utf8')), 'plain.json').samplerParams.alg_temp).toBe(0);
+    expect(plain.code).toBe(0);
+  });
+
+  it('compare runs without it and says so on stderr, one line per setting', async () => {
+    const r = await cli('compare', '--model', 'hmm-demo', '--samplers', 'confidence,entropy', '--set', 'margin.alg_temp=1', '--set', 'info-gain.temperature=0.5', '--n', '2', '--json');
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout.trim().split('\n').map((l) => JSON.parse(l).sampler)).toEqual(['confidence', 'entropy']);
+    const warnings = r.stderr.split('\n').filter((l) => l.startsWith('warning: '));
+    expect(warnings).toEqual([
+      'warning: --set margin.alg_temp=1 not applied: margin is not among the chosen samplers (confidence, entropy); --set alg_temp=1 sets it for confidence, entropy',
+      'warning: --set info-gain.temperature=0.5 not applied: info-gain is not among the chosen samplers (confidence, entropy); --set temperature=0.5 sets it for every sampler',
+    ]);
+    const quiet = await cli('compare', '--model', 'hmm-demo', '--samplers', 'confidence,entropy', '--set', 'entropy.alg_temp=1', '--n', '2', '--json');
+    expect(quiet.stderr).not.toMatch(/warning/);
+  });
+});
+
 describe('sampler variants', () => {
   it('name:label runs one sampler under several settings in one comparison', async () => {
     const r = await cli('compare', '--model', 'hmm-demo', '--samplers', 'info-gain:n2,info-gain:n8', '--set', 'info-gain:n2.candidates=2', '--n', '3', '--json');

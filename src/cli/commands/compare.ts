@@ -10,7 +10,7 @@ import { DEFAULT_MODEL, loadModel } from '../../models/builtin.js';
 import { isOracle } from '../../models/oracle.js';
 import { SAMPLERS, samplerByName } from '../../samplers/index.js';
 import { TASK_NAMES, taskByName } from '../../tasks/index.js';
-import { prepareEntries } from '../settings.js';
+import { prepareEntries, unappliedNotes } from '../settings.js';
 import { parseTaskOptions } from '../task-options.js';
 import { dataExamples } from '../data-options.js';
 import { collect, intInRange, MAX_BATCH_SIZE, MAX_EXAMPLES, nonNegativeInt, progressBar, seedOption } from '../common.js';
@@ -23,7 +23,7 @@ export function registerCompare(program: Command): void {
     .description("run several samplers on the same N inputs (an oracle's sampled prompts, or a task's examples) and print a table")
     .option('--model <ref>', 'built-in model name, a model directory (model.onnx + model.json) or an oracle JSON file', DEFAULT_MODEL)
     .option('--samplers <list>', 'comma-separated sampler names, or "all"', 'all')
-    .option('--set <key=value>', 'parameter for every sampler that has it, or sampler.key=value for one (skipped when that sampler is not chosen); repeatable', collect, [])
+    .option('--set <key=value>', 'parameter for every sampler that has it, or sampler.key=value for one (skipped with a warning when that sampler is not chosen); repeatable', collect, [])
     .option('--n <n>', 'number of prompts or task examples (default 32; with --data, every example of the file)', intInRange('--n', 1, MAX_EXAMPLES))
     .option('--seed <n>', 'seed of example 0 (example i uses seed + i; all below 2^32)', seedOption('--seed'), 0)
     .option('--task <name>', `take examples from a task's generator and grade the outputs (${TASK_NAMES.join(', ')}); default: the built-in model's task`)
@@ -42,6 +42,7 @@ export function registerCompare(program: Command): void {
       if (names.length === 0) throw new Error('--samplers: no sampler named');
       const specs = names.map(samplerByName);
       const settings = resolveEntries(specs, opts.set);
+      for (const note of unappliedNotes(settings)) process.stderr.write(`warning: ${note}\n`);
       const dataFlags = { columns: opts.dataColumns as string[], filter: opts.dataFilter as string[], taskOptions: opts.taskOption as string[] };
       const taskName: string | undefined = opts.task;
       const task = taskName !== undefined ? taskByName(taskName) : undefined;

@@ -11,7 +11,7 @@ import { BUILTIN_MODELS, DEFAULT_MODEL, loadModel } from '../../models/builtin.j
 import { encodeText, isOracle } from '../../models/oracle.js';
 import { SAMPLERS, samplerByName } from '../../samplers/index.js';
 import { TASK_NAMES, taskByName } from '../../tasks/index.js';
-import { prepareEntries } from '../settings.js';
+import { prepareEntries, refuseUnapplied } from '../settings.js';
 import { dim, renderCanvas } from '../render.js';
 import { outcomeLine, runTaskExample } from '../task-view.js';
 import { checkTracePath, collect, displayText, nonNegativeInt, seedOption, writeTrace } from '../common.js';
@@ -39,7 +39,9 @@ export function registerGenerate(program: Command): void {
     .action(async (opts) => {
       // A trace that cannot be written fails now, not after the decode it would record.
       if (opts.trace) checkTracePath(opts.trace);
-      const resolved = resolveEntries([samplerByName(opts.sampler)], opts.set).entries;
+      const settings = resolveEntries([samplerByName(opts.sampler)], opts.set);
+      refuseUnapplied(settings);
+      const resolved = settings.entries;
       const name = resolved[0].sampler.name;
       const { model, builtin, tokenizer, noTokenizer } = await loadModel(opts.model, { threads: opts.threads, device: opts.device });
       const taskName: string | undefined = opts.task ?? builtin?.task;
