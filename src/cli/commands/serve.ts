@@ -14,6 +14,12 @@ async function selfCheck(server: ListeningServer, apiKey: string | undefined): P
     return r;
   };
   console.log(`GET /health → ${await (await get('/health')).text()}`);
+  if (apiKey !== undefined) {
+    const r = await fetch(`${server.url}/v1/models`);
+    const code = r.status === 401 ? ((await r.json()) as { error?: { code?: string } }).error?.code : undefined;
+    if (code !== 'invalid_api_key') throw new Error(`--check: GET /v1/models without the API key answered ${r.status}, expected 401 invalid_api_key`);
+    console.log(`GET /v1/models without the API key → 401 ${code}`);
+  }
   const models: { data: { id: string; infogain: { device: string | null } }[] } = await (await get('/v1/models')).json();
   console.log(`GET /v1/models → ${models.data.map((m) => `${m.id}${m.infogain.device === null ? '' : ` on device ${m.infogain.device}`}`).join(', ')}`);
   const model = models.data[0].id;
