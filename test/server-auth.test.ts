@@ -4,7 +4,7 @@
  * open; a host beyond loopback without a key is refused at start-up, naming the way out; the CLI
  * reads the key from INFOGAIN_API_KEY.
  */
-import OpenAI from 'openai';
+import OpenAI, { APIError } from 'openai';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { serve, type ListeningServer } from '../src/node.js';
 import { apiKeyAuth, isLoopbackHost, sameKey } from '../src/server/auth.js';
@@ -35,7 +35,7 @@ describe('--api-key', () => {
     const wrong = await clientWith(`${KEY}x`).completions.create(body).catch((e: unknown) => e);
     expect(wrong).toBeInstanceOf(OpenAI.AuthenticationError);
     expect(wrong).toMatchObject({ status: 401, code: 'invalid_api_key', type: 'invalid_request_error', param: null });
-    expect((wrong as OpenAI.APIError).error).toEqual(unauthorized('incorrect API key provided').error);
+    expect((wrong as APIError).error).toEqual(unauthorized('incorrect API key provided').error);
   });
 
   it('every /v1 route answers 401 without the key (no header, another scheme, a wrong key); /health and /metrics stay open', async () => {
