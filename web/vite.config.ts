@@ -32,6 +32,8 @@ export default defineConfig({
   base: './',
   logLevel: 'warn',
   resolve: { conditions: ['onnxruntime-web-use-extern-wasm', ...defaultClientConditions] },
+  // The decode worker (web/src/worker.ts) loads an onnxruntime-web build on demand: ES module workers split into chunks.
+  worker: { format: 'es' },
   build: {
     outDir: join(here, '..', 'dist', 'web'),
     emptyOutDir: true,

@@ -11,4 +11,6 @@ export interface WebModelEntry {
   url: string;
   /** Masks an oracle's default prompt is followed by (built-in defaults); 0 for task models. */
   genLength: number;
+  /** The digits model's judge (judge.onnx + judge.json), a folder URL; null for other models or when absent. */
+  judge: string | null;
 }

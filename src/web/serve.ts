@@ -9,27 +9,23 @@ import { join } from 'node:path';
 import { serve, type ServerType } from '@hono/node-server';
 import { serveStatic } from '@hono/node-server/serve-static';
 import { Hono } from 'hono';
-import { BUILTIN_MODELS } from '../models/builtin.js';
-import { isModelDir } from '../models/model-dir.js';
 import { packageRoot } from '../node/paths.js';
 import type { WebModelEntry } from './model-index.js';
+import { siteModels } from './site.js';
 
 export type { WebModelEntry };
 
-/** The files of a model directory the page may fetch; nothing else under models/ is served. */
-const MODEL_FILES = new Set(['model.onnx', 'model.cache.onnx', 'model.json', 'tokenizer.json', 'tokenizer_config.json', 'chat_template.jinja']);
-
 export const APP_DIR = (): string => join(packageRoot(), 'dist', 'web');
 
-/** The built-ins present in this checkout (a neural model's directory may be absent before training). */
-export function webModelIndex(modelsDir = join(packageRoot(), 'models')): WebModelEntry[] {
-  return BUILTIN_MODELS.flatMap((m): WebModelEntry[] => {
-    const path = join(modelsDir, m.file);
-    if (m.kind === 'oracle')
-      return existsSync(path) ? [{ name: m.name, kind: 'oracle', task: null, description: m.description, url: `models/${m.file}`, genLength: m.genLength }] : [];
-    return isModelDir(path) ? [{ name: m.name, kind: 'onnx', task: m.task ?? null, description: m.description, url: `models/${m.name}/`, genLength: 0 }] : [];
-  });
-}
+/** The built-ins present in this checkout, as /models/index.json lists them. */
+export const webModelIndex = (modelsDir = join(packageRoot(), 'models')): WebModelEntry[] => siteModels(modelsDir).index;
+
+/** The isolation headers that let the page use wasm threads (SharedArrayBuffer). */
+export const ISOLATION_HEADERS: Readonly<Record<string, string>> = {
+  'Cross-Origin-Opener-Policy': 'same-origin',
+  'Cross-Origin-Embedder-Policy': 'require-corp',
+  'Cross-Origin-Resource-Policy': 'same-origin',
+};
 
 export interface WebServerOptions {
   /** The built app (index.html and its assets); default dist/web of the package. */
@@ -46,31 +42,18 @@ export interface WebServer {
   close(): Promise<void>;
 }
 
-/** The Hono app: isolation headers on everything, models, then the built app. */
+/** The Hono app: isolation headers on everything, the models' files and index, then the built app. */
 export function webApp(appDir: string, modelsDir: string): Hono {
   const app = new Hono();
-  const index = webModelIndex(modelsDir);
+  const { index, files } = siteModels(modelsDir);
   app.use('*', async (c, next) => {
     await next();
-    c.header('Cross-Origin-Opener-Policy', 'same-origin');
-    c.header('Cross-Origin-Embedder-Policy', 'require-corp');
-    c.header('Cross-Origin-Resource-Policy', 'same-origin');
+    for (const [name, value] of Object.entries(ISOLATION_HEADERS)) c.header(name, value);
     // A rebuilt app or retrained model must not be served stale from the browser's cache.
     c.header('Cache-Control', 'no-cache');
   });
   app.get('/models/index.json', (c) => c.json(index));
-  for (const m of index) {
-    if (m.kind === 'oracle') {
-      app.get(`/${m.url}`, serveStatic({ path: join(modelsDir, m.url.replace(/^models\//, '')) }));
-      continue;
-    }
-    const dir = join(modelsDir, m.name);
-    app.get(`/models/${m.name}/:file`, async (c, next) => {
-      const file = c.req.param('file');
-      if (!MODEL_FILES.has(file) || !existsSync(join(dir, file))) return c.notFound();
-      return serveStatic({ path: join(dir, file) })(c, next);
-    });
-  }
+  for (const [url, path] of files) app.get(`/${url}`, serveStatic({ path }));
   app.get('/models/*', (c) => c.notFound());
   app.use('/*', serveStatic({ root: appDir }));
   return app;

@@ -35,3 +35,17 @@ export async function timeForward(denoiser: Denoiser, request: ForwardRequest, r
   ms.sort((a, b) => a - b);
   return { medianMs: ms[Math.floor(ms.length / 2)], minMs: ms[0] };
 }
+
+/** One input of a bare graph run, as plain numbers (sent from Node to the page as JSON). */
+export interface GraphFeed {
+  name: string;
+  type: 'int64' | 'float32';
+  dims: number[];
+  data: number[];
+}
+
+/** A labelled set of feeds for a graph, timed alike in onnxruntime-node and in the page. */
+export interface GraphCase {
+  label: string;
+  feeds: GraphFeed[];
+}

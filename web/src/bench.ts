@@ -1,62 +1,41 @@
 /**
- * The in-page half of `npm run bench:web`: times the library's forward call (the same
- * `OnnxDenoiser.forward` the decode loop makes) on onnxruntime-web for each built-in model at
- * 1 and 8 rows. bench/web.ts loads this page with ?threads=&backend= (the device) and reads the result.
+ * The bench page (web/bench.html), driven by bench/web.ts: `runBench` times in a fresh worker,
+ * as the app decodes (bench-worker.ts), or with `where: 'main'` on this page's main thread, to
+ * show what the worker costs. The page's own query (?threads=, ?device=, ?session=) configures
+ * onnxruntime-web as in the app.
  */
-import { loadModel } from '../../src/index.js';
-import { benchLength, benchRequest, timeForward } from './bench-request.js';
-import { fetchModelIndex, taskOf } from './catalog.js';
-import { configureRuntime, type RuntimeSettings } from './runtime.js';
+import type { GraphCase } from './bench-request.js';
+import { forwardBench, graphBench, type BenchResult, type ForwardTiming } from './bench-run.js';
 
-export interface ForwardTiming {
-  model: string;
-  rows: number;
-  length: number;
-  medianMs: number;
-  minMs: number;
-}
+export type { BenchResult, ForwardTiming };
 
-export interface BenchResult {
-  settings: RuntimeSettings;
-  loadMs: Record<string, number>;
-  timings: ForwardTiming[];
-}
+export type BenchCall =
+  | { op: 'forward'; base: string; search: string; rows: number[]; repeats: number }
+  | { op: 'graph'; base: string; search: string; url: string; cases: GraphCase[]; repeats: number };
+
+/** What bench/web.ts asks for: a call without the page's own URL, and where to run it. */
+export type BenchRequest = BenchCall extends infer C ? (C extends BenchCall ? Omit<C, 'base' | 'search'> & { where: 'worker' | 'main' } : never) : never;
 
 declare global {
   interface Window {
-    runForwardBench?: (rows: number[], repeats: number) => Promise<BenchResult>;
+    runBench?: (request: BenchRequest) => Promise<unknown>;
   }
 }
 
-
-/**
- * V8 runs a fresh wasm module on baseline (Liftoff) code and recompiles hot functions with its
- * optimizing compiler as they run: timed too early, the first model measured ran several times
- * slower than the same calls later. So every model is loaded and run `WARMUP` times first.
- */
-const WARMUP = 8;
-
-async function runForwardBench(rowCounts: number[], repeats: number): Promise<BenchResult> {
-  const { settings, runtime } = await configureRuntime(new URLSearchParams(location.search));
-  const timings: ForwardTiming[] = [];
-  const loadMs: Record<string, number> = {};
-  const loaded = [];
-  for (const entry of (await fetchModelIndex()).filter((m) => m.kind === 'onnx')) {
-    const started = performance.now();
-    const model = await loadModel(new URL(entry.url, document.baseURI), { runtime, device: settings.backend, task: taskOf(entry.task) ?? undefined });
-    loadMs[entry.name] = performance.now() - started;
-    loaded.push({ entry, model, length: benchLength(entry.task, model.card.contextLimit) });
-  }
-  for (const { model, length } of loaded) for (const rows of rowCounts) for (let i = 0; i < WARMUP; i++) await model.denoiser.forward(benchRequest(model.card, rows, length));
-  for (const { entry, model, length } of loaded) {
-    for (const rows of rowCounts) {
-      timings.push({ model: entry.name, rows, length, ...(await timeForward(model.denoiser, benchRequest(model.card, rows, length), repeats)) });
-    }
-    await model.dispose();
-  }
-  return { settings, loadMs, timings };
+function inWorker(call: BenchCall): Promise<unknown> {
+  const worker = new Worker(new URL('./bench-worker.ts', import.meta.url), { type: 'module' });
+  return new Promise<unknown>((resolve, reject) => {
+    worker.onmessage = ({ data }: MessageEvent<{ ok: true; value: unknown } | { ok: false; message: string }>) => (data.ok ? resolve(data.value) : reject(new Error(data.message)));
+    worker.onerror = (e) => reject(new Error(`bench worker: ${e.message}`));
+    worker.postMessage(call);
+  }).finally(() => worker.terminate());
 }
 
-window.runForwardBench = runForwardBench;
+window.runBench = (request) => {
+  const { where, ...rest } = request;
+  const call = { ...rest, base: document.baseURI, search: location.search } as BenchCall;
+  if (where === 'worker') return inWorker(call);
+  return call.op === 'forward' ? forwardBench(call.base, call.search, call.rows, call.repeats) : graphBench(call.base, call.search, call.url, call.cases, call.repeats);
+};
 document.getElementById('log')!.textContent = 'ready';
 document.body.dataset.ready = 'true';

@@ -1,16 +1,18 @@
 /**
  * The page: pick a model, a prompt (or a generated puzzle), one or two samplers and their
- * parameters, and watch the library's `decode()` run in this page on onnxruntime-web; or open a
- * trace file and step through it without a model. See docs/web.md.
+ * parameters, and watch the library's `decode()` run on onnxruntime-web in a Web Worker
+ * (worker.ts), so the page stays responsive while it computes; or open a trace file and step
+ * through it without a model. See docs/web.md.
  */
-import { DECODE_PARAMS, isOracle, parseTrace, promptCanvas, SAMPLER_NAMES, type Model, type OrtRuntime, type Outcome, type Trace } from '../../src/index.js';
-import { examplePrompt, fetchModelIndex, gradeOutput, loadBuiltin, loadPicked, readerForTrace, readerOf, readPrompt, sortPicked, type ModelEntry, type TokenReader } from './catalog.js';
+import { DECODE_PARAMS, parseTrace, SAMPLER_NAMES, type Trace } from '../../src/index.js';
+import { fetchModelIndex, readerForTrace, sortPicked, type ModelEntry, type TokenReader } from './catalog.js';
 import { paramInputs, readDecodeParams, readParams, samplerSpecs } from './controls.js';
+import { DecoderClient, RemoteSource } from './decoder-client.js';
 import { Player, type Track } from './player.js';
-import { configureRuntime, DEVICES, type RuntimeSettings } from './runtime.js';
-import { serialModel } from './serial.js';
-import { LiveSource, ReplaySource, type StepSource } from './steps.js';
-import { el, messageOf, Panel } from './view.js';
+import type { ModelInfo } from './protocol.js';
+import { DEVICES, type RuntimeSettings } from './runtime.js';
+import { ReplaySource, type StepSource } from './steps.js';
+import { el, messageOf, Panel, type Layout } from './view.js';
 
 function byId<T extends HTMLElement>(id: string, type: new () => T): T {
   const node = document.getElementById(id);
@@ -19,7 +21,7 @@ function byId<T extends HTMLElement>(id: string, type: new () => T): T {
 }
 
 const ui = {
-  runtime: byId('runtime', HTMLElement), device: byId('device', HTMLSelectElement), model: byId('model', HTMLSelectElement), modelFiles: byId('model-files', HTMLInputElement), modelFolder: byId('model-folder', HTMLInputElement),
+  runtime: byId('runtime', HTMLElement), threadsNote: byId('threads-note', HTMLElement), device: byId('device', HTMLSelectElement), model: byId('model', HTMLSelectElement), modelFiles: byId('model-files', HTMLInputElement), modelFolder: byId('model-folder', HTMLInputElement),
   modelInfo: byId('model-info', HTMLElement), prompt: byId('prompt', HTMLTextAreaElement), seed: byId('seed', HTMLInputElement),
   taskOption: byId('task-option', HTMLInputElement), taskOptionLabel: byId('task-option-label', HTMLElement), taskOptionName: byId('task-option-name', HTMLElement), newPrompt: byId('new-prompt', HTMLButtonElement),
   genLength: byId('gen-length', HTMLInputElement), genLengthLabel: byId('gen-length-label', HTMLElement), sideBySide: byId('side-by-side', HTMLInputElement),
@@ -31,10 +33,11 @@ const ui = {
 };
 
 let settings: RuntimeSettings;
-let runtime: OrtRuntime;
 let index: ModelEntry[] = [];
-const models = new Map<string, Promise<Model>>();
+/** Models loaded in the worker, by the key the model select knows them by. */
+const models = new Map<string, Promise<ModelInfo>>();
 let player: Player | null = null;
+const client = new DecoderClient((message) => showError(message));
 
 function showError(e: unknown): void {
   ui.error.hidden = false;
@@ -46,15 +49,25 @@ const clearError = () => {
   ui.error.textContent = '';
 };
 
-function currentModel(): Promise<Model> {
+function currentModel(): Promise<ModelInfo> {
   const loading = models.get(ui.model.value);
   if (loading) return loading;
   const entry = index.find((m) => m.name === ui.model.value);
-  if (!entry) throw new Error(`no model "${ui.model.value}"`);
-  const promise = loadBuiltin(entry, runtime, settings.backend);
+  if (!entry) return Promise.reject(new Error(`no model "${ui.model.value}"`));
+  const promise = client.load(entry);
   models.set(entry.name, promise);
   promise.catch(() => models.delete(entry.name));
   return promise;
+}
+
+const readerOf = (info: ModelInfo): TokenReader => (id) => info.tokens[id] ?? String(id);
+const layoutOf = (info: ModelInfo): Layout => (info.task === 'sudoku' ? 'sudoku' : info.task === 'digits' ? 'digits' : 'flow');
+const newPromptText: Record<string, string> = { sudoku: 'new puzzle', countdown: 'new problem', digits: 'new digit' };
+
+/** The thread count onnxruntime-web runs with, once a session exists (it drops to 1 where threads cannot run). */
+function showThreadsInUse(info: ModelInfo): void {
+  if (info.threadsInUse === null) return;
+  ui.runtime.dataset.threads = String(info.threadsInUse);
 }
 
 async function selectModel(): Promise<void> {
@@ -63,17 +76,19 @@ async function selectModel(): Promise<void> {
   try {
     const model = await currentModel();
     const entry = index.find((m) => m.name === ui.model.value);
-    const runsOn = isOracle(model.denoiser) ? 'runs in JavaScript (an exact oracle)' : `on ${settings.backend}`;
-    ui.modelInfo.textContent = `${entry?.description ?? 'your model'}: vocabulary ${model.card.vocabSize}, mask id ${model.card.maskId}${model.task ? `, task ${model.task.name}` : ''}; ${runsOn}`;
-    ui.taskOptionLabel.hidden = model.task === null;
+    const runsOn = model.oracle ? 'runs in JavaScript (an exact oracle)' : `on ${settings.backend}`;
+    ui.modelInfo.textContent = `${entry?.description ?? 'your model'}: vocabulary ${model.vocabSize}, mask id ${model.maskId}${model.task ? `, task ${model.task}` : ''}; ${runsOn}`;
+    showThreadsInUse(model);
+    // Sudoku takes a number of blanks, Countdown a count of numbers; a digit's prompt is its class.
+    ui.taskOptionLabel.hidden = model.task === null || model.task === 'digits';
     ui.newPrompt.hidden = model.task === null;
-    ui.taskOptionName.textContent = model.task?.name === 'countdown' ? 'numbers' : 'blanks';
-    if (model.task?.name === 'countdown' && !/^[34]$/.test(ui.taskOption.value)) ui.taskOption.value = '3';
-    if (model.task?.name === 'sudoku' && !/^\d+(-\d+)?$/.test(ui.taskOption.value)) ui.taskOption.value = '40-50';
-    ui.newPrompt.textContent = model.task?.name === 'countdown' ? 'new problem' : 'new puzzle';
+    ui.taskOptionName.textContent = model.task === 'countdown' ? 'numbers' : 'blanks';
+    if (model.task === 'countdown' && !/^[34]$/.test(ui.taskOption.value)) ui.taskOption.value = '3';
+    if (model.task === 'sudoku' && !/^\d+(-\d+)?$/.test(ui.taskOption.value)) ui.taskOption.value = '40-50';
+    ui.newPrompt.textContent = newPromptText[model.task ?? ''] ?? 'new prompt';
     ui.genLengthLabel.hidden = model.task !== null;
     if (entry && entry.genLength > 0) ui.genLength.value = String(entry.genLength);
-    ui.prompt.value = examplePrompt(model, Number(ui.seed.value) || 0, ui.taskOption.value);
+    ui.prompt.value = await client.example(model.key, Number(ui.seed.value) || 0, ui.taskOption.value);
     ui.modelInfo.dataset.loaded = model.name;
   } catch (e) {
     ui.modelInfo.textContent = '';
@@ -118,27 +133,26 @@ function saveLink(panel: Panel, trace: Trace, name: string): void {
 async function startDecode(): Promise<void> {
   clearError();
   ui.comparison.textContent = '';
-  let model: Model;
   let tracks: Track[];
   try {
-    model = serialModel(await currentModel());
+    const model = await currentModel();
     const seed = Number(ui.seed.value);
     const promptText = ui.prompt.value;
-    const { prompt, genLength } = readPrompt(model, promptText, Number(ui.genLength.value));
-    const initial = promptCanvas(model, prompt, genLength).canvas;
-    const decodeParams = readDecodeParams(ui.decodeParams);
+    const decode = readDecodeParams(ui.decodeParams);
     const sides = [{ key: 'a', sampler: ui.samplerA.value, box: ui.paramsA }, ...(ui.sideBySide.checked ? [{ key: 'b', sampler: ui.samplerB.value, box: ui.paramsB }] : [])];
-    const read = readerOf(model);
+    const settingsOf = (side: (typeof sides)[number]) => ({ sampler: side.sampler, params: readParams(side.box, samplerSpecs(side.sampler)), decode, seed });
+    const started = await Promise.allSettled(sides.map((side) => client.decode(model.key, promptText, Number(ui.genLength.value), settingsOf(side))));
+    const failed = started.find((r) => r.status === 'rejected');
+    if (failed) {
+      for (const r of started) if (r.status === 'fulfilled') r.value.source.abort();
+      throw failed.reason;
+    }
     ui.panels.replaceChildren();
-    tracks = sides.map(({ key, sampler, box }) => {
-      const params = readParams(box, samplerSpecs(sampler));
-      const source = new LiveSource(model, prompt, { sampler, params, decode: decodeParams, seed, genLength });
-      const panel = new Panel({ title: `${sampler} · ${model.name} · seed ${seed}`, initial, maskId: model.card.maskId, maxEntropy: Math.log(model.card.vocabSize), read, sudoku: model.task?.name === 'sudoku' }, `panel-${key}`);
+    tracks = sides.map(({ key, sampler }, i) => {
+      const { source, initial } = (started[i] as PromiseFulfilledResult<{ source: RemoteSource; initial: Int32Array }>).value;
+      const panel = new Panel({ title: `${sampler} · ${model.name} · seed ${seed}`, initial, maskId: model.maskId, maxEntropy: Math.log(model.vocabSize), read: readerOf(model), layout: layoutOf(model) }, `panel-${key}`);
       ui.panels.append(panel.root);
-      return trackOf(panel, source, async (trace) => {
-        saveLink(panel, trace, `trace-${sampler}-seed${seed}.json`);
-        return gradeOutput(model, promptText, trace.sequences[0].output);
-      });
+      return trackOf(panel, source, (trace) => saveLink(panel, trace, `trace-${sampler}-seed${seed}.json`));
     });
   } catch (e) {
     showError(e);
@@ -149,19 +163,21 @@ async function startDecode(): Promise<void> {
 
 const endings = new Map<Track, string>();
 
-function trackOf(panel: Panel, source: StepSource, done: (trace: Trace) => Promise<Outcome | null>): Track {
+function trackOf(panel: Panel, source: StepSource, done: (trace: Trace) => void): Track {
   const track: Track = {
     source,
     show: (s) => panel.show(s),
     finish: async (src) => {
       const ending = src.ending!;
-      let outcome = null;
+      // A live decode was graded in the worker; a replay has no verdict.
+      const graded = src instanceof RemoteSource ? src.graded : null;
+      const outcome = graded?.outcome ?? null;
       if (ending.kind === 'done') {
-        outcome = await done(ending.trace);
+        done(ending.trace);
         const totals = ending.trace.sequences[0]?.totals;
         endings.set(track, `${ending.trace.sampler}: ${outcome?.correct === true ? 'solved' : outcome?.correct === false ? 'not solved' : 'done'}, cumulative uncertainty ${totals?.cumulativeUncertainty.toFixed(3)} nats, ${totals?.rowForwards} row-forwards`);
       } else if (ending.kind === 'failed') showError(ending.error);
-      panel.finish(ending, outcome);
+      panel.finish(ending, outcome, graded?.digit ?? null);
     },
   };
   return track;
@@ -195,18 +211,21 @@ async function openTrace(file: File): Promise<void> {
     const panel = new Panel({
       title: `replay ${file.name}: ${trace.sampler} · ${trace.model} · seed ${sequence.seed}`, initial: Int32Array.from(sequence.initial), maskId: trace.maskId,
       // V is not in the trace: the largest id it holds bounds it from below (the colour scale's top is ln V).
-      maxEntropy: Math.log(Math.max(2, ...sequence.initial, ...sequence.output) + 1), read, sudoku: trace.model === 'sudoku' && sequence.initial.length === 81,
+      maxEntropy: Math.log(Math.max(2, ...sequence.initial, ...sequence.output) + 1), read,
+      layout: trace.model === 'sudoku' && sequence.initial.length === 81 ? 'sudoku' : trace.model === 'digits' && sequence.initial.length === 197 ? 'digits' : 'flow',
     }, `panel-${'ab'[i]}`);
     ui.panels.append(panel.root);
-    return trackOf(panel, new ReplaySource(trace, sequence), async () => null);
+    return trackOf(panel, new ReplaySource(trace, sequence), () => undefined);
   });
   await runTracks(tracks, () => compareEndings(tracks));
 }
 
 async function init(): Promise<void> {
-  ({ settings, runtime } = await configureRuntime(new URLSearchParams(location.search)));
-  ui.runtime.textContent = `onnxruntime-web on ${settings.backend} (${settings.reason}); ${settings.threads} wasm thread${settings.threads === 1 ? '' : 's'}; cross-origin isolated: ${settings.crossOriginIsolated ? 'yes' : 'no (threads need the COOP/COEP headers of infogain web)'}; WebGPU adapter: ${settings.gpu}`;
+  ({ settings } = await client.init(document.baseURI, location.search));
+  ui.runtime.textContent = `onnxruntime-web on ${settings.backend} (${settings.reason}), in a worker; ${settings.threads} wasm thread${settings.threads === 1 ? '' : 's'}; cross-origin isolated: ${settings.crossOriginIsolated ? 'yes' : 'no'}; WebGPU adapter: ${settings.gpu}`;
   ui.runtime.dataset.backend = settings.backend;
+  // Without COOP/COEP (a plain static host, file://) there is no SharedArrayBuffer: one thread, said plainly.
+  ui.threadsNote.hidden = settings.crossOriginIsolated;
   for (const device of settings.devices) ui.device.append(el('option', { value: device }, device === 'webgpu' ? `${DEVICES.webgpu}: ${settings.gpu}` : DEVICES[device]));
   ui.device.value = settings.backend;
   ui.device.addEventListener('change', () => switchDevice(ui.device.value));
@@ -227,7 +246,7 @@ async function init(): Promise<void> {
   ui.samplerA.addEventListener('change', renderSamplerParams);
   ui.samplerB.addEventListener('change', renderSamplerParams);
   ui.sideBySide.addEventListener('change', renderSamplerParams);
-  ui.newPrompt.addEventListener('click', () => void currentModel().then((m) => (ui.prompt.value = examplePrompt(m, Number(ui.seed.value) || 0, ui.taskOption.value)), showError));
+  ui.newPrompt.addEventListener('click', () => void currentModel().then(async (m) => (ui.prompt.value = await client.example(m.key, Number(ui.seed.value) || 0, ui.taskOption.value))).catch(showError));
   ui.decode.addEventListener('click', () => void startDecode());
   ui.play.addEventListener('click', () => (ui.play.textContent === 'pause' ? player?.pause() : player?.play()));
   ui.step.addEventListener('click', () => player?.step());
@@ -267,9 +286,10 @@ async function pickModel(input: HTMLInputElement, folder: boolean): Promise<void
   if (files.length === 0) return;
   try {
     const picked = sortPicked(files, folder);
-    const model = await loadPicked(picked, runtime, settings.backend);
     const name = `your model: ${picked.label}`;
-    models.set(name, Promise.resolve(model));
+    const loading = client.loadPicked(name, picked);
+    await loading;
+    models.set(name, loading);
     if (![...ui.model.options].some((o) => o.value === name)) ui.model.append(el('option', { value: name }, name));
     ui.model.value = name;
     await selectModel();

@@ -77,9 +77,10 @@ async function gpuAdapter(): Promise<{ adapter: GpuAdapterLike; software: boolea
 /**
  * Read ?device= (or its older name ?backend=) and ?threads= and start onnxruntime-web: the settings
  * and the runtime to load models with. Both are page settings: the wasm thread count is fixed once
- * the runtime starts, and the device decides which onnxruntime-web build the page loads.
+ * the runtime starts, and the device decides which onnxruntime-web build the page loads. `base` is
+ * the page's URL (the app's folder): the worker that runs this lives under assets/.
  */
-export async function configureRuntime(params: URLSearchParams): Promise<{ settings: RuntimeSettings; runtime: OrtRuntime }> {
+export async function configureRuntime(params: URLSearchParams, base: string): Promise<{ settings: RuntimeSettings; runtime: OrtRuntime; threadsInUse: () => number }> {
   const isolated = globalThis.crossOriginIsolated === true;
   const maxThreads = isolated ? Math.max(1, navigator.hardwareConcurrency || 1) : 1;
   const askedThreads = Number(params.get('threads') ?? NaN);
@@ -104,10 +105,15 @@ export async function configureRuntime(params: URLSearchParams): Promise<{ setti
   } else [backend, reason] = auto();
   const extra = sessionOptionsOf(params.get('session'));
   const ort = await ortModule(backend);
-  ort.env.wasm.wasmPaths = new URL('ort/', document.baseURI).href;
+  ort.env.wasm.wasmPaths = new URL('ort/', base).href;
   ort.env.wasm.numThreads = threads;
   ort.env.logLevel = 'error';
-  return { settings: { backend, devices, threads, reason, crossOriginIsolated: isolated, gpu: gpu ? gpu.text : 'none' }, runtime: ortRuntime(ort, backend, extra) };
+  return {
+    settings: { backend, devices, threads, reason, crossOriginIsolated: isolated, gpu: gpu ? gpu.text : 'none' },
+    runtime: ortRuntime(ort, backend, extra),
+    // onnxruntime-web lowers env.wasm.numThreads to 1 when its first session finds threads unavailable.
+    threadsInUse: () => ort.env.wasm.numThreads ?? 1,
+  };
 }
 
 type SessionOptions = NonNullable<Parameters<OrtModule['InferenceSession']['create']>[1]>;

@@ -1,10 +1,10 @@
 /**
- * The page's view of a model for decoding: forward calls queued one at a time, each after a turn
+ * The worker's view of a model for decoding: forward calls queued one at a time, each after a turn
  * of the event loop.
  * - Queued: two decodes side by side share one onnxruntime session, which must not run two calls
  *   at once; they alternate, each waiting for the other's call.
  * - A turn of the event loop first: onnxruntime-web's wasm calls resolve as microtasks, so a decode
- *   would otherwise run start to end without letting the page paint or take a click (Pause, Abort).
+ *   would otherwise run start to end without the worker reading its next message (Abort).
  */
 import type { Denoiser, ForwardRequest, Model } from '../../src/index.js';
 

@@ -1,11 +1,18 @@
 /**
  * One decode's panel: the canvas filling in (each committed cell shows its token, the step that
  * committed it, and its entropy as colour), the current step's Info-Gain candidates with C,
- * H_next and J and the winner, the running cumulative uncertainty and cost, and the ending.
+ * H_next and J and the winner, the running cumulative uncertainty and cost, and the ending. A
+ * digits canvas is also drawn as the picture it is (pixels.ts), with the judge's verdict.
  */
 import type { CandidateScore, Outcome, StepRecord } from '../../src/index.js';
 import type { TokenReader } from './catalog.js';
+import { el, messageOf } from './dom.js';
+import { DigitPicture } from './pixels.js';
+import type { DigitVerdict } from './protocol.js';
 import type { Ending, ShownStep } from './steps.js';
+
+/** How the canvas is laid out: Sudoku's 9×9 board, a digit's class then 14×14 pixels, or a row of tokens. */
+export type Layout = 'sudoku' | 'digits' | 'flow';
 
 export interface PanelSetup {
   title: string;
@@ -14,16 +21,10 @@ export interface PanelSetup {
   /** ln V: the largest entropy a position can have, the colour scale's top. */
   maxEntropy: number;
   read: TokenReader;
-  /** Lay the canvas out as a 9×9 board. */
-  sudoku: boolean;
+  layout: Layout;
 }
 
-export function el<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Record<string, string> = {}, ...children: (Node | string)[]): HTMLElementTagNameMap[K] {
-  const node = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, v);
-  node.append(...children);
-  return node;
-}
+export { el, messageOf };
 
 /** Entropy → colour: green when the model was sure, through yellow, to red at ln V. */
 export function entropyColour(entropy: number, maxEntropy: number): string {
@@ -42,16 +43,19 @@ export class Panel {
   private readonly candidates = el('div', { class: 'candidates' });
   private readonly result = el('div', { class: 'result' });
   private last: ShownStep | null = null;
+  private readonly picture: DigitPicture | null;
 
   constructor(private readonly setup: PanelSetup, id: string) {
-    const grid = el('div', { class: setup.sudoku ? 'canvas sudoku' : 'canvas flow' });
+    const grid = el('div', { class: `canvas ${setup.layout}` });
     setup.initial.forEach((token, position) => {
       const given = token !== setup.maskId;
       const cell = el('div', { class: given ? 'cell given' : 'cell masked', title: `position ${position}` }, el('span', { class: 'tok' }, given ? shownToken(setup.read(token)) : '·'), el('span', { class: 'order' }));
       this.cells.push(cell);
       grid.append(cell);
     });
-    this.root = el('section', { class: 'panel', id, 'data-state': 'running' }, el('h2', {}, setup.title), this.status, grid, this.stats, this.candidates, this.result);
+    this.picture = setup.layout === 'digits' ? new DigitPicture(setup.initial, setup.maskId, setup.read) : null;
+    const canvas = this.picture ? el('div', { class: 'digit-view' }, grid, this.picture.root) : grid;
+    this.root = el('section', { class: 'panel', id, 'data-state': 'running' }, el('h2', {}, setup.title), this.status, canvas, this.stats, this.candidates, this.result);
     this.status.textContent = 'waiting for the first step…';
   }
 
@@ -62,6 +66,7 @@ export class Panel {
     for (const p of step.remasked ?? []) this.paint(p, null, s.index);
     for (const c of step.commits) this.paint(c.position, { token: c.token, entropy: c.entropy }, s.index);
     for (const p of step.eosFilled ?? []) this.paint(p, { token: s.canvas[p], entropy: 0 }, s.index, true);
+    this.picture?.draw(s.canvas);
     this.status.textContent = `step ${s.index}${s.copy > 0 ? ` (copy ${s.copy})` : ''}: block ${step.block}, ${step.kind}, ${step.commits.length} committed`;
     this.stats.replaceChildren(
       stat('cumulative uncertainty', `${fmt(s.cumulativeUncertainty)} nats`, 'cu'),
@@ -104,10 +109,12 @@ export class Panel {
   }
 
   private where(position: number): string {
-    return this.setup.sudoku ? `r${Math.floor(position / 9) + 1}c${(position % 9) + 1}` : `@${position}`;
+    if (this.setup.layout === 'sudoku') return `r${Math.floor(position / 9) + 1}c${(position % 9) + 1}`;
+    if (this.setup.layout === 'digits' && position > 0) return `r${Math.floor((position - 1) / 14) + 1}c${((position - 1) % 14) + 1}`;
+    return `@${position}`;
   }
 
-  finish(ending: Ending, outcome: Outcome | null): void {
+  finish(ending: Ending, outcome: Outcome | null, digit: DigitVerdict | null = null): void {
     this.root.dataset.state = ending.kind;
     if (ending.kind === 'done') {
       const totals = ending.trace.sequences[0]?.totals;
@@ -115,8 +122,10 @@ export class Panel {
       const verdict = outcome === null ? '' : outcome.correct === null ? `score ${fmt(outcome.score ?? NaN)}` : outcome.correct ? 'correct' : `wrong${outcome.reason ? `: ${outcome.reason}` : ''}`;
       this.result.replaceChildren(
         el('div', { class: 'verdict', 'data-correct': String(outcome?.correct ?? '') }, verdict ? `${verdict} · ` : '', `cumulative uncertainty ${fmt(totals?.cumulativeUncertainty ?? NaN)} nats · ${totals?.forwardCalls ?? 0} forward calls · ${totals?.rowForwards ?? 0} row-forwards · ${fmt(totals?.wallMs ?? NaN, 0)} ms`),
-        ...(ending.text !== null ? [el('pre', { class: 'output' }, ending.text)] : []),
+        // A digit's text is its 196 level characters: the picture shows them.
+        ...(ending.text !== null && !digit ? [el('pre', { class: 'output' }, ending.text)] : []),
       );
+      if (digit) this.picture?.showVerdict(digit);
     } else if (ending.kind === 'aborted') {
       this.status.textContent = `${ending.reason} (after ${this.last?.index ?? 0} steps shown)`;
     } else {
@@ -129,5 +138,3 @@ export class Panel {
 function stat(label: string, value: string, key: string): HTMLElement {
   return el('span', { class: 'stat', 'data-stat': key }, el('b', {}, value), ` ${label}`);
 }
-
-export const messageOf = (e: unknown): string => (e instanceof Error ? e.message : String(e));

@@ -1,0 +1,14 @@
+/** The bench's worker: runs bench-run.ts off the main thread, where the page's decodes run. */
+import { forwardBench, graphBench } from './bench-run.js';
+import type { BenchCall } from './bench.js';
+
+interface WorkerScope {
+  onmessage: ((event: MessageEvent<BenchCall>) => void) | null;
+  postMessage(message: { ok: true; value: unknown } | { ok: false; message: string }): void;
+}
+const scope = globalThis as unknown as WorkerScope;
+
+scope.onmessage = ({ data: call }) => {
+  const work = call.op === 'forward' ? forwardBench(call.base, call.search, call.rows, call.repeats) : graphBench(call.base, call.search, call.url, call.cases, call.repeats);
+  work.then((value) => scope.postMessage({ ok: true, value }), (e: unknown) => scope.postMessage({ ok: false, message: e instanceof Error ? e.message : String(e) }));
+};
