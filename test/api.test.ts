@@ -2,9 +2,13 @@
  * The library's core calls on real built-in models: loadModel (built-in names, bytes with a passed
  * runtime), decode's stream, generate, batches sharing forwards, cancellation, typed parameters.
  */
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cli } from './helpers/cli.js';
 import * as neutral from '../src/index.js';
 import { decode, decodeBatch, generate, loadModel, prepareEntry, resolveEntry, SAMPLER_NAMES, SAMPLERS, sudokuTask, type DecodeEvent, type Model } from '../src/node.js';
 
@@ -78,10 +82,80 @@ describe('decode and generate', () => {
 
   it('sampler parameters are typed by the sampler’s declaration', async () => {
     // @ts-expect-error: "candidate" is not an info-gain parameter
-    await expect(generate(hmm, [1], { sampler: 'info-gain', params: { candidate: 2 }, genLength: 4 })).rejects.toThrow(/unknown parameter "candidate"/);
+    await expect(generate(hmm, [1], { sampler: 'info-gain', params: { candidate: 2 }, genLength: 4 })).rejects.toThrow(/unknown option params\.candidate for sampler info-gain; did you mean params\.candidates\?/);
     // @ts-expect-error: candidates is a number
     await expect(generate(hmm, [1], { sampler: 'info-gain', params: { candidates: 'two' }, genLength: 4 })).rejects.toThrow(/candidates/);
     expect([...SAMPLER_NAMES].sort()).toEqual(SAMPLERS.map((s) => s.name).sort());
+  });
+});
+
+describe('options a JavaScript caller misplaces or misspells', () => {
+  // What a caller without the types writes: keys from other APIs, or a key one level off.
+  const cases: [what: string, options: Record<string, unknown>, call: 'generate' | 'decode', expected: RegExp][] = [
+    ['temperature at the top level', { temperature: 0.7 }, 'generate', /^generate: unknown option temperature; did you mean decode\.temperature\?/],
+    ['OpenAI\'s max_tokens', { max_tokens: 5 }, 'generate', /^generate: unknown option max_tokens; did you mean genLength\?/],
+    ['Hugging Face\'s max_new_tokens', { max_new_tokens: 5 }, 'generate', /did you mean genLength\?/],
+    ['gen_length in snake case', { gen_length: 5 }, 'decode', /^decode: unknown option gen_length; did you mean genLength\?/],
+    ['a transposition', { genLenght: 5 }, 'generate', /did you mean genLength\?/],
+    ['useCache in camel case', { useCache: 'dual' }, 'generate', /did you mean decode\.use_cache\?/],
+    ['a sampler parameter in decode', { decode: { candidates: 3 } }, 'generate', /unknown option decode\.candidates; did you mean params\.candidates\?/],
+    ['a decode parameter in params', { params: { temperature: 1 } }, 'generate', /unknown option params\.temperature for sampler info-gain; did you mean decode\.temperature\?/],
+    ['genLength inside decode', { decode: { genLength: 3 } }, 'generate', /unknown option decode\.genLength; did you mean genLength\?/],
+    ['another sampler\'s parameter', { sampler: 'confidence', params: { candidates: 4 } }, 'generate', /params\.candidates for sampler confidence; "candidates" is a parameter of info-gain, lookum, not of confidence/],
+    ['nothing like any key', { colour: 'red' }, 'generate', /unknown option colour; no option is named like it \(valid in options: sampler, params, decode, genLength, seed, signal, batchSize, readText\)$/],
+    ['decode that is not an object', { decode: 3 }, 'generate', /options\.decode is a number, expected an object of options/],
+  ];
+  it.each(cases)('%s: a TypeError that says where the key belongs', async (_what, options, call, expected) => {
+    const run = call === 'generate' ? generate(hmm, [1, 2], options) : collect(decode(hmm, [1, 2], options));
+    const error = await run.then(() => null, (e: unknown) => e);
+    if (!(error instanceof TypeError)) throw new Error(`expected a TypeError, got ${String(error)}`);
+    expect(error.message).toMatch(expected);
+  });
+
+  it('loadModel: the nearest option, or the call a decode option belongs to', async () => {
+    // @ts-expect-error: what a JavaScript caller can write
+    await expect(loadModel('hmm-demo', { thread: 2 })).rejects.toThrow(/^loadModel: unknown option thread; did you mean threads\? \(valid: runtime, threads, device, task, genLength, statsHead\)$/);
+    // @ts-expect-error: a decode option given to loadModel
+    await expect(neutral.loadModel({ oracle: {} }, { sampler: 'confidence' })).rejects.toThrow(/"sampler" is an option of decode and generate, not of loadModel/);
+    await expect(loadModel('hmm-demo', { threads: 1, genLength: 3 })).resolves.toMatchObject({ genLength: 3 });
+  });
+
+  it('every documented key is accepted, at every level', async () => {
+    const { text } = await generate(hmm, [1, 2], {
+      sampler: 'confidence', params: { alg_temp: 0 }, decode: { steps: 2, temperature: 0 }, genLength: 4, seed: 1,
+      signal: new AbortController().signal, batchSize: 1, readText: async () => '',
+    });
+    expect(text).toHaveLength(4);
+  });
+});
+
+describe('genLength on a built-in task model', () => {
+  const PROMPT = 'ROMEO: What say you, my lord?';
+  it('text-long decodes the prompt plus genLength characters, the canvas of the CLI\'s --gen-length', async () => {
+    const textLong = await loadModel('text-long');
+    try {
+      const { text, trace } = await generate(textLong, PROMPT, { sampler: 'confidence', genLength: 256, decode: { steps: 32 } });
+      const [sequence] = trace.sequences;
+      expect(sequence.output).toHaveLength(PROMPT.length + 256);
+      expect(sequence.steps.reduce((n, s) => n + s.commits.length, 0)).toBe(256);
+      expect(text).toHaveLength(256);
+      const file = join(mkdtempSync(join(tmpdir(), 'infogain-api-')), 't.json');
+      const r = await cli('generate', '--model', 'text-long', '--prompt', PROMPT, '--gen-length', '256', '--sampler', 'confidence', '--set', 'steps=32', '--trace', file);
+      expect(r.code, r.stderr).toBe(0);
+      expect(JSON.parse(readFileSync(file, 'utf8')).sequences[0].output).toEqual(sequence.output);
+      // Without genLength the task sets the canvas (a 128-character window), as the CLI without --gen-length.
+      const window = await generate(textLong, PROMPT, { sampler: 'confidence', decode: { steps: 8 } });
+      expect(window.trace.sequences[0].output).toHaveLength(128);
+      await expect(generate(textLong, PROMPT, { genLength: 500 })).rejects.toThrow(/genLength 500: the canvas would hold 529 tokens \(prompt 29 \+ 500 to generate\), over the context limit of model text-long \(512\)/);
+    } finally {
+      await textLong.dispose();
+    }
+  });
+
+  it('a task that sets its own canvas (Sudoku) takes genLength 0 and refuses more', async () => {
+    const { trace } = await generate(sudoku, PUZZLE, { sampler: 'confidence', genLength: 0 });
+    expect(trace.sequences[0].output).toHaveLength(81);
+    await expect(generate(sudoku, PUZZLE, { genLength: 5 })).rejects.toThrow(/^genLength 5: the sudoku task sets the canvas of model sudoku itself/);
   });
 });
 

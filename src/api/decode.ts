@@ -8,9 +8,11 @@ import { checkSeedSpan } from '../core/seed.js';
 import { decodeParamsOf, type DecodeParams } from '../decode/config.js';
 import { prepareEntry, resolveEntry, type DecodeEntry } from '../decode/entry.js';
 import { decodeBatch } from '../decode/run.js';
+import { samplerByName } from '../samplers/index.js';
 import { TRACE_FORMAT, TRACE_VERSION, type SequenceTrace, type StepRecord, type Trace } from '../decode/trace.js';
 import type { Params, ParamValue } from '../samplers/params.js';
 import type { Model } from './model.js';
+import { checkCallOptions } from './options.js';
 import { outputText, promptCanvas, type Prompt, type PromptCanvas } from './prompt.js';
 import type { ParamsFor } from './sampler-params.js';
 
@@ -21,7 +23,12 @@ export interface DecodeCallOptions<N extends string = 'info-gain'> {
   params?: ParamsFor<N>;
   /** Decode-loop parameters: steps, block_length, schedule, temperature, threshold, eos_fill, eos_refresh. */
   decode?: Partial<DecodeParams>;
-  /** Masks appended after each prompt (not for task models); default: the model's `genLength`. */
+  /**
+   * Positions to generate after each prompt; default: the model's `genLength`. A task model's
+   * text prompt takes the task's own canvas unless this is given (text: the prompt plus
+   * genLength characters, as the CLI's `--gen-length`; Sudoku, Countdown and digits set the
+   * canvas themselves and take only 0).
+   */
   genLength?: number;
   /** Prompt i decodes with seed `seed + i`; default 0. */
   seed?: number;
@@ -94,17 +101,30 @@ const paramsOf = (values: Readonly<Record<string, ParamValue | undefined>>): Par
  * every step, a `sequence` event as each prompt finishes, and last a `done` event with the trace.
  * Events are buffered while the consumer is busy; leaving the loop early cancels the run.
  */
-export async function* decode<N extends string = 'info-gain'>(
+export function decode<N extends string = 'info-gain'>(
   model: Model,
   prompt: Prompt | readonly Prompt[],
   options: DecodeCallOptions<N> = {},
 ): AsyncGenerator<DecodeEvent, void, undefined> {
+  return decodeRun('decode', model, prompt, options);
+}
+
+/** `decode`'s run; `call` names the library function the caller called in messages. */
+async function* decodeRun<N extends string>(
+  call: string,
+  model: Model,
+  prompt: Prompt | readonly Prompt[],
+  options: DecodeCallOptions<N>,
+): AsyncGenerator<DecodeEvent, void, undefined> {
+  const sampler = samplerByName(options.sampler ?? 'info-gain');
+  // JavaScript callers get no compile error for a misplaced key (`temperature` outside `decode`).
+  checkCallOptions(call, options, sampler);
   options.signal?.throwIfAborted();
   const prompts = promptList(prompt);
   const seed = options.seed ?? 0;
   checkSeedSpan(seed, prompts.length, 'seed');
-  const inputs: PromptCanvas[] = prompts.map((p) => promptCanvas(model, p, options.genLength ?? model.genLength));
-  const resolved = resolveEntry(options.sampler ?? 'info-gain', paramsOf(options.params ?? {}), paramsOf(options.decode ?? {}));
+  const inputs: PromptCanvas[] = prompts.map((p) => promptCanvas(model, p, options.genLength));
+  const resolved = resolveEntry(sampler, paramsOf(options.params ?? {}), paramsOf(options.decode ?? {}));
   const entry: DecodeEntry = await prepareEntry(resolved, { vocabSize: model.card.vocabSize, readText: options.readText });
 
   const stop = new AbortController();
@@ -173,7 +193,7 @@ export async function generate<N extends string = 'info-gain'>(
   options: DecodeCallOptions<N> = {},
 ): Promise<GenerateResult | GenerateBatchResult> {
   const single = promptList(prompt).length === 1 && !isPromptList(prompt);
-  for await (const event of decode(model, prompt, options))
+  for await (const event of decodeRun('generate', model, prompt, options))
     if (event.type === 'done') return single ? { text: event.texts[0], trace: event.trace } : { texts: event.texts, trace: event.trace };
   throw new Error('decode ended without its done event');
 }

@@ -11,6 +11,7 @@ import { parseOracle } from '../models/oracles/load.js';
 import { HfTokenizer } from '../models/tokenizer.js';
 import type { Task } from '../tasks/task.js';
 import { DEFAULT_GEN_LENGTH, type Model } from './model.js';
+import { checkLoadOptions } from './options.js';
 import { directoryUrl, fetchOptionalJson, readBytes, readJson, type BinaryResource, type JsonResource } from './resources.js';
 
 /** An ONNX model's files: the graph, model.json's content and, optionally, its tokenizer files. */
@@ -60,6 +61,7 @@ const isOracleSource = (s: OnnxModelSource | OracleModelSource): s is OracleMode
 
 /** Load a model from bytes, parsed JSON or URLs (see `ModelSource`). */
 export async function loadModel(source: ModelSource, options: LoadModelOptions = {}): Promise<Model> {
+  checkLoadOptions('loadModel', options);
   const base = typeof source === 'string' || source instanceof URL ? directoryUrl(source) : null;
   const files = typeof source === 'string' || source instanceof URL ? await directoryFiles(directoryUrl(source)) : source;
   if (isOracleSource(files)) {

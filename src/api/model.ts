@@ -17,7 +17,10 @@ export interface Model {
   tokenizer: HfTokenizer | null;
   /** A task adapter (Sudoku, Countdown): string prompts are read in the task's format, not tokenized. */
   task: Task<unknown> | null;
-  /** Masks appended after a prompt when a decode call gives no `genLength`. */
+  /**
+   * Masks appended after a prompt when a decode call gives no `genLength` (a task model's string
+   * prompt takes the task's own canvas then; see `promptCanvas`).
+   */
   genLength: number;
   /** Releases the runtime's session (ONNX models); a no-op for oracles. */
   dispose(): Promise<void>;

@@ -11,6 +11,7 @@ import type { OrtRuntime } from '../models/onnx.js';
 import { taskByName } from '../tasks/index.js';
 import { loadModel as loadNeutralModel, type LoadModelOptions, type ModelSource } from './load.js';
 import { DEFAULT_GEN_LENGTH, type Model } from './model.js';
+import { checkLoadOptions } from './options.js';
 
 /** onnxruntime-node, imported on first use. */
 export async function nodeRuntime(): Promise<OrtRuntime> {
@@ -27,6 +28,7 @@ export const readTextFile = (path: string): Promise<string> => readFile(path, 'u
  * `ModelSource` (bytes, parsed JSON, URLs).
  */
 export async function loadModel(source: ModelSource, options: LoadModelOptions = {}): Promise<Model> {
+  checkLoadOptions('loadModel', options);
   const isPath = typeof source === 'string' && (builtinByName(source) !== undefined || existsSync(source));
   if (!isPath) {
     if (typeof source === 'string' && !/^[a-z][a-z0-9+.-]*:/i.test(source))

@@ -66,7 +66,8 @@ const REFUSED: Case[] = [
   ['compare --n 1e7', () => ['compare', '--model', 'hmm-demo', '--n', '10000000'], /--n must be an integer in \[1, 1000000\], got "10000000"/],
   // Canvas lengths, before any buffer is sized.
   ['generate --gen-length 1e8', () => ['generate', '--model', 'hmm-demo', '--gen-length', '100000000'], /--gen-length 100000000: the canvas would hold 100000008 tokens \(prompt 8 \+ 100000000 to generate\), over the context limit of model hmm-demo \(1000000\)/],
-  ['generate prompt + gen past a task model context', () => ['generate', '--model', 'sudoku', '--prompt', '.'.repeat(81), '--gen-length', '5'], /--gen-length 5: the canvas would hold 86 tokens .* over the context limit of model sudoku \(81\)/],
+  ['generate --gen-length on a task that sets its canvas', () => ['generate', '--model', 'sudoku', '--prompt', '.'.repeat(81), '--gen-length', '5'], /--gen-length 5: the sudoku task sets the canvas of model sudoku itself, so nothing is appended after the prompt; leave --gen-length out$/],
+  ['generate prompt + gen past a task model context', () => ['generate', '--model', 'text', '--prompt', 'ROMEO:', '--gen-length', '300'], /--gen-length 300: the canvas would hold 306 tokens \(prompt 6 \+ 300 to generate\), over the context limit of model text \(128\)/],
   ['compare --gen-length 2e6', () => ['compare', '--model', 'hmm-demo', '--samplers', 'confidence', '--gen-length', '2000000'], /--gen-length 2000000: the canvas would hold 2000008 tokens \(prompt 8 \+ 2000000 to generate\), over the context limit of model hmm-demo/],
   // Output paths, checked before the model loads or anything decodes.
   ['eval --out is a file', () => [...tiny, '--out', file('taken', 'x')], /eval --out: cannot write to .*taken: the path is a file, not a directory \(EEXIST\)$/],

@@ -16,6 +16,7 @@ import { dim, renderCanvas } from '../render.js';
 import { outcomeLine, runTaskExample } from '../task-view.js';
 import { checkTracePath, collect, displayText, nonNegativeInt, seedOption, writeTrace } from '../common.js';
 import { checkCanvasLength } from '../../decode/limits.js';
+import { taskExampleOfPrompt } from '../../api/prompt.js';
 import { digitsPng } from '../../tasks/digits/png.js';
 import { imageOfOutput } from '../../tasks/digits/task.js';
 
@@ -51,8 +52,8 @@ export function registerGenerate(program: Command): void {
         const task = taskByName(taskName);
         if (!tokenizer) throw new Error(`--task ${taskName} needs a model directory with tokenizer files`);
         if (opts.chat !== undefined) throw new Error(`--chat is for chat models; the ${taskName} task reads its example from --prompt`);
-        if (opts.prompt !== undefined && opts.genLength !== undefined) checkCanvasLength(model.card, [...opts.prompt].length, opts.genLength);
-        const example = opts.prompt !== undefined ? task.fromPrompt(opts.prompt, opts.genLength !== undefined ? { length: [...opts.prompt].length + opts.genLength } : {}) : task.generate(opts.seed, 1, {})[0];
+        // The library's own reading of a task prompt and its generation length (src/api/prompt.ts).
+        const example = opts.prompt !== undefined ? taskExampleOfPrompt(task, model.card, opts.prompt, opts.genLength, '--gen-length') : task.generate(opts.seed, 1, {})[0];
         const [entry] = await prepareEntries(resolved, model.card);
         const run = await runTaskExample(task, model, tokenizer, example, entry, opts.seed);
         console.log(run.view);
