@@ -1,9 +1,11 @@
 /**
  * Building the web app (web/ → dist/web) with vite's JS API, and telling whether a build is
- * stale. Only a checkout has web/ and vite (a devDependency); `infogain web` builds when the app
- * is missing, and says `npm run build:web` when it cannot.
+ * stale. Only a checkout has web/ and vite (a devDependency): an installed package ships the built
+ * app in dist/web. `infogain web` builds when the app is missing and it can; where it cannot (an
+ * installed package without dist/web) it says so instead of trying.
  */
 import { existsSync, readdirSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { packageRoot } from '../node/paths.js';
 
@@ -26,6 +28,35 @@ export function webAppStale(root = packageRoot()): boolean {
   if (!existsSync(built)) return true;
   const sources = Math.max(...SOURCES.map((d) => newest(join(root, d))));
   return sources > statSync(built).mtimeMs;
+}
+
+/** What building needs and is missing under `root`: web/'s vite config, and vite resolvable from there; empty when it can build. */
+export function buildBlockers(root = packageRoot()): string[] {
+  const blockers: string[] = [];
+  if (!existsSync(join(root, 'web', 'vite.config.ts'))) blockers.push('the app\'s sources (web/)');
+  try {
+    createRequire(join(root, 'package.json')).resolve('vite');
+  } catch {
+    blockers.push('vite (a devDependency)');
+  }
+  return blockers;
+}
+
+/**
+ * The built app's folder under `root`, built first when `rebuild` asks or it is missing and it
+ * can be; where it cannot, an error saying what is missing and what to do.
+ */
+export async function prepareWebApp(root = packageRoot(), options: { rebuild?: boolean; log?: (line: string) => void } = {}): Promise<string> {
+  const appDir = join(root, 'dist', 'web');
+  const built = existsSync(join(appDir, 'index.html'));
+  if (built && !options.rebuild) return appDir;
+  const blockers = buildBlockers(root);
+  if (blockers.length > 0) {
+    const why = options.rebuild ? '--build: the web app cannot be rebuilt here' : `${appDir}: the web app is not built (no index.html) and cannot be built here`;
+    throw new Error(`${why}: ${blockers.join(' and ')} ${blockers.length === 1 ? 'is' : 'are'} not installed. An installed infogain package ships the built app in dist/web: reinstall the package; in a checkout of the repository run \`npm ci && npm run build:web\``);
+  }
+  options.log?.(built ? 'building the web app…' : `${appDir} is missing: building the web app (npm run build:web)…`);
+  return buildWebApp(root, appDir);
 }
 
 /**

@@ -31,6 +31,8 @@ export interface WebServerOptions {
   /** The built app (index.html and its assets); default dist/web of the package. */
   appDir?: string;
   modelsDir?: string;
+  /** The built-ins to serve; default every one present. */
+  models?: readonly string[];
   port?: number;
   /** Default 127.0.0.1: the app is for this machine. */
   host?: string;
@@ -43,9 +45,9 @@ export interface WebServer {
 }
 
 /** The Hono app: isolation headers on everything, the models' files and index, then the built app. */
-export function webApp(appDir: string, modelsDir: string): Hono {
+export function webApp(appDir: string, modelsDir: string, models?: readonly string[]): Hono {
   const app = new Hono();
-  const { index, files } = siteModels(modelsDir);
+  const { index, files } = siteModels(modelsDir, models);
   app.use('*', async (c, next) => {
     await next();
     for (const [name, value] of Object.entries(ISOLATION_HEADERS)) c.header(name, value);
@@ -64,7 +66,7 @@ export async function startWebServer(options: WebServerOptions = {}): Promise<We
   const appDir = options.appDir ?? APP_DIR();
   if (!existsSync(join(appDir, 'index.html')))
     throw new Error(`${appDir}: the web app is not built (no index.html), expected the output of \`npm run build:web\``);
-  const app = webApp(appDir, options.modelsDir ?? join(packageRoot(), 'models'));
+  const app = webApp(appDir, options.modelsDir ?? join(packageRoot(), 'models'), options.models);
   const host = options.host ?? '127.0.0.1';
   const server = await new Promise<ServerType>((resolve, reject) => {
     const s = serve({ fetch: app.fetch, port: options.port ?? 0, hostname: host }, () => resolve(s));
