@@ -4,38 +4,13 @@
  * the openai client can retry. In-process: a request on a connection still open gets 503 with
  * Retry-After, /health turns 503, and drain() reports what finished.
  */
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { join } from 'node:path';
 import OpenAI from 'openai';
 import { describe, expect, it } from 'vitest';
 import { serve } from '../src/node.js';
-
-const root = join(import.meta.dirname, '..');
-
-interface Child {
-  process: ChildProcessWithoutNullStreams;
-  url: string;
-  stderr: () => string;
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null; at: number }>;
-}
+import { startServeChild } from './helpers/serve-child.js';
 
 /** `infogain serve --model hmm-demo` in a process of its own, once it listens. */
-async function startServer(...args: string[]): Promise<Child> {
-  const child = spawn(process.execPath, [join(root, 'bin/infogain.js'), 'serve', '--model', 'hmm-demo', '--port', '0', ...args], { cwd: root });
-  let out = '';
-  let err = '';
-  child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; at: number }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal, at: Date.now() })));
-  const url = await new Promise<string>((resolve, reject) => {
-    child.stdout.on('data', (d: Buffer) => {
-      out += d.toString();
-      const m = /at (http:\/\/\S+)\/v1 /.exec(out);
-      if (m) resolve(m[1]);
-    });
-    void exited.then(({ code }) => reject(new Error(`infogain serve exited (${code}) before listening: ${err}`)));
-  });
-  return { process: child, url, stderr: () => err, exited };
-}
+const startServer = (...args: string[]) => startServeChild(['--model', 'hmm-demo', ...args]);
 
 const clientOf = (url: string) => new OpenAI({ baseURL: `${url}/v1`, apiKey: 'unused', maxRetries: 0 });
 
