@@ -86,7 +86,47 @@ export function progressBar(total: number, label: string, options: { plain?: boo
     cliProgress.Presets.shades_classic,
   );
   bar.start(total, 0, { sampler: '' });
-  return bar;
+  // The bar hid the cursor and turned line wrap off; stop() gives both back, also on Ctrl-C.
+  let stopped = false;
+  const stop = () => {
+    if (stopped) return;
+    stopped = true;
+    detach();
+    bar.stop();
+  };
+  const detach = restoreOnSignal(stop);
+  return { update: (done, payload) => bar.update(done, payload), stop };
+}
+
+const INTERRUPTS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+
+/**
+ * Run `restore` when the process is interrupted. A command that handles the signal itself
+ * (compare prints what finished) keeps control; with no other handler the signal is raised again
+ * once ours is gone, so its default action (exit) applies as if nobody had listened. Returns the
+ * function that removes the handlers.
+ */
+export function restoreOnSignal(restore: () => void): () => void {
+  const onSignal = (signal: NodeJS.Signals) => {
+    detach();
+    restore();
+    if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
+  };
+  const detach = () => {
+    for (const s of INTERRUPTS) process.off(s, onSignal);
+  };
+  for (const s of INTERRUPTS) process.on(s, onSignal);
+  return detach;
+}
+
+/** Ends a command with `exitCode` (e.g. 130 after Ctrl-C) and the one line main prints. */
+export class CommandExit extends Error {
+  constructor(
+    message: string,
+    readonly exitCode: number,
+  ) {
+    super(message);
+  }
 }
 
 function plainProgress(total: number, label: string, now: () => number): Progress {

@@ -51,19 +51,32 @@ export function conditionalLogProb(oracle: Oracle, trace: SequenceTrace, promptL
   return oracle.logProb(out) - (promptLength > 0 ? oracle.logProb(prompt) : 0);
 }
 
+/** How a comparison reports as it goes, and how it is stopped. */
+export interface CompareOptions<S> {
+  batchSize?: number;
+  /** After each sequence of each sampler; a returned promise is awaited (the CLI yields to the event loop there). */
+  onSequence?: (sampler: string, done: number) => void | Promise<void>;
+  /** Each sampler's summary as soon as that sampler has finished every input. */
+  onSummary?: (summary: S) => void;
+  /** Stops the comparison before its next model call (the summaries of finished samplers were reported). */
+  signal?: AbortSignal;
+}
+
 export async function compareSamplers(
   model: Denoiser,
   entries: readonly DecodeEntry[],
   inputs: readonly SequenceInput[],
-  options: { batchSize?: number; onSequence?: (sampler: string, done: number) => void } = {},
+  options: CompareOptions<SamplerSummary> = {},
 ): Promise<{ summaries: SamplerSummary[]; traces: Map<string, SequenceTrace[]> }> {
   const summaries: SamplerSummary[] = [];
   const traces = new Map<string, SequenceTrace[]>();
   for (const entry of entries) {
+    options.signal?.throwIfAborted();
     const name = entry.sampler.name;
     let done = 0;
     const run = await decodeBatch(model, inputs, entry, {
       batchSize: options.batchSize,
+      signal: options.signal,
       onSequence: () => options.onSequence?.(name, ++done),
     });
     traces.set(name, run.traces);
@@ -78,6 +91,7 @@ export async function compareSamplers(
       rowForwards: avg((t) => t.totals.rowForwards),
       timeMs: run.stats.wallMs / n,
     });
+    options.onSummary?.(summaries[summaries.length - 1]);
   }
   return { summaries, traces };
 }
@@ -105,14 +119,16 @@ export async function compareOnTask<E>(
   examples: readonly E[],
   seed: number,
   entries: readonly DecodeEntry[],
-  options: { batchSize?: number; onSequence?: (sampler: string, done: number) => void } = {},
+  options: CompareOptions<TaskSamplerSummary> = {},
 ): Promise<TaskSamplerSummary[]> {
   const ids = examples.map((_, i) => i);
   const summaries: TaskSamplerSummary[] = [];
   for (const entry of entries) {
+    options.signal?.throwIfAborted();
     let done = 0;
     const run = await decodeAndGrade(task, model, view, examples, ids, seed, entry, {
       batchSize: options.batchSize,
+      signal: options.signal,
       onGraded: () => options.onSequence?.(entry.sampler.name, ++done),
     });
     const n = run.traces.length;
@@ -130,6 +146,7 @@ export async function compareOnTask<E>(
       rowForwards: mean(run.traces.map((t) => t.totals.rowForwards)),
       timeMs: run.decodeMs / n,
     });
+    options.onSummary?.(summaries[summaries.length - 1]);
   }
   return summaries;
 }

@@ -30,7 +30,7 @@ export async function decodeAndGrade<E>(
   ids: readonly number[],
   seed: number,
   entry: DecodeEntry,
-  options: { batchSize?: number; onGraded?: (example: number, trace: SequenceTrace, outcome: Outcome) => void | Promise<void> } = {},
+  options: { batchSize?: number; signal?: AbortSignal; onGraded?: (example: number, trace: SequenceTrace, outcome: Outcome) => void | Promise<void> } = {},
 ): Promise<GradedRun> {
   // Example i decodes with seed + i: every one of them must be a 32-bit seed.
   if (ids.length > 0) checkSeedSpan(seed, ids.reduce((m, i) => Math.max(m, i), 0) + 1, 'seed');
@@ -39,6 +39,7 @@ export async function decodeAndGrade<E>(
   let outsideMs = 0;
   const run = await decodeBatch(model, inputs, entry, {
     batchSize: options.batchSize,
+    signal: options.signal,
     onSequence: async (j, trace) => {
       const started = performance.now();
       const i = ids[j];

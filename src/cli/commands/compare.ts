@@ -5,7 +5,7 @@
 import { Command, Option } from 'commander';
 import Table from 'cli-table3';
 import { resolveEntries, type ResolvedEntries } from '../../decode/entry.js';
-import { compareOnTask, compareSamplers, oracleInputs } from '../../eval/compare.js';
+import { compareOnTask, compareSamplers, oracleInputs, type CompareOptions, type SamplerSummary, type TaskSamplerSummary } from '../../eval/compare.js';
 import { DEFAULT_MODEL, loadModel } from '../../models/builtin.js';
 import { isOracle } from '../../models/oracle.js';
 import { SAMPLERS, samplerByName } from '../../samplers/index.js';
@@ -13,7 +13,7 @@ import { TASK_NAMES, taskByName } from '../../tasks/index.js';
 import { prepareEntries, unappliedNotes } from '../settings.js';
 import { parseTaskOptions } from '../task-options.js';
 import { dataExamples } from '../data-options.js';
-import { collect, intInRange, MAX_BATCH_SIZE, MAX_EXAMPLES, nonNegativeInt, progressBar, seedOption } from '../common.js';
+import { collect, CommandExit, intInRange, MAX_BATCH_SIZE, MAX_EXAMPLES, nonNegativeInt, progressBar, seedOption } from '../common.js';
 
 const TABLE_STYLE = { head: [], border: [] };
 
@@ -48,13 +48,6 @@ export function registerCompare(program: Command): void {
       const task = taskName !== undefined ? taskByName(taskName) : undefined;
       const { model, builtin, tokenizer } = await loadModel(opts.model, { threads: opts.threads, device: opts.device });
       const batchSize = Math.max(1, opts.batchSize);
-      // Started once the inputs are known to be good, so an error line is not mixed with a bar.
-      const startBar = (inputs: number) => {
-        // Off a terminal (a pipe, a log, CI), plain progress lines with an ETA: a minutes-long run is never silent.
-        const bar = progressBar(specs.length * inputs, 'compare', { plain: true });
-        let done = 0;
-        return { bar, onSequence: (sampler: string) => bar?.update(++done, { sampler }) };
-      };
 
       const modelTask = task ?? (builtin?.task !== undefined ? taskByName(builtin.task) : undefined);
       if (modelTask) {
@@ -66,36 +59,38 @@ export function registerCompare(program: Command): void {
         const fromFile = await dataExamples(modelTask, opts.data ?? null, opts.n ?? Infinity, { flags: dataFlags, config: {} });
         const examples = fromFile ? fromFile.examples : modelTask.generate(opts.seed, opts.n ?? 32, taskOptions);
         const entries = await prepareEntries(settings.entries, model.card);
-        const { bar, onSequence } = startBar(examples.length);
-        const summaries = await compareOnTask(modelTask, model, { card: model.card, tokenizer }, examples, opts.seed, entries, { batchSize, onSequence });
-        bar?.stop();
-        if (opts.json) {
-          for (const s of summaries) console.log(JSON.stringify(s));
-          return;
-        }
-        const judged = summaries.every((s) => s.accuracy === null);
-        const table = new Table({
-          head: ['sampler', judged ? 'judge score' : 'accuracy', 'cum. uncertainty', 'forward calls', 'row-forwards', 'ms / seq'],
-          colAligns: ['left', 'right', 'right', 'right', 'right', 'right'],
-          style: TABLE_STYLE,
-        });
-        for (const s of summaries)
-          table.push([
-            s.sampler,
-            judged ? (s.score?.toFixed(3) ?? '–') : s.accuracy === null ? '–' : `${(100 * s.accuracy).toFixed(1)}%`,
-            s.cumulativeUncertainty.toFixed(3),
-            s.forwardCalls.toFixed(1),
-            s.rowForwards.toFixed(1),
-            s.timeMs.toFixed(2),
-          ]);
-        console.log(table.toString());
         // A data run is described by its file, never by generator options that did not apply.
         const shownOptions = Object.entries(taskOptions).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(', ');
         const source = fromFile ? `data ${opts.data}` : shownOptions;
-        console.log(
-          `model ${model.card.name}, task ${modelTask.name}${source ? ` (${source})` : ''}, n = ${examples.length}, seed ${opts.seed}, ${temperatureNote(settings)}; ` +
-            (judged ? 'judge score: mean nats per character; ' : '') +
-            'means over examples',
+        const print = (summaries: readonly TaskSamplerSummary[]) => {
+          if (opts.json) {
+            for (const s of summaries) console.log(JSON.stringify(s));
+            return;
+          }
+          const judged = summaries.every((s) => s.accuracy === null);
+          const table = new Table({
+            head: ['sampler', judged ? 'judge score' : 'accuracy', 'cum. uncertainty', 'forward calls', 'row-forwards', 'ms / seq'],
+            colAligns: ['left', 'right', 'right', 'right', 'right', 'right'],
+            style: TABLE_STYLE,
+          });
+          for (const s of summaries)
+            table.push([
+              s.sampler,
+              judged ? (s.score?.toFixed(3) ?? '–') : s.accuracy === null ? '–' : `${(100 * s.accuracy).toFixed(1)}%`,
+              s.cumulativeUncertainty.toFixed(3),
+              s.forwardCalls.toFixed(1),
+              s.rowForwards.toFixed(1),
+              s.timeMs.toFixed(2),
+            ]);
+          console.log(table.toString());
+          console.log(
+            `model ${model.card.name}, task ${modelTask.name}${source ? ` (${source})` : ''}, n = ${examples.length}, seed ${opts.seed}, ${temperatureNote(settings)}; ` +
+              (judged ? 'judge score: mean nats per character; ' : '') +
+              'means over examples',
+          );
+        };
+        await runInterruptibly(entries.map((e) => e.sampler.name), examples.length, batchSize, print, (options) =>
+          compareOnTask(modelTask, model, { card: model.card, tokenizer }, examples, opts.seed, entries, options),
         );
         return;
       }
@@ -106,23 +101,76 @@ export function registerCompare(program: Command): void {
       if (!isOracle(model)) throw new Error(`compare: model ${model.card.name} is not an oracle and has no task; give --task (${TASK_NAMES.join(', ')})`);
       const inputs = oracleInputs(model, n, opts.seed, opts.promptLength ?? builtin?.promptLength ?? 0, opts.genLength ?? builtin?.genLength ?? 32);
       const entries = await prepareEntries(settings.entries, model.card);
-      const { bar, onSequence } = startBar(n);
-      const { summaries } = await compareSamplers(model, entries, inputs, { batchSize, onSequence });
-      bar?.stop();
-      if (opts.json) {
-        for (const s of summaries) console.log(JSON.stringify(s));
-        return;
-      }
-      const table = new Table({
-        head: ['sampler', 'log p(gen | prompt)', 'cum. uncertainty', 'forward calls', 'row-forwards', 'ms / seq'],
-        colAligns: ['left', 'right', 'right', 'right', 'right', 'right'],
-        style: TABLE_STYLE,
-      });
-      for (const s of summaries)
-        table.push([s.sampler, s.logProb?.toFixed(3) ?? '–', s.cumulativeUncertainty.toFixed(3), s.forwardCalls.toFixed(1), s.rowForwards.toFixed(1), s.timeMs.toFixed(2)]);
-      console.log(table.toString());
-      console.log(`model ${model.card.name}, n = ${n}, seed ${opts.seed}, ${temperatureNote(settings)}; means over prompts`);
+      const print = (summaries: readonly SamplerSummary[]) => {
+        if (opts.json) {
+          for (const s of summaries) console.log(JSON.stringify(s));
+          return;
+        }
+        const table = new Table({
+          head: ['sampler', 'log p(gen | prompt)', 'cum. uncertainty', 'forward calls', 'row-forwards', 'ms / seq'],
+          colAligns: ['left', 'right', 'right', 'right', 'right', 'right'],
+          style: TABLE_STYLE,
+        });
+        for (const s of summaries)
+          table.push([s.sampler, s.logProb?.toFixed(3) ?? '–', s.cumulativeUncertainty.toFixed(3), s.forwardCalls.toFixed(1), s.rowForwards.toFixed(1), s.timeMs.toFixed(2)]);
+        console.log(table.toString());
+        console.log(`model ${model.card.name}, n = ${n}, seed ${opts.seed}, ${temperatureNote(settings)}; means over prompts`);
+      };
+      await runInterruptibly(entries.map((e) => e.sampler.name), n, batchSize, print, (options) => compareSamplers(model, entries, inputs, options));
     });
+}
+
+/**
+ * Run a comparison with its progress and with Ctrl-C handled: the progress bar stops (the
+ * cursor and line wrap it changed come back), the samplers that finished are printed as usual,
+ * and the command ends with status 130 naming those that did not. A second Ctrl-C ends it at once.
+ */
+async function runInterruptibly<S>(
+  samplers: readonly string[],
+  inputs: number,
+  batchSize: number,
+  print: (finished: readonly S[]) => void,
+  run: (options: CompareOptions<S>) => Promise<unknown>,
+): Promise<void> {
+  // Started once the inputs are known to be good, so an error line is not mixed with a bar. Off a
+  // terminal (a pipe, a log, CI), plain progress lines with an ETA: a minutes-long run is never silent.
+  const bar = progressBar(samplers.length * inputs, 'compare', { plain: true });
+  const finished: S[] = [];
+  const interrupt = new AbortController();
+  const onInterrupt = () => {
+    if (!interrupt.signal.aborted) return interrupt.abort();
+    bar?.stop();
+    process.exit(130);
+  };
+  process.on('SIGINT', onInterrupt);
+  let done = 0;
+  try {
+    await run({
+      batchSize,
+      signal: interrupt.signal,
+      onSummary: (summary) => finished.push(summary),
+      // A turn of the event loop after each sequence: an oracle decodes synchronously, and Ctrl-C
+      // is only seen between turns.
+      onSequence: (sampler) => {
+        bar?.update(++done, { sampler });
+        return new Promise<void>((resolve) => setImmediate(resolve));
+      },
+    });
+  } catch (e) {
+    if (!interrupt.signal.aborted) throw e;
+  } finally {
+    process.off('SIGINT', onInterrupt);
+    bar?.stop();
+  }
+  if (finished.length > 0) print(finished);
+  if (finished.length === samplers.length) return;
+  const missing = samplers.slice(finished.length).join(', ');
+  throw new CommandExit(
+    finished.length === 0
+      ? `interrupted (Ctrl-C) before any sampler finished (${missing})`
+      : `interrupted (Ctrl-C): ${finished.length} of ${samplers.length} samplers finished, shown above; not finished: ${missing}`,
+    130,
+  );
 }
 
 /** The footer's τ_tok: the shared value, and each sampler whose own setting differs from it (e.g. best-of-n's). */
