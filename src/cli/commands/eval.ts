@@ -5,10 +5,11 @@ import { resolveEntries } from '../../decode/entry.js';
 import { loadModel } from '../../models/builtin.js';
 import { SAMPLERS, samplerByName } from '../../samplers/index.js';
 import { TASK_NAMES, taskByName } from '../../tasks/index.js';
-import { mergeRuns, parseShard, runEvaluation, type RunMeta } from '../../eval/harness.js';
+import { mergeRuns, runEvaluation, type RunMeta } from '../../eval/harness.js';
 import { checkWritableDir } from '../../eval/lock.js';
 import { readEvalConfig, type EvalConfig } from '../config-file.js';
 import { prepareEntries } from '../settings.js';
+import { resolveShard } from '../shard.js';
 import { parseTaskOptions } from '../task-options.js';
 import { dataExamples } from '../data-options.js';
 import type { DataRead } from '../../tasks/data.js';
@@ -32,7 +33,8 @@ export function registerEval(program: Command): void {
     .option('--data-columns <field=column,…>', '--data: the columns holding the task fields, e.g. puzzle=quizzes,solution=solutions; repeatable', collect, [])
     .option('--data-filter <column=value,…>', '--data: keep rows whose column holds one of the values, e.g. level=hard; repeatable (all must match)', collect, [])
     .option('--out <dir>', 'output directory (results.jsonl, meta.json)')
-    .option('--shard <i/n>', 'evaluate only examples with index ≡ i (mod n)')
+    .option('--shard <i/n>', 'evaluate only examples with index ≡ i (mod n); absent: i from SLURM_ARRAY_TASK_ID or JOB_COMPLETION_INDEX when set (docs/deploy.md)')
+    .option('--shards <n>', 'the number of shards when the index comes from the environment (default: SLURM_ARRAY_TASK_COUNT)', intInRange('--shards', 1, MAX_EXAMPLES))
     .option('--batch-size <n>', `sequences decoded together (1 to ${MAX_BATCH_SIZE})`, intInRange('--batch-size', 1, MAX_BATCH_SIZE))
     .option('--threads <n>', 'onnxruntime intra-op threads', nonNegativeInt('--threads'))
     .option('--device <name>', 'onnxruntime execution provider (cpu, cuda, …; `infogain inspect` lists this runtime\'s)')
@@ -53,6 +55,9 @@ export function registerEval(program: Command): void {
       const settings = resolveEntries(specs, opts.set, configPairs);
       const configOptions = (cfgFile.task_options as Record<string, unknown>) ?? {};
       const taskOptions = parseTaskOptions(task.name, opts.taskOption, configOptions, opts.config);
+      // Before the model loads: a bad --shard, or a bad index or count from the scheduler's environment, stops here.
+      const { shard, note: shardNote } = resolveShard(opts.shard, opts.shards, process.env);
+      if (shardNote) process.stderr.write(`note: ${shardNote}\n`);
       // Before the model loads and anything is decoded: an unusable --out fails now, in one line.
       // Nothing is created yet (runEvaluation creates it), so a refused run leaves no empty folder.
       checkWritableDir(out, 'eval --out');
@@ -78,7 +83,6 @@ export function registerEval(program: Command): void {
         ...(fromFile ? { dataRead: fromFile.read } : {}),
         samplers: entries.map((e) => ({ name: e.sampler.name, params: e.params, decode: decodeParamsOf(e.decode) })),
       };
-      const shard = opts.shard ? parseShard(opts.shard) : undefined;
       const references = task.reference ? 1 : 0;
       const total = Math.ceil(examples.length / (shard?.count ?? 1)) * (entries.length + references);
       // Off a terminal (a log, CI), plain progress lines with an ETA instead of the bar.
