@@ -6,7 +6,7 @@
  * model's picture must show the drawn levels and the judge's verdict must be Node's judge's.
  * The site sits in a subfolder of the server's root, as on a project page of a static host.
  */
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -17,7 +17,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generate, loadModel, parseTrace, type Trace } from '../src/node.js';
 import { DigitJudge } from '../src/tasks/digits/judge.js';
-import { buildWebApp } from '../src/web/build.js';
+import { buildBlockers, buildWebApp, prepareWebApp } from '../src/web/build.js';
 import { exportSite } from '../src/web/export.js';
 import { ISOLATION_HEADERS } from '../src/web/serve.js';
 import { cli } from './helpers/cli.js';
@@ -117,6 +117,20 @@ describe('infogain web --export (no browser)', () => {
     const empty = await cli('web', '--export', join(tmp, 'never'), '--models', 'sudoku,');
     expect(empty.stderr).toMatch(/--models "sudoku,": expected built-in model names separated by commas/);
     expect(existsSync(join(tmp, 'never'))).toBe(false);
+  });
+
+  it('an installed package (no web/, no vite) serves its shipped dist/web, and without it says what to do instead of building', async () => {
+    const installed = join(tmp, 'installed');
+    mkdirSync(installed);
+    writeFileSync(join(installed, 'package.json'), '{"name":"infogain","type":"module"}');
+    const message = /dist\/web: the web app is not built \(no index\.html\) and cannot be built here: building needs the app's sources \(web\/\) and vite \(a devDependency\), missing here\. An installed infogain package ships the built app in dist\/web: reinstall the package; in a checkout of the repository run `npm ci && npm run build:web`/;
+    await expect(prepareWebApp(installed)).rejects.toThrow(message);
+    await expect(prepareWebApp(installed, { rebuild: true })).rejects.toThrow(/^--build: the web app cannot be rebuilt here: building needs/);
+    mkdirSync(join(installed, 'dist', 'web'), { recursive: true });
+    writeFileSync(join(installed, 'dist', 'web', 'index.html'), '<!doctype html>');
+    expect(await prepareWebApp(installed)).toBe(join(installed, 'dist', 'web'));
+    // A checkout has both: nothing is missing, so a missing app would be built.
+    expect(buildBlockers(ROOT)).toEqual([]);
   });
 });
 

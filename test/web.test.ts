@@ -137,6 +137,34 @@ describe.skipIf(!HAS_CHROMIUM)('the web app in Chromium', () => {
     await page.screenshot({ path: join(ARTIFACTS, 'web-sudoku.png'), fullPage: true });
   }, 180_000);
 
+  it('stays responsive while Info-Gain decodes a Sudoku in the worker: no main-thread task over 50 ms (PerformanceObserver longtask)', async () => {
+    await page.evaluate(() => {
+      const seen: number[] = [];
+      Reflect.set(window, 'longTasks', seen);
+      new PerformanceObserver((list) => seen.push(...list.getEntries().map((e) => e.duration))).observe({ type: 'longtask' });
+    });
+    const longTasks = () => page.evaluate(() => Reflect.get(window, 'longTasks') as number[]);
+    // The observer sees long tasks when there are some: an 80 ms task of the page's own (a timer's, as a forward call on the main thread would be).
+    await page.evaluate(() =>
+      setTimeout(() => {
+        const t0 = performance.now();
+        while (performance.now() - t0 < 80);
+      }, 0),
+    );
+    await page.waitForFunction(() => (Reflect.get(window, 'longTasks') as number[]).length > 0);
+    expect((await longTasks())[0]).toBeGreaterThanOrEqual(80);
+    await page.evaluate(() => (Reflect.get(window, 'longTasks') as number[]).splice(0));
+    await choose('info-gain'); // N = 8: lookahead calls of 8 rows, 84 ms each in wasm on one thread
+    await page.fill('#a-candidates', '8');
+    await page.click('#decode');
+    await page.waitForSelector('#panel-a[data-state=done]', { timeout: 180_000 });
+    await page.waitForTimeout(200); // entries are delivered after the task that ends
+    const trace = await panelTrace('panel-a');
+    // The decode ran long enough for main-thread forwards to have shown up: several seconds of model calls.
+    expect(trace.sequences[0].totals.wallMs).toBeGreaterThan(1000);
+    expect(await longTasks()).toEqual([]);
+  }, 240_000);
+
   it('decodes two samplers side by side in lockstep (pause, single step, play), each equal to Node', async () => {
     await choose('confidence', { sideBySide: 'margin', delayMs: 150 });
     await page.click('#decode');

@@ -53,7 +53,7 @@ export async function prepareWebApp(root = packageRoot(), options: { rebuild?: b
   const blockers = buildBlockers(root);
   if (blockers.length > 0) {
     const why = options.rebuild ? '--build: the web app cannot be rebuilt here' : `${appDir}: the web app is not built (no index.html) and cannot be built here`;
-    throw new Error(`${why}: ${blockers.join(' and ')} ${blockers.length === 1 ? 'is' : 'are'} not installed. An installed infogain package ships the built app in dist/web: reinstall the package; in a checkout of the repository run \`npm ci && npm run build:web\``);
+    throw new Error(`${why}: building needs ${blockers.join(' and ')}, missing here. An installed infogain package ships the built app in dist/web: reinstall the package; in a checkout of the repository run \`npm ci && npm run build:web\``);
   }
   options.log?.(built ? 'building the web app…' : `${appDir} is missing: building the web app (npm run build:web)…`);
   return buildWebApp(root, appDir);
