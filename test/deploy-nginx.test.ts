@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import OpenAI, { APIConnectionError, APIConnectionTimeoutError, APIError } from 'openai';
 import { afterAll, describe, expect, it } from 'vitest';
-import { startServeChild, type ServeChild } from './helpers/serve-child.js';
+import { killServeChildren, startServeChild, type ServeChild } from './helpers/serve-child.js';
 
 // Needs Debian's nginx (`.ci/run` installs it, so CI always runs this); a fresh machine without
 // it still passes `npm test`, skipping only this test.
@@ -27,9 +27,18 @@ const REQUEST_DEADLINE_MS = 45_000;
 const root = mkdtempSync(join(tmpdir(), 'infogain-nginx-'));
 // nginx's workers run as nobody when it is started as root: they must reach the temp paths in here.
 chmodSync(root, 0o755);
-const children: ChildProcess[] = [];
-afterAll(() => {
-  for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+const nginxes: ChildProcess[] = [];
+const running = (child: ChildProcess) => child.exitCode === null && child.signalCode === null;
+afterAll(async () => {
+  killServeChildren();
+  // nginx's master stops its workers on SIGTERM (on SIGKILL they would be left running).
+  await Promise.all(
+    nginxes.filter(running).map((nginx) => {
+      const exited = new Promise((resolve) => nginx.once('exit', resolve));
+      nginx.kill('SIGTERM');
+      return exited;
+    }),
+  );
   rmSync(root, { recursive: true, force: true });
 });
 
@@ -79,7 +88,7 @@ http {
 `,
   );
   const nginx = spawn(NGINX, ['-p', dir, '-c', join(dir, 'nginx.conf'), '-e', join(dir, 'error.log')], { stdio: ['ignore', 'ignore', 'pipe'] });
-  children.push(nginx);
+  nginxes.push(nginx);
   let stderr = '';
   nginx.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
   for (let tries = 0; ; tries++) {
@@ -151,7 +160,6 @@ async function deploy(name: string): Promise<Deployment> {
   mkdirSync(dir, { mode: 0o755 });
   const env = { INFOGAIN_API_KEY: KEY };
   const replicas = await Promise.all([startServeChild(['--model', 'hmm-demo'], env), startServeChild(['--model', 'hmm-demo'], env)]);
-  children.push(...replicas.map((r) => r.process));
   const port = await freePort();
   await startNginx(dir, siteConfig([replicas[0].port, replicas[1].port], port), port);
   const client = new OpenAI({ baseURL: `http://127.0.0.1:${port}/v1`, apiKey: KEY, maxRetries: 2, timeout: REQUEST_DEADLINE_MS });

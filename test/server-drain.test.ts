@@ -5,9 +5,11 @@
  * Retry-After, /health turns 503, and drain() reports what finished.
  */
 import OpenAI from 'openai';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { serve } from '../src/node.js';
-import { startServeChild } from './helpers/serve-child.js';
+import { killServeChildren, startServeChild } from './helpers/serve-child.js';
+
+afterAll(killServeChildren);
 
 /** `infogain serve --model hmm-demo` in a process of its own, once it listens. */
 const startServer = (...args: string[]) => startServeChild(['--model', 'hmm-demo', ...args]);

@@ -15,9 +15,18 @@ export interface ServeChild {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null; at: number }>;
 }
 
+const started = new Set<ChildProcessWithoutNullStreams>();
+
+/** SIGKILL every server this file's tests started that is still running (for afterAll: a failed test leaves none behind). */
+export function killServeChildren(): void {
+  for (const child of started) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  started.clear();
+}
+
 /** Start `infogain serve --port 0 <args>` and resolve once it listens. */
 export async function startServeChild(args: string[], env: Record<string, string> = {}): Promise<ServeChild> {
   const child = spawn(process.execPath, [join(root, 'bin/infogain.js'), 'serve', '--port', '0', ...args], { cwd: root, env: { ...process.env, ...env } });
+  started.add(child);
   let out = '';
   let err = '';
   child.stderr.on('data', (d: Buffer) => (err += d.toString()));
