@@ -57,24 +57,26 @@ function pathsFor(sampler: AnySampler): { path: string; key: string; level: Leve
   ];
 }
 
+/** The candidate nearest to `key` within a slip or two (one for short keys), or undefined. */
+function nearest<T>(key: string, candidates: readonly T[], keyOf: (c: T) => string): T | undefined {
+  const norm = normalized(key);
+  const limit = norm.length >= 6 ? 2 : 1;
+  const scored = candidates.map((c) => ({ c, d: distance(norm, normalized(keyOf(c))) })).filter((x) => x.d <= limit);
+  return scored.sort((x, y) => x.d - y.d)[0]?.c;
+}
+
 /**
- * Where `key`, unknown at `level`, belongs: the same name at another level, the same name
- * written another way (`gen_length`, `useCache`), another API's name for it (`max_tokens`), or a
- * near miss (`temprature`); null when nothing is close.
+ * Where `key`, unknown at `level`, belongs, first rule that finds one: the same name at another
+ * level (`temperature` → decode.temperature), the same name written another way (`gen_length`,
+ * `useCache`), another API's name for it (`max_tokens`), a near miss (`temprature`); else null.
  */
 function suggestion(key: string, level: Level, sampler: AnySampler): string | null {
-  const paths = pathsFor(sampler).filter((p) => p.level !== level);
-  const own = pathsFor(sampler).filter((p) => p.level === level);
-  const exact = paths.find((p) => p.key === key);
+  const all = pathsFor(sampler);
+  const exact = all.find((p) => p.level !== level && p.key === key);
   if (exact) return exact.path;
-  const norm = normalized(key);
-  const all = [...paths, ...own];
-  const spelled = all.find((p) => normalized(p.key) === norm);
+  const spelled = all.find((p) => normalized(p.key) === normalized(key));
   if (spelled) return spelled.path;
-  if (SYNONYMS[norm] !== undefined) return SYNONYMS[norm];
-  const limit = norm.length >= 6 ? 2 : 1;
-  const near = all.map((p) => ({ p, d: distance(norm, normalized(p.key)) })).filter((x) => x.d <= limit).sort((x, y) => x.d - y.d);
-  return near.length > 0 ? near[0].p.path : null;
+  return SYNONYMS[normalized(key)] ?? nearest(key, all, (p) => p.key)?.path ?? null;
 }
 
 function unknownKey(call: string, key: string, level: Level, sampler: AnySampler): TypeError {
@@ -117,8 +119,7 @@ const LOAD_KEYS = Object.keys({
 export function checkLoadOptions(call: string, options: unknown): void {
   for (const key of Object.keys(objectAt(call, options, 'the options argument'))) {
     if (LOAD_KEYS.includes(key)) continue;
-    const norm = normalized(key);
-    const near = LOAD_KEYS.map((k) => ({ k, d: distance(norm, normalized(k)) })).filter((x) => x.d <= (norm.length >= 6 ? 2 : 1)).sort((x, y) => x.d - y.d)[0]?.k;
+    const near = nearest(key, LOAD_KEYS, (k) => k);
     const decodeKey = CALL_KEYS.includes(key) || DECODE_PARAMS.some((p) => p.key === key);
     const why = near !== undefined ? `did you mean ${near}?` : decodeKey ? `"${key}" is an option of decode and generate, not of loadModel` : 'no option is named like it';
     throw new TypeError(`${call}: unknown option ${key}; ${why} (valid: ${LOAD_KEYS.join(', ')})`);
