@@ -11,7 +11,7 @@
  * Dependencies come from the npm registry or npm's cache, as for any user.
  */
 import { execFileSync, type ExecFileSyncOptions } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -45,7 +45,8 @@ function cleanCopy(to: string): void {
   const files = execFileSync('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], { cwd: root, encoding: 'utf8' }).split('\0').filter(Boolean);
   for (const file of files) {
     const from = join(root, file);
-    if (!existsSync(from)) continue; // deleted in the working tree, not yet committed
+    // Deleted in the working tree (not yet committed), or a link git would not store as a file.
+    if (!existsSync(from) || !lstatSync(from).isFile()) continue;
     mkdirSync(dirname(join(to, file)), { recursive: true });
     copyFileSync(from, join(to, file));
   }
@@ -101,7 +102,9 @@ describe('the released package', () => {
     writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module' }));
     const ortVersion = lock.packages['node_modules/onnxruntime-node'].version;
     const install = readmeInstall().map((a) => (a === 'infogain' ? join(work, packed.filename) : a === 'onnxruntime-node' ? `onnxruntime-node@${ortVersion}` : a));
-    const env = { ...process.env, ONNXRUNTIME_NODE_INSTALL: 'skip' };
+    // A user's shell, not this repository's npm run: no npm_config_* inherited from .npmrc here.
+    const userEnv = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^npm_/i.test(k)));
+    const env = { ...userEnv, ONNXRUNTIME_NODE_INSTALL: 'skip' };
     execFileSync('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', ...install], { cwd: project, stdio: 'pipe', env });
     const consumerAt = lap();
     const installed = join(project, 'node_modules', 'infogain');

@@ -331,13 +331,27 @@ class CountdownTask:
     smoke = dict(d_model=32, layers=2, heads=2, mlp_mult=2, batch=8, lr=3e-3, metric_n=8)
     TRAIN = DATA_DIR / "countdown-train.jsonl"
     HELDOUT = DATA_DIR / "countdown-heldout.jsonl"
+    # 4-number problems held out for the second metric (`solved4`): generateSet(0, 200, {count: 4}),
+    # whose seed is among those the training data excludes (--exclude-seeds 0-99).
+    HELDOUT4 = DATA_DIR / "countdown-heldout-4.jsonl"
+    HELDOUT4_ARGS = ["--n", "200", "--seed", "0", "--count", "4"]
     TRAIN_ARGS = ["--n", "1000000", "--seed", "1000000", "--mix", "0.7", "--exclude-seeds", "0-99", "--exclude-n", "1000"]
     HELDOUT_ARGS = ["--n", "500", "--seed", "0", "--count", "3"]
 
     def __init__(self, seed: int = 0, train_path: Path | None = None, heldout_path: Path | None = None,
-                 smoke: bool = False, drills: float = 0.0) -> None:
+                 smoke: bool = False, drills: float = 0.0, context: int | None = None, metric4: bool = False) -> None:
         if not 0.0 <= drills < 1.0:
             raise ValueError(f"countdown: drills must be a fraction in [0, 1), got {drills}")
+        if context is not None:
+            if context < CountdownTask.T:
+                raise ValueError(f"countdown: context must be >= {CountdownTask.T} (the training data's longest problem fits 48), got {context}")
+            self.T = context  # a longer canvas: room for the longer solutions of public 4-number files
+        # solved4: greedy decoding of the 4-number held-out problems as well (runs that train for them).
+        self.held4 = None
+        if metric4:
+            if not self.HELDOUT4.exists():
+                make_data(["countdown", *self.HELDOUT4_ARGS, "--out", str(self.HELDOUT4)])
+            self.held4 = read_countdown_jsonl(self.HELDOUT4)
         # A fraction of every batch's rows is arithmetic drill (drill_text) instead of problems:
         # the held-out model copies the right numbers but gets the step arithmetic wrong.
         self.drills = drills
@@ -352,7 +366,7 @@ class CountdownTask:
             n = ["--n", "5000"] if smoke else []
             make_data(["countdown", *self.TRAIN_ARGS, *n, "--exclude", str(self.heldout_path), "--out", str(self.train_path)])
         self.held = read_countdown_jsonl(self.heldout_path)
-        held_keys = {(tuple(sorted(n)), t) for n, t, _ in self.held}
+        held_keys = {(tuple(sorted(n)), t) for n, t, _ in self.held + (self.held4 or [])}
         train = [r for r in read_countdown_jsonl(self.train_path) if (tuple(sorted(r[0])), r[1]) not in held_keys]
         self.n_train = len(train)
         self.n_3 = sum(len(r[0]) == 3 for r in train)
@@ -413,7 +427,12 @@ class CountdownTask:
         return ids + [self.tok.mask_id] * (self.T - len(ids))
 
     def metric(self, model: torch.nn.Module, n: int) -> dict:
-        probs = self.held[:n]
+        res = self._solved(model, self.held[:n], "")
+        if self.held4 is not None:
+            res.update(self._solved(model, self.held4[:n], "4"))
+        return res
+
+    def _solved(self, model: torch.nn.Module, probs: list, suffix: str) -> dict:
         x = torch.tensor([self.prompt_canvas(nums, t) for nums, t, _ in probs])
         out = greedy_confidence_decode(model, x, self.tok.mask_id, self.allowed)
         ok, texts = [], []
@@ -424,14 +443,17 @@ class CountdownTask:
             text = self.tok.decode(gen)
             texts.append(text)
             ok.append(countdown_check(nums, t, text))
-        self.last_sample = [(format_prompt(nums, t), s, k) for (nums, t, _), s, k in list(zip(probs, texts, ok))[:5]]
-        return {"solved": sum(ok) / len(ok), "n": len(ok)}
+        if not suffix:
+            self.last_sample = [(format_prompt(nums, t), s, k) for (nums, t, _), s, k in list(zip(probs, texts, ok))[:5]]
+        return {f"solved{suffix}": sum(ok) / len(ok), f"n{suffix}": len(ok)}
 
     def metric_desc(self) -> str:
         return ("`solved`: fraction of the held-out 3-number problems (`training/data/countdown-heldout.jsonl`, "
                 "`generateSet(0, 500, {count: 3})`) that greedy confidence decoding (one token per step, canvas "
-                "= prompt + masks to 48, restricted to the alphabet and EOS; the answer is the text before the "
-                "first EOS) solves by a Python port of the strict `checkSolution`")
+                f"= prompt + masks to {self.T}, restricted to the alphabet and EOS; the answer is the text before the "
+                "first EOS) solves by a Python port of the strict `checkSolution`" +
+                ("; `solved4`: the same on the held-out 4-number problems (`training/data/countdown-heldout-4.jsonl`, "
+                 "`generateSet(0, 200, {count: 4})`)" if self.held4 is not None else ""))
 
     def sample_text(self) -> str:
         if not hasattr(self, "last_sample"):
@@ -454,7 +476,7 @@ class CountdownTask:
                 f"{self.n_train:,} problems ({self.n_3:,} with 3 numbers, {self.n_train - self.n_3:,} with 4) from "
                 "`generateSet` of `src/tasks/countdown.ts` via `scripts/make-data.ts` (`npm run data:countdown`: seeds "
                 "1000000/1000001, problems equal to any of `generateSet(s, 1000, {count: 3|4})` for s = 0..99 or to a "
-                "held-out problem dropped). Canvas = `formatPrompt` + solution + EOS to 48 tokens; the prompt is never "
+                f"held-out problem dropped). Canvas = `formatPrompt` + solution + EOS to {self.T} tokens; the prompt is never "
                 "masked, the solution and the EOS padding are targets. Read in epochs of seeded permutations" +
                 (f". A fraction {self.drills:g} of every batch is arithmetic drill instead: steps `a op b=c` as a "
                  "solution writes them (operands ≤ 99, the first a third of the time ≤ 999 like an earlier result; "

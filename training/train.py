@@ -78,7 +78,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     ap.add_argument("--heads", type=int, default=None)
     ap.add_argument("--rope", action="store_true", help="rotary position embedding instead of learned positions")
     ap.add_argument("--mlp-mult", type=int, default=None)
-    ap.add_argument("--context", type=int, default=None, help="text only: window length (default 128)")
+    ap.add_argument("--context", type=int, default=None,
+                    help="text: window length (default 128); countdown: canvas length (default 48, longer for public 4-number files)")
+    ap.add_argument("--metric4", action="store_true", help="countdown: also evaluate the held-out 4-number problems (solved4)")
+    ap.add_argument("--init-from", default=None, metavar="CKPT",
+                    help="start from another run's checkpoint weights (its architecture; a longer --context extends its "
+                         "learned position table by copying its last rows); new optimizer and plan")
     # optimisation
     ap.add_argument("--batch", type=int, default=None)
     ap.add_argument("--lr", type=float, default=None, help="peak learning rate")
@@ -188,6 +193,8 @@ class Run:
             if self.a.heldout:
                 kw["heldout_path"] = Path(self.a.heldout)
             kw["drills"] = self.hp.get("drills", 0.0)
+            kw["context"] = self.hp.get("context")
+            kw["metric4"] = self.hp.get("metric4", False)
         elif self.a.task == "digits":
             if self.a.data:
                 kw["train_path"] = Path(self.a.data)
@@ -209,11 +216,20 @@ class Run:
                      ("batch", a.batch), ("lr", a.lr), ("metric_n", a.metric_n)):
             if v is not None:
                 base[k] = v
+        if a.init_from:
+            src = torch.load(a.init_from, map_location="cpu")
+            for k in ("d_model", "layers", "heads", "mlp_mult", "rope"):
+                base[k] = src["hp"][k]
+            base["init_from"] = {"ckpt": rel(Path(a.init_from)), "step": src["step"], "context": src["cfg"]["max_len"]}
         if a.context is not None:
-            if a.task != "text":
-                raise SystemExit("train.py: --context applies to --task text only (sudoku is 81, countdown 48)")
+            if a.task not in ("text", "countdown"):
+                raise SystemExit("train.py: --context applies to --task text and countdown only (sudoku is 81)")
             base["context"] = a.context
-        base["rope"] = a.rope
+        if a.metric4:
+            if a.task != "countdown":
+                raise SystemExit("train.py: --metric4 applies to --task countdown only")
+            base["metric4"] = True
+        base.setdefault("rope", a.rope)
         if a.drills:
             if a.task != "countdown":
                 raise SystemExit("train.py: --drills applies to --task countdown only")
@@ -623,6 +639,8 @@ def main(argv: list[str] | None = None) -> int:
         if run.log_path.exists():
             run.log_path.unlink()
         run.build(run.hyper())
+        if a.init_from:
+            init_weights(run.model, torch.load(a.init_from, map_location="cpu")["model"])
         run.argv_record = "/usr/bin/python3 training/train.py " + " ".join(shlex.quote(x) for x in sys.argv[1:])
         if a.steps is not None:
             run.plan = a.steps
@@ -641,6 +659,24 @@ def main(argv: list[str] | None = None) -> int:
     if code == 0 and not run.stop_reason and not a.no_export:
         run.export()
     return code
+
+
+def init_weights(model: torch.nn.Module, src: dict) -> None:
+    """Load another run's weights; a longer learned position table keeps the source's rows and fills
+    the new tail positions with copies of its last ones (the canvas end, where EOS padding sits), so
+    nothing the model learned moves and the new positions start distinct, not random."""
+    own = model.state_dict()
+    src = dict(src)
+    key = "pos_emb.weight"
+    if key in src and src[key].shape != own[key].shape:
+        old, new = src[key], own[key].clone()
+        n_old, n_new = old.shape[0], new.shape[0]
+        if n_new < n_old:
+            raise SystemExit(f"train.py: --init-from has a {n_old}-position table; --context {n_new} would cut it")
+        new[:n_old] = old
+        new[n_old:] = old[n_old - (n_new - n_old):] if n_new - n_old <= n_old else old[-1]
+        src[key] = new
+    model.load_state_dict(src)
 
 
 def bench(run: Run) -> int:
