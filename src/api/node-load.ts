@@ -39,7 +39,7 @@ export async function loadModel(source: ModelSource, options: LoadModelOptions =
   const ref = source;
   const isDir = existsSync(ref) && statSync(ref).isDirectory();
   const builtin = builtinByName(ref);
-  const runtime = options.runtime ?? (builtin?.kind === 'onnx' || isDir ? await nodeRuntime() : undefined);
+  const runtime = options.runtime ?? (builtin?.kind === 'onnx' || isDir || ref.endsWith('.onnx') ? await nodeRuntime() : undefined);
   const loaded = await loadCliModel(builtin ? ref : resolve(ref), { threads: options.threads, device: options.device, ort: runtime });
   const taskName = builtin?.task;
   const denoiser = loaded.model;

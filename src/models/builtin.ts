@@ -5,6 +5,7 @@ import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { packageRoot } from '../node/paths.js';
 import type { Denoiser } from './denoiser.js';
+import { hubGraphPath, isHubModelDir, loadHubDir, type HubGraphInfo } from './hub-dir.js';
 import { checkThreads, isModelDir, loadModelDir } from './model-dir.js';
 import { loadOracleFile } from './oracles/file.js';
 import type { OrtRuntime } from './onnx.js';
@@ -68,9 +69,14 @@ export interface LoadedModel {
   tokenizer: HfTokenizer | null;
   /** For a model directory without tokenizer files: why a text prompt cannot be read (names the missing files). */
   noTokenizer?: string;
+  /** A Hugging Face ONNX folder's graph: which one runs, its precision and external data, the convention detected. */
+  hub?: HubGraphInfo;
 }
 
-/** A built-in name, an oracle JSON file, or a model directory (model.onnx + model.json). */
+/**
+ * A built-in name, an oracle JSON file, a model directory (model.onnx + model.json), a Hugging Face
+ * ONNX folder (graphs under onnx/, hub-layout.ts), or one graph of such a folder (`<folder>/onnx/<file>.onnx`).
+ */
 export async function loadModel(ref: string, options: { threads?: number; device?: string; ort?: OrtRuntime } = {}): Promise<LoadedModel> {
   checkThreads(options.threads);
   const builtin = builtinByName(ref);
@@ -83,13 +89,23 @@ export async function loadModel(ref: string, options: { threads?: number; device
   }
   if (!existsSync(ref))
     throw new Error(`--model ${JSON.stringify(ref)}: no such file or directory, and not a built-in model (${BUILTIN_MODELS.map((m) => m.name).join(', ')}); ${EXPORT_GUIDE_NOTE}`);
+  const graphPath = hubGraphPath(ref);
+  if (graphPath && statSync(ref).isFile()) return hubModel(graphPath.dir, { ...options, graph: graphPath.graph });
   if (statSync(ref).isDirectory()) {
+    if (!isModelDir(ref) && isHubModelDir(ref)) return hubModel(ref, options);
     if (!isModelDir(ref)) {
       const missing = ['model.onnx', 'model.json'].filter((f) => !existsSync(join(ref, f)));
-      throw new Error(`${ref}: ${missing.join(' and ')} ${missing.length === 1 ? 'is' : 'are'} missing; a model directory needs model.onnx and model.json (the model card)`);
+      throw new Error(
+        `${ref}: ${missing.join(' and ')} ${missing.length === 1 ? 'is' : 'are'} missing; a model directory needs model.onnx and model.json (the model card), or its graphs under onnx/ (a Hugging Face ONNX export: docs/real-models.md)`,
+      );
     }
     const { model, tokenizer } = await loadModelDir(ref, options);
     return tokenizer ? { model, tokenizer } : { model, tokenizer, noTokenizer: noTokenizerNote(ref) };
   }
   return { model: await loadOracleFile(ref), tokenizer: null };
+}
+
+async function hubModel(dir: string, options: { graph?: string; threads?: number; device?: string; ort?: OrtRuntime }): Promise<LoadedModel> {
+  const { model, tokenizer, hub } = await loadHubDir(dir, options);
+  return tokenizer ? { model, tokenizer, hub } : { model, tokenizer, hub, noTokenizer: noTokenizerNote(dir) };
 }

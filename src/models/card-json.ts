@@ -15,13 +15,29 @@ export interface ResolvedCard {
 }
 
 /**
- * The card from model.json's parsed content: preset defaults, then the tokenizer's ids, then the
- * file's own fields. `file` names model.json in messages, `dir` the model (its default name).
+ * What a graph says about its card, for a folder laid out like a Hugging Face ONNX export: the
+ * preset of its convention (when model.json names none) and values read from the graph itself
+ * (the logits' vocabulary, the rotary tables' length), which win over the preset and the tokenizer.
  */
-export function resolveCardJson(raw: unknown, where: { file: string; dir: string; tokenizer: HfTokenizer | null }): ResolvedCard {
-  const { file, dir, tokenizer } = where;
+export interface GraphCardValues {
+  preset: string;
+  /** Why that preset, for messages and `inspect` (e.g. "the graph's attention_mask input"). */
+  presetReason: string;
+  values: Record<string, unknown>;
+  /** Names the graph file in origins. */
+  label: string;
+}
+
+/**
+ * The card from model.json's parsed content: preset defaults, then the tokenizer's ids, then what
+ * the graph says (`graph`, Hugging Face ONNX folders), then the file's own fields. `file` names
+ * model.json in messages, `dir` the model (its default name).
+ */
+export function resolveCardJson(raw: unknown, where: { file: string; dir: string; tokenizer: HfTokenizer | null; graph?: GraphCardValues }): ResolvedCard {
+  const { file, dir, tokenizer, graph } = where;
   if (!isRecord(raw)) throw new CardError(`${file}: expected a JSON object`);
-  const { preset, ...fields } = raw;
+  const { preset: named, ...fields } = raw;
+  const preset = named ?? graph?.preset;
   let defaults: Record<string, unknown> = {};
   if (preset !== undefined) {
     if (typeof preset !== 'string' || !Object.hasOwn(PRESETS, preset))
@@ -29,7 +45,7 @@ export function resolveCardJson(raw: unknown, where: { file: string; dir: string
     const { description: _d, ...rest } = PRESETS[preset];
     defaults = rest;
   }
-  const presetLabel = `preset "${String(preset)}"`;
+  const presetLabel = named === undefined && graph ? `preset "${graph.preset}" (${graph.presetReason})` : `preset "${String(preset)}"`;
   const tokenizerLabel = tokenizer ? `the tokenizer files, ${tokenizer.tokenizerFile}` : '';
   // Token ids: model.json, then the model's own tokenizer files, then the preset's public ids.
   const fromTokenizer: Record<string, unknown> = {};
@@ -53,9 +69,11 @@ export function resolveCardJson(raw: unknown, where: { file: string; dir: string
   };
   put(defaults, presetLabel);
   put(fromTokenizer, tokenizerLabel);
+  if (graph) put(graph.values, graph.label);
   put(fields, 'model.json');
-  // A preset's vocabulary covers ids the tokenizer file may not list (padding rows of the matrix).
-  if (fields.vocabSize === undefined && defaults.vocabSize !== undefined) put({ vocabSize: defaults.vocabSize }, presetLabel);
+  // A preset's vocabulary covers ids the tokenizer file may not list (padding rows of the matrix);
+  // a graph's own logits shape says it exactly.
+  if (fields.vocabSize === undefined && graph?.values.vocabSize === undefined && defaults.vocabSize !== undefined) put({ vocabSize: defaults.vocabSize }, presetLabel);
   for (const field of ['vocabSize', 'maskId'] as const)
     if (merged[field] === undefined) throw new CardError(`${file}: field "${field}" is missing; ${lookedIn(field, dir, preset, tokenizer)}, expected "${field}" in model.json`);
   if (merged.name === undefined) merged.name = dir.split(/[\\/]/).filter(Boolean).pop();

@@ -4,10 +4,12 @@
  *
  * Graph contract (checked at load time against the model card):
  *   inputs   input_ids       int64 [batch, length]
- *            attention_mask  int64 [batch, length]   optional; infogain feeds all ones
- *   outputs  logits          float32 [batch, length, vocabSize]
+ *            attention_mask  optional: int64 [batch, length] (infogain feeds all ones), or
+ *                            float32/float16 [1, 1, length, length], additive (BD3LM exports):
+ *                            infogain builds it from the card's attention, 0 = attend, −1e9 = blocked
+ *   outputs  logits          float32 or float16 [batch, length, vocabSize]
  * Any other input (past key/values of a causal LM, pixel values, …) is refused: infogain cannot
- * provide it.
+ * provide it. A graph whose batch axis is a fixed number gets its rows in calls of that many.
  *
  * A graph may also carry the statistics head appended by `training/add_stats_head.py`: extra
  * inputs `logit_bias` [V], `shift` [1], `sample_positions` [B,P], `sample_uniforms` [B,P,S],
@@ -16,7 +18,9 @@
  */
 import type { InferenceSession, Tensor } from 'onnxruntime-common';
 import type { ModelCard } from './card.js';
+import { copyAsFloat32 } from './float16.js';
 import { GraphError } from './graph-error.js';
+import { additiveMask, type AttentionMaskInput } from './attention-mask.js';
 import { CacheGraph } from './onnx-cache.js';
 import { deviceHint, deviceOptions, type OrtRuntime } from './runtime.js';
 import { drawUniform, LogitsDenoiser, ModelOutputError, Predictions, validateRequest, type ForwardRequest } from './denoiser.js';
@@ -29,10 +33,18 @@ export { GraphError };
 
 const HEAD_INPUTS = ['logit_bias', 'shift', 'sample_positions', 'sample_uniforms', 'temperature'];
 const HEAD_OUTPUTS = ['entropy', 'top_probs', 'top_ids', 'token_probs', 'sample_ids', 'sample_probs'];
+/** Logits (float32 values) one call may return: 256 MiB, so that Info-Gain's N rows at a 152k vocabulary do not hold gigabytes at once. */
+const LOGITS_PER_CALL = 2 ** 26;
 const PROVIDABLE_INPUTS = new Set(['input_ids', 'attention_mask', ...HEAD_INPUTS]);
 
 export interface GraphIO {
   hasAttentionMask: boolean;
+  /** What the graph's attention_mask input is, and so how infogain fills it (see attention-mask.ts). */
+  attentionMask: AttentionMaskInput;
+  /** The logits' element type: fp16 exports may return float16. */
+  logitsType: 'float32' | 'float16';
+  /** input_ids' batch axis when the graph fixes it to a number (rows then go in calls of that many), else null. */
+  fixedBatch: number | null;
   /** The logits' static vocabulary size, or null when the axis is symbolic. */
   staticVocab: number | null;
   /** The graph carries the statistics head. */
@@ -62,12 +74,10 @@ export function checkGraph(session: InferenceSession, card: ModelCard, source: s
   if (!ids) throw new GraphError(`${source}: graph has no tensor input "input_ids" (inputs: ${session.inputNames.join(', ') || 'none'})`);
   if (ids.type !== 'int64') throw new GraphError(`${source}: input "input_ids" has type ${ids.type}, expected int64`);
   if (ids.shape.length !== 2) throw new GraphError(`${source}: input "input_ids" has shape ${show(ids.shape)}, expected rank 2 [batch, length]`);
-  const mask = tensorMeta(session.inputMetadata, 'attention_mask');
-  if (session.inputNames.includes('attention_mask') && (!mask || mask.type !== 'int64'))
-    throw new GraphError(`${source}: input "attention_mask" has type ${mask?.type ?? 'non-tensor'}, expected int64`);
+  const attentionMask = attentionMaskInput(session, source);
   const logits = tensorMeta(session.outputMetadata, 'logits');
   if (!logits) throw new GraphError(`${source}: graph has no tensor output "logits" (outputs: ${session.outputNames.join(', ') || 'none'})`);
-  if (logits.type !== 'float32') throw new GraphError(`${source}: output "logits" has type ${logits.type}, expected float32`);
+  if (logits.type !== 'float32' && logits.type !== 'float16') throw new GraphError(`${source}: output "logits" has type ${logits.type}, expected float32 or float16`);
   if (logits.shape.length !== 3) throw new GraphError(`${source}: output "logits" has shape ${show(logits.shape)}, expected rank 3 [batch, length, ${card.vocabSize}]`);
   const v = logits.shape[2];
   if (typeof v === 'number' && v !== card.vocabSize)
@@ -79,11 +89,30 @@ export function checkGraph(session: InferenceSession, card: ModelCard, source: s
       `${source}: incomplete statistics head: inputs ${HEAD_INPUTS.filter((n) => !headIn.includes(n)).join(', ') || '(all)'} ` +
         `and outputs ${HEAD_OUTPUTS.filter((n) => !headOut.includes(n)).join(', ') || '(all)'} are missing`,
     );
+  const batch = ids.shape[0];
   return {
-    hasAttentionMask: session.inputNames.includes('attention_mask'),
+    hasAttentionMask: attentionMask.kind !== 'none',
+    attentionMask,
+    logitsType: logits.type,
+    fixedBatch: typeof batch === 'number' && batch > 0 ? batch : null,
     staticVocab: typeof v === 'number' ? v : null,
     hasStatsHead: headIn.length === HEAD_INPUTS.length,
   };
+}
+
+/** The graph's attention_mask input: absent, int64 [batch, length] (all ones), or an additive float [1, 1, length, length]. */
+export function attentionMaskInput(session: InferenceSession, source: string): AttentionMaskInput {
+  if (!session.inputNames.includes('attention_mask')) return { kind: 'none' };
+  const mask = tensorMeta(session.inputMetadata, 'attention_mask');
+  const expected = 'int64 [batch, length] (a padding mask; infogain feeds all ones) or float32/float16 [1, 1, length, length] (an additive mask, built from the card\'s attention)';
+  if (mask?.type === 'int64' && mask.shape.length === 2) return { kind: 'ones' };
+  if ((mask?.type === 'float32' || mask?.type === 'float16') && mask.shape.length === 4) {
+    const [b, h] = mask.shape;
+    if ((typeof b === 'number' && b !== 1) || (typeof h === 'number' && h !== 1))
+      throw new GraphError(`${source}: input "attention_mask" has shape ${show(mask.shape)}, expected [1, 1, length, length] (one additive mask shared by every row and head)`);
+    return { kind: 'additive', type: mask.type };
+  }
+  throw new GraphError(`${source}: input "attention_mask" is ${mask ? `${mask.type} ${show(mask.shape)}` : 'not a tensor'}, expected ${expected}`);
 }
 
 /** The likely causes of inputs infogain cannot feed, when their names say so. */
@@ -106,6 +135,8 @@ export interface OnnxOptions {
   device?: string;
   /** Use the graph's statistics head when it has one (default true). */
   statsHead?: boolean;
+  /** The graph's external data files when it is given as bytes (onnxruntime's `externalData`: the name the graph records, and the file's bytes or URL). */
+  externalData?: InferenceSession.SessionOptions['externalData'];
   /** Where the card's vocabSize came from (model.json, a preset, the tokenizer files), for messages. */
   vocabOrigin?: string;
   /**
@@ -113,6 +144,28 @@ export interface OnnxOptions {
    * forward that needs it (a decode with use_cache prefix or dual).
    */
   cacheGraph?: () => Promise<Uint8Array>;
+}
+
+/**
+ * An onnxruntime session on a graph given as bytes, or (onnxruntime-node) as a file path, from
+ * which onnxruntime also reads the graph's external data files beside it. With bytes, a graph
+ * with external data needs `options.externalData` (the files by the names the graph records).
+ */
+export async function openSession(ort: OrtRuntime, model: Uint8Array | string, options: OnnxOptions): Promise<InferenceSession> {
+  const threads = options.threads;
+  if (threads !== undefined && !(Number.isInteger(threads) && threads >= 1))
+    throw new GraphError(`${options.source}: threads (--threads) is ${threads}, expected an integer ≥ 1 (onnxruntime intra-op threads)`);
+  const sessionOptions: InferenceSession.SessionOptions = { graphOptimizationLevel: 'all', ...deviceOptions(ort, options.device, options.source) };
+  if (options.threads !== undefined) sessionOptions.intraOpNumThreads = options.threads;
+  if (options.externalData) sessionOptions.externalData = options.externalData;
+  // onnxruntime-node's create takes a path as well (then it maps the external data from beside the
+  // file instead of holding a copy in JavaScript); `OrtRuntime` types only the bytes form every runtime has.
+  const create = ort.InferenceSession.create as (model: Uint8Array | string, options?: InferenceSession.SessionOptions) => Promise<InferenceSession>;
+  try {
+    return await create.call(ort.InferenceSession, model, sessionOptions);
+  } catch (e) {
+    throw new GraphError(`${options.source}: onnxruntime cannot load the graph${options.device ? ` on device ${options.device}` : ''}: ${(e as Error).message.split('\n')[0]}${deviceHint(ort, options.device)}`);
+  }
 }
 
 export class OnnxDenoiser extends LogitsDenoiser {
@@ -142,21 +195,18 @@ export class OnnxDenoiser extends LogitsDenoiser {
     return this.cacheGraph;
   }
 
-  static async create(ort: OrtRuntime, model: Uint8Array, card: ModelCard, options: OnnxOptions): Promise<OnnxDenoiser> {
-    const threads = options.threads;
-    if (threads !== undefined && !(Number.isInteger(threads) && threads >= 1))
-      throw new GraphError(`${options.source}: threads (--threads) is ${threads}, expected an integer ≥ 1 (onnxruntime intra-op threads)`);
-    const sessionOptions: InferenceSession.SessionOptions = { graphOptimizationLevel: 'all', ...deviceOptions(ort, options.device, options.source) };
-    if (options.threads !== undefined) sessionOptions.intraOpNumThreads = options.threads;
-    let session: InferenceSession;
-    try {
-      session = await ort.InferenceSession.create(model, sessionOptions);
-    } catch (e) {
-      throw new GraphError(`${options.source}: onnxruntime cannot load the graph${options.device ? ` on device ${options.device}` : ''}: ${(e as Error).message.split('\n')[0]}${deviceHint(ort, options.device)}`);
-    }
+  static async create(ort: OrtRuntime, model: Uint8Array | string, card: ModelCard, options: OnnxOptions): Promise<OnnxDenoiser> {
+    return OnnxDenoiser.fromSession(ort, await openSession(ort, model, options), card, options);
+  }
+
+  /** A denoiser on a session already made (a loader that reads the graph's inputs before it resolves the card). */
+  static fromSession(ort: OrtRuntime, session: InferenceSession, card: ModelCard, options: OnnxOptions): OnnxDenoiser {
     const io = checkGraph(session, card, options.source, options.vocabOrigin);
     return new OnnxDenoiser(card, ort, session, io, options.source, io.hasStatsHead && options.statsHead !== false, options);
   }
+
+  /** The additive mask of the last canvas length: the same tensor serves every forward of a decode. */
+  private maskTensor: { length: number; tensor: Tensor } | null = null;
 
   private modelFeeds(canvases: Int32Array[]): Record<string, Tensor> {
     const B = canvases.length;
@@ -164,8 +214,25 @@ export class OnnxDenoiser extends LogitsDenoiser {
     const ids = new BigInt64Array(B * T);
     for (let b = 0; b < B; b++) for (let t = 0; t < T; t++) ids[b * T + t] = BigInt(canvases[b][t]);
     const feeds: Record<string, Tensor> = { input_ids: new this.ort.Tensor('int64', ids, [B, T]) };
-    if (this.io.hasAttentionMask) feeds.attention_mask = new this.ort.Tensor('int64', new BigInt64Array(B * T).fill(1n), [B, T]);
+    const mask = this.io.attentionMask;
+    if (mask.kind === 'ones') feeds.attention_mask = new this.ort.Tensor('int64', new BigInt64Array(B * T).fill(1n), [B, T]);
+    else if (mask.kind === 'additive') {
+      if (this.maskTensor?.length !== T) {
+        const data = additiveMask(this.card.attention, T, mask.type);
+        const tensor = data instanceof Float32Array ? new this.ort.Tensor('float32', data, [1, 1, T, T]) : new this.ort.Tensor('float16', data, [1, 1, T, T]);
+        this.maskTensor = { length: T, tensor };
+      }
+      feeds.attention_mask = this.maskTensor.tensor;
+    }
     return feeds;
+  }
+
+  /**
+   * Rows per session.run: the graph's fixed batch; else as many as keep one call's float32 logits
+   * within LOGITS_PER_CALL (every row at small vocabularies; 3 rows of 128 positions at Qwen3's 151,936).
+   */
+  private rowsPerCall(rows: number, length: number): number {
+    return this.io.fixedBatch ?? Math.max(1, Math.min(rows, Math.floor(LOGITS_PER_CALL / Math.max(1, length * this.card.vocabSize))));
   }
 
   override async forward(request: ForwardRequest): Promise<Predictions> {
@@ -173,7 +240,7 @@ export class OnnxDenoiser extends LogitsDenoiser {
       validateRequest(this.card, request);
       return (await this.cached()).forward(request);
     }
-    if (!this.usesStatsHead) return super.forward(request);
+    if (!this.usesStatsHead) return this.forwardLogits(request);
     validateRequest(this.card, request);
     const rows = request.rows;
     const B = rows.length;
@@ -247,10 +314,34 @@ export class OnnxDenoiser extends LogitsDenoiser {
     );
   }
 
+  /**
+   * The logits path in calls of `rowsPerCall` rows: each call's logits are prepared and reduced
+   * before the next runs, so a large vocabulary (Qwen3's 151,936) holds one call's [rows, T, V]
+   * at a time, and a graph with a fixed batch gets exactly that many rows per call.
+   */
+  private async forwardLogits(request: ForwardRequest): Promise<Predictions> {
+    validateRequest(this.card, request);
+    const rows = request.rows;
+    const T = rows.length ? rows[0].canvas.length : 0;
+    const per = this.rowsPerCall(rows.length, T);
+    if (rows.length <= per && this.io.fixedBatch === null) return super.forward(request);
+    const out = new Predictions(rows.length, T, request.samples);
+    for (let first = 0; first < rows.length; first += per) {
+      const part = { ...request, rows: rows.slice(first, first + per) };
+      const pred = await super.forward(part);
+      for (let j = 0; j < part.rows.length; j++) out.setRow(first + j, pred.row(j));
+    }
+    return out;
+  }
+
   protected async logits(canvases: Int32Array[]): Promise<Float32Array> {
-    const B = canvases.length;
-    const T = B ? canvases[0].length : 0;
-    const feeds = this.modelFeeds(canvases);
+    const T = canvases.length ? canvases[0].length : 0;
+    const fixed = this.io.fixedBatch;
+    // A fixed batch larger than the rows at hand is filled with copies of the last row, whose logits are dropped.
+    const fed = fixed !== null && canvases.length < fixed ? [...canvases, ...Array<Int32Array>(fixed - canvases.length).fill(canvases[canvases.length - 1])] : canvases;
+    const B = fed.length;
+    if (fixed !== null && B !== fixed) throw new GraphError(`${this.source}: ${B} rows in one call, but the graph's batch axis is fixed at ${fixed}`);
+    const feeds = this.modelFeeds(fed);
     if (this.io.hasStatsHead) {
       // The head's inputs are required by the graph even when only `logits` is fetched.
       const V = this.card.vocabSize;
@@ -264,10 +355,18 @@ export class OnnxDenoiser extends LogitsDenoiser {
     const out = await this.session.run(feeds, ['logits']);
     const logits = out.logits;
     const dims = logits.dims;
-    if (dims.length !== 3 || dims[0] !== B || dims[1] !== T || dims[2] !== this.card.vocabSize)
-      throw new GraphError(`${this.source}: output "logits" came back with shape [${dims.join(', ')}], expected [${B}, ${T}, ${this.card.vocabSize}]`);
-    // A fresh copy: card preprocessing writes into it, and the runtime may reuse its buffer.
-    return new Float32Array(logits.data as Float32Array);
+    const V = this.card.vocabSize;
+    if (dims.length !== 3 || dims[0] !== B || dims[1] !== T || dims[2] !== V)
+      throw new GraphError(`${this.source}: output "logits" came back with shape [${dims.join(', ')}], expected [${B}, ${T}, ${V}]`);
+    if (logits.type !== 'float32' && logits.type !== 'float16')
+      throw new GraphError(`${this.source}: output "logits" came back as ${logits.type}, expected float32 or float16`);
+    // A fresh float32 copy of the rows asked for: card preprocessing writes into it, and the runtime may reuse its buffer.
+    const n = canvases.length * T * V;
+    const result = new Float32Array(n);
+    const data = logits.data as Float32Array | Uint16Array;
+    copyAsFloat32(data.length === n ? data : data.subarray(0, n), result);
+    logits.dispose?.();
+    return result;
   }
 
   async dispose(): Promise<void> {

@@ -3,8 +3,10 @@
  * `model.json` may name one with `"preset"` and override any field. Mask ids and the EOS/PAD
  * penalty come from the specification; EOS/PAD ids are those of the families' public configs
  * (LLaDA/MMaDA `<|endoftext|>` 126081; Dream/Qwen2.5 `<|endoftext|>` 151643; SDAR/Qwen3
- * `<|im_end|>` 151645 and `<|endoftext|>` 151643). The model's own tokenizer files win over
- * these ids when they name the tokens, and model.json wins over both.
+ * `<|im_end|>` 151645 and `<|endoftext|>` 151643; dllm's Tiny-A2D Qwen3 MDLM/BD3LM the same with
+ * mask 151669). The model's own tokenizer files win over these ids when they name the tokens, and
+ * model.json wins over both. The MDLM/BD3LM presets add no EOS penalty: neither dllm's samplers
+ * nor the browser loop the exports were published with apply one.
  */
 import type { ModelCard } from './card.js';
 
@@ -53,4 +55,36 @@ export const PRESETS: Record<string, Preset> = {
     logitShift: false,
     attention: { kind: 'full' },
   },
+  mdlm: {
+    description: 'MDLM (dllm Tiny-A2D, dllm-collection/Qwen3-0.6B-diffusion-mdlm-v0.1 and its ONNX export): Qwen3 backbone (vocabulary 151936), full attention, no shift, mask 151669, EOS <|im_end|> 151645, PAD <|endoftext|> 151643, no EOS penalty',
+    vocabSize: 151936,
+    maskId: 151669,
+    eosId: 151645,
+    padId: 151643,
+    eosPenalty: 0,
+    logitShift: false,
+    attention: { kind: 'full' },
+  },
+  bd3lm: {
+    description: 'BD3LM (dllm Tiny-A2D, dllm-collection/Qwen3-0.6B-diffusion-bd3lm-v0.1 and its ONNX export): as mdlm, with block-causal attention of block size 32 (the export\'s attention_mask input is built from it)',
+    vocabSize: 151936,
+    maskId: 151669,
+    eosId: 151645,
+    padId: 151643,
+    eosPenalty: 0,
+    logitShift: false,
+    attention: { kind: 'block-causal', blockSize: 32 },
+  },
+};
+
+/**
+ * The preset a Hugging Face ONNX folder (graphs under onnx/, no model.json or one without
+ * "preset") gets from its graph's attention_mask input, which is what tells the two public
+ * conventions apart: dllm's MDLM exports take input_ids alone (or a padding mask), its BD3LM
+ * exports an additive [1, 1, T, T] mask that the caller builds block-causal.
+ */
+export const GRAPH_CONVENTION_PRESETS: Record<'none' | 'ones' | 'additive', string> = {
+  none: 'mdlm',
+  ones: 'mdlm',
+  additive: 'bd3lm',
 };

@@ -4,8 +4,14 @@ import { GraphError } from './graph-error.js';
 
 /** The part of an onnxruntime module (node or web) the backend uses. */
 export interface OrtRuntime {
+  /** onnxruntime-node's also takes a file path (see `openSession`), which this type leaves out so that any runtime fits. */
   InferenceSession: { create(model: Uint8Array, options?: InferenceSession.SessionOptions): Promise<InferenceSession> };
-  Tensor: new (type: 'int64' | 'float32', data: BigInt64Array | Float32Array, dims: readonly number[]) => Tensor;
+  Tensor: {
+    new (type: 'int64', data: BigInt64Array, dims: readonly number[]): Tensor;
+    new (type: 'float32', data: Float32Array, dims: readonly number[]): Tensor;
+    /** float16 as raw bits (an additive mask for an fp16 graph). */
+    new (type: 'float16', data: Uint16Array, dims: readonly number[]): Tensor;
+  };
   /** onnxruntime-node: the execution providers this build knows (`bundled: false` = a separate install). */
   listSupportedBackends?: () => readonly { name: string; bundled: boolean }[];
 }
