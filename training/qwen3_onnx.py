@@ -127,12 +127,13 @@ class GraphBuilder:
 
 
 def build_graph(g: Geometry, weights: dict[str, np.ndarray], *, block_causal: bool, dt: int, logits_dt: int,
-                q4: bool) -> onnx.ModelProto:
+                q4: bool, batch: int | str = "batch") -> onnx.ModelProto:
     """The model proto (initializers inline; `save_external` moves them out). `weights` maps Qwen3
-    state-dict names to float arrays (linear weights as [in, out])."""
+    state-dict names to float arrays (linear weights as [in, out]); `batch` a number fixes the batch
+    axis (as an export traced without a dynamic batch would)."""
     b = GraphBuilder(dt, q4)
     npd = b.np_dt
-    inputs = [helper.make_tensor_value_info("input_ids", TensorProto.INT64, ["batch", "sequence"])]
+    inputs = [helper.make_tensor_value_info("input_ids", TensorProto.INT64, [batch, "sequence"])]
     mask = None
     if block_causal:
         inputs.append(helper.make_tensor_value_info("attention_mask", TensorProto.FLOAT, [1, 1, "sequence", "sequence"]))
@@ -211,7 +212,7 @@ def build_graph(g: Geometry, weights: dict[str, np.ndarray], *, block_causal: bo
         b.nodes[-1].output[0] = out_name
     else:
         b.nodes[-1].output[0] = out_name
-    outputs = [helper.make_tensor_value_info(out_name, logits_dt, ["batch", "sequence", g.vocab])]
+    outputs = [helper.make_tensor_value_info(out_name, logits_dt, [batch, "sequence", g.vocab])]
     graph = helper.make_graph(b.nodes, "qwen3_diffusion", inputs, outputs, b.inits)
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET), helper.make_opsetid(ORT, 1)],
                               producer_name="infogain training/qwen3_standin.py")

@@ -191,6 +191,7 @@ def main() -> None:
     ap.add_argument("--ref-length", type=int, default=12)
     ap.add_argument("--merges", type=int, default=SMALL_MERGES)
     ap.add_argument("--seed", type=int, default=2026)
+    ap.add_argument("--fixed-batch", type=int, default=None, help="fix input_ids' batch axis to this number (a test fixture)")
     ap.add_argument("--text", default=str(REPO / "data" / "text" / "heldout.txt"))
     a = ap.parse_args()
     torch.set_num_threads(1)
@@ -212,7 +213,7 @@ def main() -> None:
     (out / "onnx").mkdir(parents=True, exist_ok=True)
     files = {}
     for name, dt, logits_dt, q4 in variants:
-        model = build_graph(g, w, block_causal=bd3lm, dt=dt, logits_dt=logits_dt, q4=q4)
+        model = build_graph(g, w, block_causal=bd3lm, dt=dt, logits_dt=logits_dt, q4=q4, batch=a.fixed_batch or "batch")
         files[name] = save_external(model, out / "onnx" / name)
         del model
         print(f"wrote {out / 'onnx' / name} (+ {files[name]:,} bytes of external data) at {time.time() - t0:.0f} s", flush=True)
