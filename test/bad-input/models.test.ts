@@ -59,7 +59,7 @@ const CASES: Case[] = [
   ['a directory without model.onnx', () => ['inspect', modelDir(TINY, { 'model.json': true })], /m\d+: model\.onnx is missing; a model directory needs model\.onnx and model\.json/],
   ['model.json that is not JSON', () => ['inspect', modelDir(TINY, { 'model.onnx': true, 'model.json': '{"vocabSize": 70,' })], /model\.json: invalid JSON: /],
   ['a misspelt model.json field', () => ['inspect', modelDir(TINY, { 'model.onnx': true, 'model.json': card({ vocabsize: 70 }) })], /model\.json: field "vocabsize" is 70, expected one of name, vocabSize, maskId/],
-  ['an unknown preset', () => ['inspect', modelDir(TINY, { 'model.onnx': true, 'model.json': '{"preset": "qwen3"}' })], /model\.json: field "preset" is "qwen3", expected one of llada, dream, sdar, mmada$/],
+  ['an unknown preset', () => ['inspect', modelDir(TINY, { 'model.onnx': true, 'model.json': '{"preset": "qwen3"}' })], /model\.json: field "preset" is "qwen3", expected one of llada, dream, sdar, mmada, mdlm, bd3lm$/],
   ['a bad unknownTokens value', () => ['inspect', modelDir(TINY, { 'model.onnx': true, 'model.json': card({ unknownTokens: 'ignore' }) })], /model\.json: field "unknownTokens" is "ignore", expected one of "error", "warn"$/],
   // Where a bad value came from: the preset's mask id, checked against model.json's vocabulary.
   [
