@@ -16,6 +16,7 @@ import { prepareEntry, resolveEntry } from '../src/decode/entry.js';
 import { decodeBatch } from '../src/decode/run.js';
 import { OnnxDenoiser } from '../src/models/onnx.js';
 import { SAMPLERS } from '../src/samplers/index.js';
+import { cli } from './helpers/cli.js';
 import referenceMdlm from './fixtures/qwen3/mdlm-reference.json' with { type: 'json' };
 import referenceBd3lm from './fixtures/qwen3/bd3lm-reference.json' with { type: 'json' };
 
@@ -277,4 +278,24 @@ describe('every sampler decodes both stand-ins', () => {
         expect(typeof model.tokenizer!.decode(generated)).toBe('string');
       }
     });
+});
+
+describe('infogain inspect on the folders', () => {
+  it('reports the graph that runs, the convention detected, fp16 / 4-bit, the external data and its size', async () => {
+    const fp16 = await cli('inspect', BD3LM);
+    expect(fp16.code).toBe(0);
+    expect(fp16.stdout).toContain('layout: Hugging Face ONNX folder; runs onnx/model_fp16_fused.onnx (also here: onnx/model_q4f16_rtn_sym.onnx');
+    expect(fp16.stdout).toMatch(/convention: bd3lm \(detected: .*additive attention_mask float32 \[1, 1, length, length\]\): attention block-causal, block size 32/);
+    expect(fp16.stdout).toContain('precision: fp16; logits float16');
+    expect(fp16.stdout).toContain('294,912 bytes in model_fp16_fused.onnx.data (external data, beside the graph)');
+    expect(fp16.stdout).toContain('"suppressTokens": "499, 500, 501, …, 511 (13 ids)"');
+    expect(fp16.stdout).toMatch(/cache graph: none \(use_cache=none only: the export is a bare forward/);
+    const q4 = await cli('inspect', join(BD3LM, 'onnx', 'model_q4f16_rtn_sym.onnx'));
+    expect(q4.code).toBe(0);
+    // 2 layers × 7 projections + lm_head
+    expect(q4.stdout).toContain('precision: 4-bit (15 MatMulNBits; fp16 elsewhere); logits float32');
+    expect(q4.stdout).toContain('137,216 bytes in model_q4f16_rtn_sym.onnx.data');
+    const m = await cli('inspect', MDLM);
+    expect(m.stdout).toContain('convention: mdlm (detected: onnx/model_fp16_fused.onnx takes input_ids only): attention full');
+  });
 });
