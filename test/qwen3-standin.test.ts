@@ -3,18 +3,19 @@
  * tested on their small stand-ins (models/tiny/qwen3-{mdlm,bd3lm}-tiny, training/qwen3_standin.py):
  * the same layout, inputs, outputs, operators and token roles with random weights.
  */
-import { cpSync, mkdtempSync, rmSync, truncateSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, truncateSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import type { InferenceSession, Tensor } from 'onnxruntime-common';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { loadModel as loadNeutral } from '../src/api/load.js';
 import { loadModel, readTextFile } from '../src/api/node-load.js';
 import type { Model } from '../src/api/model.js';
 import { ENTROPY_CLAMP } from '../src/core/math.js';
 import { prepareEntry, resolveEntry } from '../src/decode/entry.js';
 import { decodeBatch } from '../src/decode/run.js';
-import { OnnxDenoiser } from '../src/models/onnx.js';
+import { OnnxDenoiser, type OrtRuntime } from '../src/models/onnx.js';
 import { SAMPLERS } from '../src/samplers/index.js';
 import { cli } from './helpers/cli.js';
 import referenceMdlm from './fixtures/qwen3/mdlm-reference.json' with { type: 'json' };
@@ -297,5 +298,30 @@ describe('infogain inspect on the folders', () => {
     expect(q4.stdout).toContain('137,216 bytes in model_q4f16_rtn_sym.onnx.data');
     const m = await cli('inspect', MDLM);
     expect(m.stdout).toContain('convention: mdlm (detected: onnx/model_fp16_fused.onnx takes input_ids only): attention full');
+  });
+});
+
+describe('the environment-neutral loader (browsers: picked files)', () => {
+  it('takes the graph, its external data and the tokenizer files as bytes, and makes the card the folder makes', async () => {
+    const read = (f: string) => new Uint8Array(readFileSync(join(BD3LM, f)));
+    const json = (f: string) => JSON.parse(readFileSync(join(BD3LM, f), 'utf8')) as Record<string, unknown>;
+    const source = {
+      onnx: read('onnx/model_fp16_fused.onnx'),
+      externalData: [{ path: 'model_fp16_fused.onnx.data', data: read('onnx/model_fp16_fused.onnx.data') }],
+      tokenizer: json('tokenizer.json'),
+      tokenizerConfig: json('tokenizer_config.json'),
+      source: 'qwen3-bd3lm-tiny',
+    };
+    const picked = await loadNeutral(source, { runtime: ort as unknown as OrtRuntime, threads: 1 });
+    try {
+      expect(picked.card).toEqual(bd3lm.card);
+      const input = chatCanvas(picked, 'Speak.', 8);
+      const row = { rows: [{ canvas: input.canvas, noiseKey: 3 }], samples: 1, temperature: 0 };
+      expect(Array.from((await picked.denoiser.forward(row)).entropy)).toEqual(Array.from((await bd3lm.denoiser.forward(row)).entropy));
+      const { externalData: _, ...without } = source;
+      await expect(loadNeutral(without, { runtime: ort as unknown as OrtRuntime })).rejects.toThrow(/external data \(model_fp16_fused\.onnx\.data\), expected them as the source's externalData/);
+    } finally {
+      await picked.dispose();
+    }
   });
 });

@@ -6,7 +6,9 @@
  */
 import type { ModelCard } from '../models/card.js';
 import { attachTokenizer, resolveCardJson } from '../models/card-json.js';
-import { OnnxDenoiser, type OrtRuntime } from '../models/onnx.js';
+import { externalDataNeeds, graphCardValues, resolveFolderCard } from '../models/hub-layout.js';
+import { openSession, OnnxDenoiser, type OrtRuntime } from '../models/onnx.js';
+import { readOnnxFacts, summarize } from '../models/onnx-proto.js';
 import { parseOracle } from '../models/oracles/load.js';
 import { HfTokenizer } from '../models/tokenizer.js';
 import type { Task } from '../tasks/task.js';
@@ -14,10 +16,22 @@ import { DEFAULT_GEN_LENGTH, type Model } from './model.js';
 import { checkLoadOptions } from './options.js';
 import { directoryUrl, fetchOptionalJson, readBytes, readJson, type BinaryResource, type JsonResource } from './resources.js';
 
-/** An ONNX model's files: the graph, model.json's content and, optionally, its tokenizer files. */
+/**
+ * An ONNX model's files: the graph, model.json's content and, optionally, its tokenizer files.
+ * Without `card`, the folder is read as a Hugging Face ONNX export (docs/real-models.md): the card
+ * comes from the graph's convention, its vocabulary and rotary tables, and the tokenizer's ids.
+ */
 export interface OnnxModelSource {
   onnx: BinaryResource;
-  card: JsonResource;
+  card?: JsonResource;
+  /**
+   * The graph's ONNX external data files, by the names the graph records (`model_fp16_fused.onnx.data`):
+   * bytes (picked files), or URLs that onnxruntime-web fetches itself. Default for a graph given by
+   * URL: each file the graph names, beside it.
+   */
+  externalData?: { path: string; data: BinaryResource }[];
+  /** Read as a Hugging Face ONNX folder even with a `card` (its model.json then overrides what the graph says); implied without one. */
+  layout?: 'hub';
   tokenizer?: JsonResource;
   tokenizerConfig?: JsonResource;
   /** The cache graph the card's `cache` field names (use_cache prefix/dual); fetched on first use. */
@@ -62,6 +76,8 @@ const isOracleSource = (s: OnnxModelSource | OracleModelSource): s is OracleMode
 /** Load a model from bytes, parsed JSON or URLs (see `ModelSource`). */
 export async function loadModel(source: ModelSource, options: LoadModelOptions = {}): Promise<Model> {
   checkLoadOptions('loadModel', options);
+  // The URL of one graph of a Hugging Face ONNX folder: <folder>/onnx/<file>.onnx.
+  if ((typeof source === 'string' || source instanceof URL) && new URL(source).pathname.endsWith('.onnx')) return loadOnnxModel(await graphUrlFiles(new URL(source)), options, null);
   const base = typeof source === 'string' || source instanceof URL ? directoryUrl(source) : null;
   const files = typeof source === 'string' || source instanceof URL ? await directoryFiles(directoryUrl(source)) : source;
   if (isOracleSource(files)) {
@@ -89,13 +105,26 @@ async function loadOnnxModel(files: OnnxModelSource, options: LoadModelOptions, 
     files.tokenizer === undefined
       ? null
       : HfTokenizer.fromObjects(await readJson(files.tokenizer, `${label}/tokenizer.json`), files.tokenizerConfig === undefined ? null : await readJson(files.tokenizerConfig, `${label}/tokenizer_config.json`), label);
-  const resolved = resolveCardJson(await readJson(files.card, cardFile), { file: cardFile, dir: label, tokenizer });
-  if (tokenizer) attachTokenizer(resolved, tokenizer, cardFile);
-  const bytes = await readBytes(files.onnx, `${label}/model.onnx`);
-  const denoiser = await OnnxDenoiser.create(options.runtime, bytes, resolved.card, {
-    source: `${label}/model.onnx`, threads: options.threads, device: options.device, statsHead: options.statsHead, vocabOrigin: resolved.origins.vocabSize,
-    ...cacheGraphLoader(files, resolved.card, label, base),
-  });
+  const hub = files.layout === 'hub' || files.card === undefined;
+  const graphName = hub && files.onnx instanceof URL ? files.onnx.pathname.split('/').pop()! : 'model.onnx';
+  const source = `${label}/${hub ? `onnx/${graphName}` : 'model.onnx'}`;
+  const bytes = await readBytes(files.onnx, source);
+  const facts = readOnnxFacts(bytes, source);
+  const externalData = (files.externalData ?? defaultExternalData(files.onnx, externalDataNeeds(facts)))?.map((f) => ({ path: f.path, data: externalBytes(f.data) }));
+  const sessionOptions = { source, threads: options.threads, device: options.device, statsHead: options.statsHead, ...(externalData ? { externalData } : {}) };
+  const session = await openSession(options.runtime, bytes, sessionOptions);
+  const graph = hub ? graphCardValues(session, summarize(facts), source) : undefined;
+  let denoiser: OnnxDenoiser;
+  try {
+    const where = { file: cardFile, dir: label, tokenizer };
+    const resolved = graph ? resolveFolderCard(await readOptionalCard(files, cardFile), { ...where, graph }) : resolveCardJson(await readJson(files.card!, cardFile), where);
+    if (tokenizer) attachTokenizer(resolved, tokenizer, cardFile);
+    denoiser = OnnxDenoiser.fromSession(options.runtime, session, resolved.card, { ...sessionOptions, vocabOrigin: resolved.origins.vocabSize, ...cacheGraphLoader(files, resolved.card, label, base) });
+  } catch (e) {
+    await session.release();
+    throw e;
+  }
+  const resolved = { card: denoiser.card };
   return {
     name: resolved.card.name, card: resolved.card, denoiser, tokenizer, task: options.task ?? null,
     genLength: options.genLength ?? DEFAULT_GEN_LENGTH, dispose: () => denoiser.dispose(),
@@ -113,3 +142,31 @@ async function directoryFiles(base: URL): Promise<OnnxModelSource> {
   }
   return files;
 }
+
+/** A Hugging Face ONNX folder from one graph's URL (…/onnx/<file>.onnx): tokenizer files and an optional model.json two levels up. */
+async function graphUrlFiles(graph: URL): Promise<OnnxModelSource> {
+  const folder = new URL('../', new URL('./', graph));
+  const files: OnnxModelSource = { onnx: graph, layout: 'hub', source: folder.href.replace(/\/$/, '') };
+  const card = await fetchOptionalJson(folder, 'model.json');
+  if (card !== null) files.card = card as Record<string, unknown>;
+  const tokenizer = await fetchOptionalJson(folder, 'tokenizer.json');
+  if (tokenizer !== null && typeof tokenizer === 'object' && !Array.isArray(tokenizer)) {
+    files.tokenizer = { ...tokenizer };
+    const config = await fetchOptionalJson(folder, 'tokenizer_config.json');
+    if (config !== null && typeof config === 'object' && !Array.isArray(config)) files.tokenizerConfig = { ...config };
+  }
+  return files;
+}
+
+/** For a graph given by URL, the external data files it names, by URL beside it (onnxruntime-web fetches them itself). */
+function defaultExternalData(onnx: BinaryResource, needs: Map<string, number>): { path: string; data: BinaryResource }[] | undefined {
+  if (needs.size === 0) return undefined;
+  if (!(onnx instanceof URL || typeof onnx === 'string'))
+    throw new ModelLoadError(`the graph keeps its weights in external data (${[...needs.keys()].join(', ')}), expected them as the source's externalData [{ path, data }]`);
+  return [...needs.keys()].map((path) => ({ path, data: new URL(path, onnx).href }));
+}
+
+/** External data as onnxruntime takes it: bytes, or a URL string it fetches. */
+const externalBytes = (data: BinaryResource): Uint8Array | string => (data instanceof ArrayBuffer ? new Uint8Array(data) : data instanceof URL ? data.href : data);
+
+const readOptionalCard = (files: OnnxModelSource, what: string): Promise<unknown> => (files.card === undefined ? Promise.resolve({}) : readJson(files.card, what));

@@ -7,9 +7,9 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { CardError } from './card.js';
-import { attachTokenizer, resolveCardJson } from './card-json.js';
+import { attachTokenizer } from './card-json.js';
 import { GraphError } from './graph-error.js';
-import { checkExternalLocation, defaultGraph, externalDataNeeds, GRAPH_FOLDER, graphCardValues } from './hub-layout.js';
+import { checkExternalLocation, defaultGraph, externalDataNeeds, GRAPH_FOLDER, graphCardValues, resolveFolderCard } from './hub-layout.js';
 import { checkThreads, loadDirTokenizer, type LoadedModelDir } from './model-dir.js';
 import { openSession, OnnxDenoiser, type OrtRuntime } from './onnx.js';
 import { readOnnxFacts, summarize, type GraphSummary } from './onnx-proto.js';
@@ -73,14 +73,7 @@ export async function loadHubDir(dir: string, options: { graph?: string; threads
   let denoiser: OnnxDenoiser;
   let convention: string;
   try {
-    let resolved = resolveCardJson(raw, { file: cardFile, dir, tokenizer, graph: graphValues });
-    // Never commit the mask itself or a logits row that is no token (Qwen3's 151936 rows hold 151670
-    // ids): a trained model gives them no weight, but a decode that committed one could not go on.
-    if (tokenizer && (raw as Record<string, unknown>).suppressTokens === undefined) {
-      const padding = Array.from({ length: Math.max(0, resolved.card.vocabSize - tokenizer.vocabSize) }, (_, i) => tokenizer.vocabSize + i);
-      graphValues.values.suppressTokens = [resolved.card.maskId, ...padding];
-      resolved = resolveCardJson(raw, { file: cardFile, dir, tokenizer, graph: graphValues });
-    }
+    const resolved = resolveFolderCard(raw, { file: cardFile, dir, tokenizer, graph: graphValues });
     if (tokenizer) attachTokenizer(resolved, tokenizer, cardFile);
     const named = (raw as Record<string, unknown>).preset;
     convention = named === undefined ? `${graphValues.preset} (${graphValues.presetReason})` : `${String(named)} (model.json)`;

@@ -8,11 +8,12 @@
  * a model.json beside them may still set any field. Environment-neutral.
  */
 import type { InferenceSession } from 'onnxruntime-common';
-import type { GraphCardValues } from './card-json.js';
+import { resolveCardJson, type GraphCardValues, type ResolvedCard } from './card-json.js';
 import { GraphError } from './graph-error.js';
 import type { GraphSummary } from './onnx-proto.js';
 import { attentionMaskInput } from './onnx.js';
 import { GRAPH_CONVENTION_PRESETS } from './presets.js';
+import type { HfTokenizer } from './tokenizer.js';
 
 export const GRAPH_FOLDER = 'onnx';
 
@@ -67,4 +68,18 @@ export function externalDataNeeds(facts: { initializers: readonly { external: { 
 export function checkExternalLocation(location: string, graph: string): void {
   if (location === '' || location.startsWith('/') || location.split(/[\\/]/).includes('..') || /^[a-z]:/i.test(location))
     throw new GraphError(`${graph}: external data location ${JSON.stringify(location)}, expected a file name beside the graph`);
+}
+
+/**
+ * A folder's card (resolveCardJson with the graph's values) that never decodes the mask itself nor
+ * a logits row that is no token (Qwen3's 151936 rows hold 151670 ids): a trained model gives them
+ * no weight, but a decode that committed one could not go on. model.json's suppressTokens wins.
+ */
+export function resolveFolderCard(raw: unknown, where: { file: string; dir: string; tokenizer: HfTokenizer | null; graph: GraphCardValues }): ResolvedCard {
+  const first = resolveCardJson(raw, where);
+  const { tokenizer } = where;
+  if (!tokenizer || (typeof raw === 'object' && raw !== null && 'suppressTokens' in raw)) return first;
+  const padding = Array.from({ length: Math.max(0, first.card.vocabSize - tokenizer.vocabSize) }, (_, i) => tokenizer.vocabSize + i);
+  const graph = { ...where.graph, values: { ...where.graph.values, suppressTokens: [first.card.maskId, ...padding] } };
+  return resolveCardJson(raw, { ...where, graph });
 }
