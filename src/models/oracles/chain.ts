@@ -76,6 +76,11 @@ export abstract class ChainOracle extends LogitsDenoiser {
 
   abstract toJSON(): object;
 
+  /** The model's tables (shared, not copies: read them, never write) for exact queries (exact.ts). */
+  chainTables(): ChainTables {
+    return { K: this.K, V: this.V, initial: this.initial, transition: this.transition, emission: this.emission };
+  }
+
   protected override logits(canvases: Int32Array[]): Float32Array {
     return this.conditionalLogProbs(canvases);
   }

@@ -4,3 +4,15 @@ export { HmmOracle, type HmmJSON, type HmmParams, type HmmSeedOptions } from './
 export { OracleParamError, ROW_SUM_TOLERANCE, type ChainTables, type OracleOptions } from './tables.js';
 export { MarkovOracle, type FitTextOptions, type MarkovJSON, type MarkovParams } from './markov.js';
 export { ModelFileError, parseOracle, type OracleModel } from './load.js';
+export {
+  completionLogProb,
+  emissionIsBijective,
+  ExactQueryError,
+  logEvidence,
+  LOG_PROB_TOLERANCE,
+  mapCompletion,
+  viterbiCompletion,
+  type Completion,
+  type MapOptions,
+  type MapResult,
+} from './exact.js';
