@@ -14,7 +14,7 @@ export { SAMPLER_NAMES, type ParamsFor, type SamplerName, type SamplerParamsByNa
 
 // Samplers and their parameters
 export { SAMPLERS, samplerByName } from './samplers/index.js';
-export type { AnySampler, CandidateScore, Commit, PrepareContext, SamplerSpec, SequenceStrategy } from './samplers/sampler.js';
+export type { AnySampler, BeamStrategy, BestOfStrategy, CandidateScore, Commit, PrepareContext, SamplerSpec, SequenceStrategy } from './samplers/sampler.js';
 export { defineParams, ParamError, resolveParams, type ParamSchema, type Params, type ParamsOf, type ParamSpec, type ParamValue } from './samplers/params.js';
 
 // The decode loop, lower level: entries, the batch driver, traces
@@ -23,7 +23,7 @@ export { prepareEntry, resolveEntry, type DecodeEntry } from './decode/entry.js'
 export { decodeBatch, type BatchStats, type DecodeOptions } from './decode/run.js';
 export type { SequenceInput } from './decode/sequence.js';
 export { CanvasLengthError } from './decode/limits.js';
-export { parseTrace, TRACE_FORMAT, TRACE_VERSION, type SequenceTotals, type SequenceTrace, type StepKind, type StepRecord, type Trace } from './decode/trace.js';
+export { parseTrace, TRACE_FORMAT, TRACE_VERSION, type BeamEntry, type BeamStep, type SequenceTotals, type SequenceTrace, type StepKind, type StepRecord, type Trace } from './decode/trace.js';
 
 // Models: cards, the ONNX backend, tokenizers, exact oracles
 export { CardError, parseCard, type ModelCard } from './models/card.js';

@@ -117,7 +117,7 @@ const M = MASK;
 describe('registry', () => {
   it('lists every sampler in the agreed order, each findable by its CLI name', () => {
     expect(SAMPLERS.map((s) => s.name)).toEqual([
-      'info-gain', 'lookum', 'confidence', 'margin', 'entropy', 'random', 'left-to-right', 'eb', 'fast-dllm', 'pc', 'remdm', 'origin', 'best-of-n',
+      'info-gain', 'lookum', 'confidence', 'margin', 'entropy', 'random', 'left-to-right', 'eb', 'fast-dllm', 'pc', 'remdm', 'origin', 'best-of-n', 'info-gain-beam',
     ]);
     for (const s of SAMPLERS) expect(samplerByName(s.name)).toBe(s);
     expect(() => samplerByName('nope')).toThrow(/available: info-gain, lookum, confidence/);

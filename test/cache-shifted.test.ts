@@ -208,11 +208,12 @@ describe('shifted_first=forced (the reference): the block’s first position is 
 });
 
 describe('the trace format', () => {
-  it('version 2 (the forced step kind) is written; version 1 traces are still read; others are refused, naming the versions read', () => {
-    expect(TRACE_VERSION).toBe(2);
+  it('version 3 (beam steps; version 2 added the forced step kind) is written; versions 1 and 2 are still read; others are refused, naming the versions read', () => {
+    expect(TRACE_VERSION).toBe(3);
     const v1 = { format: 'infogain-trace', version: 1, model: 'm', maskId: 1, sampler: 'confidence', samplerParams: {}, decode: {}, sequences: [] };
     expect(parseTrace(v1, 'old.json').version).toBe(1);
-    expect(() => parseTrace({ ...v1, version: 3 }, 'new.json')).toThrow('new.json: trace version 3, this build reads versions 1 and 2');
+    expect(parseTrace({ ...v1, version: 2 }, 'old.json').version).toBe(2);
+    expect(() => parseTrace({ ...v1, version: 4 }, 'new.json')).toThrow('new.json: trace version 4, this build reads versions 1, 2 and 3');
   });
 });
 

@@ -143,7 +143,7 @@ describe('completions', () => {
     const body = { model: 'hmm-demo', prompt: 'abcab', max_tokens: 5, seed: 2, ...extra({ trace: true, sampler: 'info-gain' }) };
     const plain = await client.completions.create(body);
     const trace: unknown = Reflect.get(Reflect.get(plain, 'infogain') ?? {}, 'trace');
-    expect(trace).toMatchObject({ format: 'infogain-trace', version: 2, model: 'hmm-demo', sampler: 'info-gain' });
+    expect(trace).toMatchObject({ format: 'infogain-trace', version: 3, model: 'hmm-demo', sampler: 'info-gain' });
     const sequences: { steps: unknown[]; totals: { rowForwards: number } }[] = Reflect.get(trace ?? {}, 'sequences');
     expect(sequences[0].steps).toHaveLength(5);
     expect(sequences[0].totals.rowForwards).toBe(Reflect.get(plain.usage ?? {}, 'row_forwards'));

@@ -145,7 +145,8 @@ async function* decodeRun<N extends string>(
     signal: stop.signal,
     onStep: (sequence, copy, step, canvas) => {
       const key = `${sequence}/${copy}`;
-      const sum = (running.get(key) ?? 0) + step.commits.reduce((s, c) => s + c.entropy, 0);
+      // A beam search reports its best beam, whose lineage may change from step to step: its own sum.
+      const sum = step.beam ? step.beam.beams[step.beam.rank].cumulativeUncertainty : (running.get(key) ?? 0) + step.commits.reduce((s, c) => s + c.entropy, 0);
       running.set(key, sum);
       push({ type: 'step', sequence, copy, step, canvas: canvas.slice(), cumulativeUncertainty: sum });
     },

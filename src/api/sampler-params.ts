@@ -9,6 +9,7 @@ import type { eb } from '../samplers/eb.js';
 import type { entropy } from '../samplers/entropy.js';
 import type { fastDllm } from '../samplers/fast-dllm.js';
 import type { infoGain, lookum } from '../samplers/info-gain.js';
+import type { infoGainBeam } from '../samplers/info-gain-beam.js';
 import type { leftToRight } from '../samplers/left-to-right.js';
 import type { margin } from '../samplers/margin.js';
 import type { origin } from '../samplers/origin.js';
@@ -33,12 +34,13 @@ export interface SamplerParamsByName {
   remdm: ParamsOfSampler<typeof remdm>;
   origin: ParamsOfSampler<typeof origin>;
   'best-of-n': ParamsOfSampler<typeof bestOfN>;
+  'info-gain-beam': ParamsOfSampler<typeof infoGainBeam>;
 }
 
 export type SamplerName = keyof SamplerParamsByName;
 
 /** The names `SamplerParamsByName` lists, at run time. */
-export const SAMPLER_NAMES: readonly SamplerName[] = ['info-gain', 'lookum', 'confidence', 'margin', 'entropy', 'random', 'left-to-right', 'eb', 'fast-dllm', 'pc', 'remdm', 'origin', 'best-of-n'];
+export const SAMPLER_NAMES: readonly SamplerName[] = ['info-gain', 'lookum', 'confidence', 'margin', 'entropy', 'random', 'left-to-right', 'eb', 'fast-dllm', 'pc', 'remdm', 'origin', 'best-of-n', 'info-gain-beam'];
 
 /** Overrides of a sampler's parameters: typed for a registered name, any declared key for a variant (`info-gain:n4`). */
 export type ParamsFor<N extends string> = N extends SamplerName ? Partial<SamplerParamsByName[N]> : Params;

@@ -28,18 +28,24 @@ export interface DecodeEntry<P = Params> {
   state?: unknown;
 }
 
-/** How an entry decodes: `copies` seeded decodes per canvas with one step sampler, the best kept by `criterion`. */
+/**
+ * How an entry decodes: `copies` seeded decodes per canvas with one step sampler, the best kept by
+ * `criterion`; or, with `beams`, one beam search per canvas whose beams the step sampler expands.
+ */
 export interface DecodePlan {
   step: StepEntry;
   copies: number;
-  /** null: a plain decode, one copy, nothing to choose. */
+  /** null: a plain decode (or a beam), one copy, nothing to choose. */
   criterion: 'uncertainty' | 'likelihood' | null;
+  /** The beam width of a beam search over orders (src/decode/beam.ts); null: no beam. */
+  beams: number | null;
 }
 
 export function planOf(entry: DecodeEntry): DecodePlan {
   const s: AnySampler = entry.sampler;
-  if (s.level === 'step') return { step: { sampler: s, params: entry.params }, copies: 1, criterion: null };
-  return { step: s.base, copies: s.copies(entry.params), criterion: s.criterion(entry.params) };
+  if (s.level === 'step') return { step: { sampler: s, params: entry.params }, copies: 1, criterion: null, beams: null };
+  if (s.search === 'beam') return { step: s.base(entry.params), copies: 1, criterion: null, beams: s.beams(entry.params) };
+  return { step: s.base, copies: s.copies(entry.params), criterion: s.criterion(entry.params), beams: null };
 }
 
 /** Run the step sampler's one-time preparation (PC-sampler's background table), once per run. */

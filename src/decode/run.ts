@@ -6,6 +6,7 @@
  */
 import type { ModelCard } from '../models/card.js';
 import type { Denoiser, ForwardRow, RowPredictions } from '../models/denoiser.js';
+import { decodeBeam } from './beam.js';
 import { copySeeds, keepBest } from './best-of-n.js';
 import type { CacheMode } from './config.js';
 import { planOf, type DecodeEntry } from './entry.js';
@@ -36,7 +37,8 @@ export interface BatchStats {
 /**
  * Decode every input with `entry`, `batchSize` inputs at a time. A sequence-level strategy
  * (best-of-N) decodes seeded copies of each input through the same lockstep driver, copies of
- * one input next to each other, and keeps the best of them when the last one finishes.
+ * one input next to each other, and keeps the best of them when the last one finishes; a beam
+ * search (info-gain-beam) is one generator per input that yields all its beams' rows at once.
  */
 export async function decodeBatch(
   denoiser: Denoiser,
@@ -47,7 +49,7 @@ export async function decodeBatch(
   const started = performance.now();
   checkCanvasLengths(denoiser.card, inputs);
   checkCacheMode(denoiser.card, entry);
-  const { step, copies, criterion } = planOf(entry);
+  const { step, copies, criterion, beams } = planOf(entry);
   const request = { samples: step.sampler.samples(step.params), temperature: entry.decode.temperature };
   const batchSize = Math.max(1, options.batchSize ?? inputs.length);
   const traces: SequenceTrace[] = new Array(inputs.length);
@@ -55,12 +57,15 @@ export async function decodeBatch(
   for (let first = 0; first < inputs.length; first += batchSize) {
     const chunk = inputs.slice(first, first + batchSize);
     const chunkStarted = performance.now();
-    // Job j decodes copy j % copies of input ⌊j / copies⌋.
+    // Job j decodes copy j % copies of input ⌊j / copies⌋; a beam search is one job per input.
     const onStep = options.onStep;
+    const sampler = () => step.sampler.create(step.params, entry.state);
     const gens = chunk.flatMap((input, i) =>
-      copySeeds(input.seed, copies).map((seed, copy) =>
-        decodeSequence({ ...input, seed }, denoiser.card, step.sampler, step.sampler.create(step.params, entry.state), entry.decode, onStep && ((record, canvas) => onStep(first + i, copy, record, canvas))),
-      ),
+      beams !== null
+        ? [decodeBeam({ input, card: denoiser.card, spec: step.sampler, sampler: sampler(), cfg: entry.decode, width: beams }, onStep && ((record, canvas) => onStep(first + i, 0, record, canvas)))]
+        : copySeeds(input.seed, copies).map((seed, copy) =>
+            decodeSequence({ ...input, seed }, denoiser.card, step.sampler, sampler(), entry.decode, onStep && ((record, canvas) => onStep(first + i, copy, record, canvas))),
+          ),
     );
     const finished: SequenceTrace[][] = chunk.map(() => []);
     const rounds = new Array<number>(chunk.length).fill(0);

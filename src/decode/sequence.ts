@@ -200,7 +200,7 @@ function cumulativeUncertainty(records: readonly StepRecord[]): number {
 }
 
 /** Blocks of the run: the card's block size, absolutely aligned, for block-causal models. */
-function blockPlan(card: ModelCard, region: Region, blockLength: number | null) {
+export function blockPlan(card: ModelCard, region: Region, blockLength: number | null) {
   if (card.attention.kind === 'block-causal') {
     const size = card.attention.blockSize;
     if (blockLength !== null && blockLength !== size)

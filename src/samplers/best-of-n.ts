@@ -8,15 +8,16 @@
  */
 import { confidence } from './confidence.js';
 import { defineParams, type ParamsOf } from './params.js';
-import { stepEntry, type SequenceStrategy } from './sampler.js';
+import { stepEntry, type BestOfStrategy } from './sampler.js';
 
 const PARAMS = defineParams({
   n: { kind: 'integer', default: 8, min: 1, max: 256, help: 'independent decodes per canvas' },
   criterion: { kind: 'choice', default: 'uncertainty', choices: ['uncertainty', 'likelihood'], help: 'keep the lowest cumulative uncertainty, or the highest Σ log p of the commits' },
 });
 
-export const bestOfN: SequenceStrategy<ParamsOf<typeof PARAMS>> = {
+export const bestOfN: BestOfStrategy<ParamsOf<typeof PARAMS>> = {
   level: 'sequence',
+  search: 'best-of',
   name: 'best-of-n',
   summary: 'best of N greedy-confidence decodes at τ_tok > 0 by cumulative uncertainty or likelihood (compute-matched baseline)',
   params: PARAMS,

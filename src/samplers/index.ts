@@ -11,9 +11,10 @@ import { pc } from './pc.js';
 import { random } from './random.js';
 import { remdm } from './remdm.js';
 import { bestOfN } from './best-of-n.js';
+import { infoGainBeam } from './info-gain-beam.js';
 import type { AnySampler } from './sampler.js';
 
-export const SAMPLERS: readonly AnySampler[] = [infoGain, lookum, confidence, margin, entropy, random, leftToRight, eb, fastDllm, pc, remdm, origin, bestOfN];
+export const SAMPLERS: readonly AnySampler[] = [infoGain, lookum, confidence, margin, entropy, random, leftToRight, eb, fastDllm, pc, remdm, origin, bestOfN, infoGainBeam];
 
 /**
  * A sampler by CLI name. `name:label` (e.g. `info-gain:n4`) is a named variant of the same sampler,

@@ -79,12 +79,14 @@ function* infoGainStep(ctx: StepContext, n: number, tauPos: number, lookum: bool
   });
   let winner = 0; // first maximum wins (D7), which favours the greedy candidate 0
   for (let j = 1; j < scores.length; j++) if (scores[j].objective > scores[winner].objective) winner = j;
+  const alternatives = candidates.map((a, j) => ({ commits: commitsOf(a), next: lookahead[j] }));
   return {
     kind: 'lookahead',
-    commits: commitsOf(candidates[winner]),
+    commits: alternatives[winner].commits,
     next: lookahead[winner],
     candidates: scores,
     winner,
+    alternatives,
   };
 }
 

@@ -56,6 +56,12 @@ export interface StepResult {
   kind: 'plain' | 'lookahead';
   candidates?: CandidateScore[];
   winner?: number;
+  /**
+   * Every scored candidate's commits and the lookahead predictions of its canvas, aligned with
+   * `candidates` (the winner's among them): what a search over a step's actions needs
+   * (info-gain-beam keeps several). Not written to the trace.
+   */
+  alternatives?: { commits: Commit[]; next: RowPredictions }[];
 }
 
 /** A step is a generator: it may yield canvases for one batched forward and receives their predictions. */
@@ -110,8 +116,9 @@ export interface SamplerSpec<P = Params, S = unknown> {
  * A sequence-level strategy (best-of-N): decode `copies` seeded copies of each canvas with the
  * step sampler `base`, in lockstep, and keep the best finished decode by `criterion`.
  */
-export interface SequenceStrategy<P = Params> {
+export interface BestOfStrategy<P = Params> {
   level: 'sequence';
+  search: 'best-of';
   name: string;
   summary: string;
   params: ParamSchema<P>;
@@ -120,6 +127,24 @@ export interface SequenceStrategy<P = Params> {
   copies(params: P): number;
   criterion(params: P): 'uncertainty' | 'likelihood';
 }
+
+/**
+ * A sequence-level beam search over decoding orders (info-gain-beam): `beams` partial canvases,
+ * each step expanded by the step sampler `base`'s scored alternatives in one batched lookahead,
+ * the best kept (src/decode/beam.ts).
+ */
+export interface BeamStrategy<P = Params> {
+  level: 'sequence';
+  search: 'beam';
+  name: string;
+  summary: string;
+  params: ParamSchema<P>;
+  /** The step sampler that proposes and scores every beam's actions, with its parameters. */
+  base(params: P): StepEntry;
+  beams(params: P): number;
+}
+
+export type SequenceStrategy<P = Params> = BestOfStrategy<P> | BeamStrategy<P>;
 
 /** A step sampler with resolved parameters (their types erased once checked by `stepEntry`). */
 export interface StepEntry {
