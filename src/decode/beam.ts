@@ -71,6 +71,7 @@ export function* decodeBeam(run: BeamRun, onStep?: StepListener): SequenceGenera
   const started = performance.now();
   const { input, card, cfg } = run;
   if (cfg.useCache !== 'none') throw new Error(`sampler info-gain-beam: use_cache=${cfg.useCache} is not supported (each beam would need its own block cache); use use_cache=none`);
+  if (!Number.isInteger(run.width) || run.width < 1) throw new Error(`sampler info-gain-beam: beams must be an integer ≥ 1, got ${run.width}`);
   if (run.spec.adaptive) throw new Error(`beam search: the step sampler ${run.spec.name} is adaptive; a beam needs the schedule's k`);
   const region = generationRegion(input.canvas, input.promptLength, card.maskId);
   const blocks = blockPlan(card, region, cfg.blockLength);
@@ -110,7 +111,9 @@ export function* decodeBeam(run: BeamRun, onStep?: StepListener): SequenceGenera
       return beam;
     });
   }
-  const best = beams[0]; // every beam has finished: ranked by its cumulative uncertainty alone
+  // Every beam has finished; the lowest cumulative uncertainty wins (its score may still hold the
+  // H_next of masks an EOS fill took after scoring), the better-ranked on a tie.
+  const best = beams.reduce((a, b) => (b.cumulativeUncertainty < a.cumulativeUncertainty ? b : a));
   return {
     seed: input.seed, initial: Array.from(input.canvas), output: Array.from(best.canvas), region, steps: best.records,
     totals: { cumulativeUncertainty: best.cumulativeUncertainty, forwardCalls: meter.calls, rowForwards: meter.rows, wallMs: performance.now() - started, steps: best.records.length },
