@@ -10,6 +10,7 @@ import { registerCompare } from './commands/compare.js';
 import { registerEval } from './commands/eval.js';
 import { registerGenerate } from './commands/generate.js';
 import { registerInspect } from './commands/inspect.js';
+import { registerLab } from './commands/lab.js';
 import { registerLists } from './commands/lists.js';
 import { registerReport } from './commands/report.js';
 import { registerServe } from './commands/serve.js';
@@ -25,7 +26,7 @@ export function buildProgram(): Command {
     .enablePositionalOptions()
     // main() prints the one error line itself, so commander's own copy is dropped.
     .configureOutput({ outputError: () => {} });
-  for (const register of [registerGenerate, registerCompare, registerEval, registerReport, registerInspect, registerLists, registerWeb, registerServe]) register(program);
+  for (const register of [registerGenerate, registerCompare, registerLab, registerEval, registerReport, registerInspect, registerLists, registerWeb, registerServe]) register(program);
   return program;
 }
 
