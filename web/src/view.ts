@@ -4,7 +4,8 @@
  * H_next and J and the winner, the running cumulative uncertainty and cost, and the ending. A
  * digits canvas is also drawn as the picture it is (pixels.ts), with the judge's verdict.
  */
-import type { CandidateScore, Outcome, StepRecord } from '../../src/index.js';
+import type { BeamStep, CandidateScore, Outcome, StepRecord } from '../../src/index.js';
+import { BeamTracker, beamStrip } from './beams.js';
 import type { TokenReader } from './catalog.js';
 import { el, messageOf } from './dom.js';
 import { DigitPicture } from './pixels.js';
@@ -41,6 +42,9 @@ export class Panel {
   private readonly status = el('div', { class: 'status' });
   private readonly stats = el('div', { class: 'stats' });
   private readonly candidates = el('div', { class: 'candidates' });
+  /** A beam search's kept beams (info-gain-beam), shown above the candidates. */
+  private readonly beamView = el('div', { class: 'beam-strip' });
+  private readonly beams = new BeamTracker();
   private readonly result = el('div', { class: 'result' });
   private last: ShownStep | null = null;
   private readonly picture: DigitPicture | null;
@@ -55,7 +59,7 @@ export class Panel {
     });
     this.picture = setup.layout === 'digits' ? new DigitPicture(setup.initial, setup.maskId, setup.read) : null;
     const canvas = this.picture ? el('div', { class: 'digit-view' }, grid, this.picture.root) : grid;
-    this.root = el('section', { class: 'panel', id, 'data-state': 'running' }, el('h2', {}, setup.title), this.status, canvas, this.stats, this.candidates, this.result);
+    this.root = el('section', { class: 'panel', id, 'data-state': 'running' }, el('h2', {}, setup.title), this.status, canvas, this.stats, this.beamView, this.candidates, this.result);
     this.status.textContent = 'waiting for the first step…';
   }
 
@@ -63,6 +67,7 @@ export class Panel {
     this.last = s;
     const { step } = s;
     for (const cell of this.cells) cell.classList.remove('now');
+    if (step.beam) this.showBeam(s, step.beam);
     for (const p of step.remasked ?? []) this.paint(p, null, s.index);
     for (const c of step.commits) this.paint(c.position, { token: c.token, entropy: c.entropy }, s.index);
     for (const p of step.eosFilled ?? []) this.paint(p, { token: s.canvas[p], entropy: 0 }, s.index, true);
@@ -77,6 +82,21 @@ export class Panel {
     // A step without candidates (a bypass, the last fill, a sampler that scores none) keeps the last scored step's table.
     if (step.candidates) this.candidates.replaceChildren(this.candidateTable(step, s.index));
     else if (!this.candidates.firstChild) this.candidates.replaceChildren(el('p', { class: 'note' }, `${step.kind} step: no lookahead candidates (Info-Gain and LookUM score candidates)`));
+  }
+
+  /**
+   * A beam step: the board becomes the step's beam as its lineage wrote it (the best beam may come
+   * from another lineage than the last step's), then the step's own commits are painted as now.
+   */
+  private showBeam(s: ShownStep, beam: BeamStep): void {
+    const cells = this.beams.advance(beam, s.index);
+    this.setup.initial.forEach((token, p) => {
+      if (token !== this.setup.maskId) return;
+      const c = cells.get(p);
+      this.paint(p, c ? { token: c.filled ? s.canvas[p] : c.token, entropy: c.entropy } : null, c?.step ?? s.index, c?.filled ?? false);
+      this.cells[p].classList.remove('now');
+    });
+    this.beamView.replaceChildren(beamStrip(beam, s.index, (commits) => commits.map((c) => `${this.where(c.position)}=${shownToken(this.setup.read(c.token))}`).join(' ')));
   }
 
   private paint(position: number, commit: { token: number; entropy: number } | null, index: number, filled = false): void {
