@@ -10,7 +10,9 @@
  * `--force` overrides that check.
  *
  * Default example counts are those of the committed report (200 per cell; 100 for countdown-4,
- * 60 for the sweep); `--n` sets every cell's. Cells can run in separate processes
+ * 60 for the sweep; the oracle lab's cells 1,000 prompts, 200 for the Markov chain); `--n` sets every cell's.
+ * The oracle lab's cells (LAB_CELLS) run `infogain lab` instead of `infogain eval`; their tables
+ * come from the lab.json it writes. Cells can run in separate processes
  * (`npm run results -- sudoku-40-50` and, at the same time, `npm run results -- countdown-3`);
  * the last one to finish assembles the complete document.
  */
@@ -20,6 +22,7 @@ import { join } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { packageRoot } from '../src/node/paths.js';
 import { isModelDir } from '../src/models/model-dir.js';
+import { labCellTables, type LabAnalysis } from '../src/eval/lab-report.js';
 import { digitsTable, fmtNum, fmtPct, mainTable, markdownTable, writeTaskReport, type Report } from '../src/eval/report.js';
 
 const root = packageRoot();
@@ -51,6 +54,28 @@ const CELLS: Cell[] = [
   },
 ];
 
+/**
+ * The oracle lab's cells (`infogain lab`, src/eval/lab.ts): samplers on an exact oracle, scored by
+ * exact log p and against the MAP completion. "all" includes every registered sampler, so a newly
+ * registered one joins on the next run; best-of-n:lik keeps the copy of highest Σ log p, which at
+ * one token per step on an exact model is the exact log p(filled | given) of that copy.
+ */
+interface LabCell {
+  id: string;
+  title: string;
+  n: number;
+  args: string[];
+}
+const LAB_SAMPLERS = [
+  '--samplers', 'all,best-of-n:lik',
+  '--set', 'best-of-n.temperature=0.7', '--set', 'best-of-n:lik.temperature=0.7', '--set', 'best-of-n:lik.criterion=likelihood',
+];
+const LAB_CELLS: LabCell[] = [
+  { id: 'oracle-hmm', title: 'Oracle lab: hmm-demo, 24 of 32 positions masked at random — exact log p and MAP agreement', n: 1000, args: ['--model', 'hmm-demo', ...LAB_SAMPLERS, '--length', '32', '--masks', '24', '--layout', 'scatter', '--k', '1,2,4'] },
+  { id: 'oracle-hmm-suffix', title: 'Oracle lab: hmm-demo, 8-token prompt and 24 masks after it', n: 1000, args: ['--model', 'hmm-demo', ...LAB_SAMPLERS, '--length', '32', '--masks', '24', '--layout', 'suffix', '--k', '1,2,4'] },
+  { id: 'oracle-markov', title: 'Oracle lab: markov-shakespeare (character bigrams), 24 of 32 characters masked at random', n: 200, args: ['--model', 'markov-shakespeare', ...LAB_SAMPLERS, '--length', '32', '--masks', '24', '--layout', 'scatter', '--k', '1,2,4'] },
+];
+
 const positiveInt = (name: string) => (v: string) => {
   if (!/^[1-9]\d*$/.test(v)) throw new InvalidArgumentError(`${name} must be a positive integer, got ${JSON.stringify(v)}`);
   return Number(v);
@@ -58,7 +83,7 @@ const positiveInt = (name: string) => (v: string) => {
 
 const program = new Command('npm run results --')
   .description('Run (or resume) the reproduction evaluations into out/results/ and assemble out/results/results.md.')
-  .argument('[cells...]', `cells to evaluate, each optionally with :n examples (${CELLS.map((c) => c.id).join(', ')}); default: all`)
+  .argument('[cells...]', `cells to evaluate, each optionally with :n examples (${[...CELLS, ...LAB_CELLS].map((c) => c.id).join(', ')}); default: all`)
   .option('--n <n>', 'examples per cell for every cell (default: the committed report\'s, 200; countdown-4 100, sudoku-sweep 60)', positiveInt('--n'))
   .option('--threads <n>', 'onnxruntime threads per evaluation (default: the runtime\'s choice)', positiveInt('--threads'))
   .option('--tables-only', 'evaluate nothing; assemble the tables from the existing runs')
@@ -72,12 +97,12 @@ function usageError(message: string): never {
 }
 if (opts.force && !opts.writeDocs) usageError('--force only applies with --write-docs');
 
-if (opts.n !== undefined) for (const cell of CELLS) cell.n = opts.n;
+if (opts.n !== undefined) for (const cell of [...CELLS, ...LAB_CELLS]) cell.n = opts.n;
 const wanted: string[] = [];
 for (const arg of program.args) {
   const [id, n, ...rest] = arg.split(':');
-  const cell = CELLS.find((c) => c.id === id);
-  if (!cell || rest.length) usageError(`unknown cell "${arg}"; cells: ${CELLS.map((c) => c.id).join(', ')}`);
+  const cell = [...CELLS, ...LAB_CELLS].find((c) => c.id === id);
+  if (!cell || rest.length) usageError(`unknown cell "${arg}"; cells: ${[...CELLS, ...LAB_CELLS].map((c) => c.id).join(', ')}`);
   if (n !== undefined) {
     if (!/^[1-9]\d*$/.test(n)) usageError(`"${arg}": the example count after ':' must be a positive integer`);
     cell.n = Number(n);
@@ -87,7 +112,8 @@ for (const arg of program.args) {
 const THREADS = opts.threads;
 const tablesOnly = opts.tablesOnly === true;
 
-const outOf = (cell: Cell) => join('out', 'results', cell.id);
+const outOf = (cell: { id: string }) => join('out', 'results', cell.id);
+const labCommandOf = (cell: LabCell) => `infogain lab --n ${cell.n} --out ${outOf(cell)} ${cell.args.join(' ')}`;
 const commandOf = (cell: Cell) => `infogain eval --config ${cell.config} --n ${cell.n} --out ${outOf(cell)} ${cell.options.join(' ')}`.trim();
 
 for (const cell of CELLS.filter((c) => !tablesOnly && (wanted.length === 0 || wanted.includes(c.id)))) {
@@ -105,6 +131,17 @@ for (const cell of CELLS.filter((c) => !tablesOnly && (wanted.length === 0 || wa
   }
 }
 
+for (const cell of LAB_CELLS.filter((c) => !tablesOnly && (wanted.length === 0 || wanted.includes(c.id)))) {
+  mkdirSync(join(root, outOf(cell)), { recursive: true });
+  const args = ['bin/infogain.js', 'lab', '--n', String(cell.n), '--out', outOf(cell), ...cell.args];
+  console.log(`\n== ${cell.title}: node ${args.join(' ')}`);
+  const r = spawnSync('node', args, { cwd: root, stdio: 'inherit' });
+  if (r.status !== 0) {
+    console.error(`results: the lab run of ${cell.id} failed (exit ${r.status})`);
+    process.exit(1);
+  }
+}
+
 // Assemble from every cell with results, whichever process ran it.
 const sections: string[] = [];
 const missing: string[] = [];
@@ -112,7 +149,7 @@ const overview: { cell: Cell; report: Report }[] = [];
 const examples = new Map<string, number>();
 // Links to each cell's full report: beside the document (out/results/<cell>/report.md), or the
 // copy in docs/results/ when writing the committed report.
-const reportLink = (cell: Cell) => (opts.writeDocs ? `[docs/results/${cell.id}.md](results/${cell.id}.md)` : `[${cell.id}/report.md](${cell.id}/report.md)`);
+const reportLink = (cell: { id: string }) => (opts.writeDocs ? `[docs/results/${cell.id}.md](results/${cell.id}.md)` : `[${cell.id}/report.md](${cell.id}/report.md)`);
 for (const cell of CELLS) {
   const out = join(root, outOf(cell));
   if (!existsSync(join(out, 'results.jsonl'))) {
@@ -137,6 +174,28 @@ for (const cell of CELLS) {
       ...(digits ? [markdownTable(digitsTable(digits)), '', digitsTable(digits).note ?? '', ''] : []),
       report.reading,
       '',
+    ].join('\n'),
+  );
+}
+
+// The oracle lab's cells: their tables from lab.json (the analysis `infogain lab` wrote).
+const labSections: string[] = [];
+for (const cell of LAB_CELLS) {
+  const file = join(root, outOf(cell), 'lab.json');
+  if (!existsSync(file)) {
+    missing.push(`${cell.title}: not run yet (\`npm run results -- ${cell.id}\`)`);
+    continue;
+  }
+  const { analysis } = JSON.parse(readFileSync(file, 'utf8')) as { analysis: LabAnalysis };
+  cell.n = analysis.n;
+  examples.set(cell.id, analysis.n);
+  labSections.push(
+    [
+      `### ${cell.title}`,
+      '',
+      `\`${labCommandOf(cell)}\` — full report (every k, every paired test): ${reportLink(cell)}.`,
+      '',
+      ...labCellTables(analysis).flatMap((t) => [markdownTable(t), '', t.note ?? '', '']),
     ].join('\n'),
   );
 }
@@ -187,6 +246,7 @@ const doc = [
   '## Tables',
   '',
   ...sections,
+  ...(labSections.length ? ['## The oracle lab: exact log-probability and MAP agreement', '', ...labSections] : []),
   ...(missing.length ? ['', '## Not evaluated', '', ...missing.map((m) => `- ${m}`)] : []),
   '',
 ].join('\n');
@@ -201,7 +261,7 @@ if (opts.writeDocs) {
   const documented = new Map<string, number>();
   if (existsSync(docPath))
     for (const m of readFileSync(docPath, 'utf8').matchAll(/--n (\d+) --out out\/results\/([a-z0-9-]+)/g)) documented.set(m[2], Number(m[1]));
-  const shortfalls = CELLS.flatMap((cell) => {
+  const shortfalls = [...CELLS, ...LAB_CELLS].flatMap((cell) => {
     const have = examples.get(cell.id);
     const want = documented.get(cell.id) ?? 0;
     if (have === undefined) return [`${cell.id}: no results in ${outOf(cell)}`];
@@ -213,7 +273,7 @@ if (opts.writeDocs) {
     process.exit(2);
   }
   mkdirSync(join(root, 'docs', 'results'), { recursive: true });
-  for (const cell of CELLS)
+  for (const cell of [...CELLS, ...LAB_CELLS])
     if (examples.has(cell.id)) copyFileSync(join(root, outOf(cell), 'report.md'), join(root, 'docs', 'results', `${cell.id}.md`));
   writeFileSync(docPath, doc);
   console.log(`wrote docs/results.md and docs/results/*.md`);
