@@ -101,7 +101,7 @@ describe('options a JavaScript caller misplaces or misspells', () => {
     ['a sampler parameter in decode', { decode: { candidates: 3 } }, 'generate', /unknown option decode\.candidates; did you mean params\.candidates\?/],
     ['a decode parameter in params', { params: { temperature: 1 } }, 'generate', /unknown option params\.temperature for sampler info-gain; did you mean decode\.temperature\?/],
     ['genLength inside decode', { decode: { genLength: 3 } }, 'generate', /unknown option decode\.genLength; did you mean genLength\?/],
-    ['another sampler\'s parameter', { sampler: 'confidence', params: { candidates: 4 } }, 'generate', /params\.candidates for sampler confidence; "candidates" is a parameter of info-gain, lookum, not of confidence/],
+    ['another sampler\'s parameter', { sampler: 'confidence', params: { candidates: 4 } }, 'generate', /params\.candidates for sampler confidence; "candidates" is a parameter of info-gain, lookum, info-gain-beam, not of confidence/],
     ['nothing like any key', { colour: 'red' }, 'generate', /unknown option colour; no option is named like it \(valid in options: sampler, params, decode, genLength, seed, signal, batchSize, readText\)$/],
     ['decode that is not an object', { decode: 3 }, 'generate', /options\.decode is a number, expected an object of options/],
   ];

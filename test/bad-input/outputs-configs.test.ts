@@ -53,7 +53,7 @@ const REFUSED: Case[] = [
   ['config typo in an unchosen sampler key', () => ['eval', '--config', cfg('task: sudoku\nsamplers: [confidence]\nset:\n  best-of-n.temprature: 0.7\n'), '--out', fresh()], /unknown parameter "temprature" for best-of-n; valid: steps/],
   ['config bad value for an unchosen sampler', () => ['eval', '--config', cfg('task: sudoku\nsamplers: [confidence]\nset:\n  candidates: 0\n'), '--out', fresh()], /bad value for "candidates": "0", expected an integer in \[1, 256\]/],
   // --set on the command line: a key only unchosen samplers have was surely meant for this run.
-  ['--set key of unchosen samplers only', () => [...tiny, '--set', 'candidates=8', '--out', fresh()], /--set candidates: unknown parameter for confidence \("candidates" is a parameter of info-gain, lookum, not chosen\)/],
+  ['--set key of unchosen samplers only', () => [...tiny, '--set', 'candidates=8', '--out', fresh()], /--set candidates: unknown parameter for confidence \("candidates" is a parameter of info-gain, lookum, info-gain-beam, not chosen\)/],
   // Seeds: 32-bit, including the last example's seed + i.
   ['generate --seed 2^32+1', () => ['generate', '--model', 'hmm-demo', '--seed', '4294967297'], /--seed must be an integer in \[0, 4294967295\] \(seeds are 32-bit\), got "4294967297"/],
   ['eval seed + n past 2^32', () => [...tiny, '--seed', '4294967295', '--out', fresh()], /--seed 4294967295 with 2 examples: example 1 would decode with seed 4294967296, past the 32-bit limit/],
