@@ -14,6 +14,7 @@ import { HmmOracle } from '../src/models/oracles/index.js';
 import { decode, generate, loadModel, parseTrace, serve, type DecodeEvent, type Model, type Trace } from '../src/node.js';
 import { samplerByName } from '../src/samplers/index.js';
 import { resolveParams, type Params } from '../src/samplers/params.js';
+import { BeamTracker } from '../web/src/beams.js';
 import { bruteConditional, clampedEntropy, type HmmTables } from './helpers/brute.js';
 
 function run(model: HmmOracle, sampler: string, inputs: SequenceInput[], decodeSet: Params = {}, set: Params = {}) {
@@ -219,6 +220,21 @@ describe('the kept beams', () => {
       expect(Math.max(...t.steps.map((x) => x.rowForwards / Math.max(1, x.forwardCalls)))).toBeLessThanOrEqual(B * N);
     }
     if (model === eosModel) expect(eosFills).toBeGreaterThan(0);
+    // The web view's tracker rebuilds, from the step records alone, the board of the beam each step
+    // belongs to; the lineage does change rank here (a tracker that ignored the parents would fail).
+    const moves = traces.flatMap((t) => t.steps.filter((x) => x.beam!.beams[x.beam!.rank].parent !== x.beam!.rank));
+    expect(moves.length).toBeGreaterThan(0);
+    for (const t of traces) {
+      const tracker = new BeamTracker();
+      const replayed = t.initial.slice();
+      t.steps.forEach((step, s) => {
+        for (const c of step.commits) replayed[c.position] = c.token;
+        for (const p of step.eosFilled ?? []) replayed[p] = t.output[p];
+        const cells = tracker.advance(step.beam!, s + 1);
+        const board = t.initial.map((token, p) => (token !== model.card.maskId ? token : cells.get(p)?.filled ? t.output[p] : (cells.get(p)?.token ?? model.card.maskId)));
+        expect(board).toEqual(replayed);
+      });
+    }
     // The four beams' rounds share model calls: no more calls than the longest of them.
     expect(stats.modelCalls).toBe(Math.max(...traces.map((t) => t.totals.forwardCalls)));
     // A sequence decodes the same alone as in a batch (D7).
