@@ -32,6 +32,8 @@ export interface OnnxModelSource {
   externalData?: { path: string; data: BinaryResource }[];
   /** Read as a Hugging Face ONNX folder even with a `card` (its model.json then overrides what the graph says); implied without one. */
   layout?: 'hub';
+  /** The graph's file name in messages (`onnx/<graphName>`) when `onnx` is bytes of a folder's graph (picked files); a URL's is its last segment. */
+  graphName?: string;
   tokenizer?: JsonResource;
   tokenizerConfig?: JsonResource;
   /** The cache graph the card's `cache` field names (use_cache prefix/dual); fetched on first use. */
@@ -106,7 +108,7 @@ async function loadOnnxModel(files: OnnxModelSource, options: LoadModelOptions, 
       ? null
       : HfTokenizer.fromObjects(await readJson(files.tokenizer, `${label}/tokenizer.json`), files.tokenizerConfig === undefined ? null : await readJson(files.tokenizerConfig, `${label}/tokenizer_config.json`), label);
   const hub = files.layout === 'hub' || files.card === undefined;
-  const graphName = hub && files.onnx instanceof URL ? files.onnx.pathname.split('/').pop()! : 'model.onnx';
+  const graphName = hub && files.onnx instanceof URL ? files.onnx.pathname.split('/').pop()! : hub && files.graphName ? files.graphName : 'model.onnx';
   const source = `${label}/${hub ? `onnx/${graphName}` : 'model.onnx'}`;
   const bytes = await readBytes(files.onnx, source);
   const facts = readOnnxFacts(bytes, source);

@@ -21,20 +21,36 @@ export async function fetchModelIndex(): Promise<ModelEntry[]> {
   return list;
 }
 
-const ROLES: Record<string, keyof Omit<PickedFiles, 'label'>> = {
+const ROLES: Record<string, keyof Omit<PickedFiles, 'label' | 'graphs' | 'externalData'>> = {
   'model.onnx': 'onnx', 'model.json': 'card', 'tokenizer.json': 'tokenizer', 'tokenizer_config.json': 'tokenizerConfig', 'chat_template.jinja': 'chatTemplate',
 };
 
-/** Files picked one by one must all be model files; a picked folder may hold others (README.md, …), which are left out. */
+/** A Hugging Face folder's graph (onnx/<file>.onnx) and its ONNX external data (`<graph>.onnx.data`, or `_data` as some exporters name it). */
+const isGraph = (name: string) => name.endsWith('.onnx') && name !== 'model.onnx';
+const isExternalData = (name: string) => /\.onnx[._]data$/.test(name);
+
+/**
+ * Files picked one by one must all be model files; a picked folder may hold others (README.md, …),
+ * which are left out. A Hugging Face ONNX folder's graphs and their `.onnx.data` are taken from its
+ * onnx/ subfolder (picked one by one: by their names).
+ */
 export function sortPicked(files: readonly File[], fromFolder: boolean): PickedFiles {
   const picked: PickedFiles = { label: 'model' };
   for (const file of files) {
+    const parts = file.webkitRelativePath.split('/');
+    const inGraphFolder = !fromFolder || (parts.length === 3 && parts[1] === 'onnx');
+    if (inGraphFolder && (isGraph(file.name) || isExternalData(file.name))) {
+      (isGraph(file.name) ? (picked.graphs ??= []) : (picked.externalData ??= [])).push(file);
+      if (fromFolder) picked.label = parts[0];
+      continue;
+    }
     const role = ROLES[file.name];
     // In a folder, only its own top-level files count (not a subfolder's model.json).
-    if (fromFolder && (role === undefined || file.webkitRelativePath.split('/').length !== 2)) continue;
-    if (role === undefined) throw new Error(`${file.name}: not a model file; pick ${Object.keys(ROLES).join(', ')} (model.onnx and model.json are required)`);
+    if (fromFolder && (role === undefined || parts.length !== 2)) continue;
+    if (role === undefined)
+      throw new Error(`${file.name}: not a model file; pick ${Object.keys(ROLES).join(', ')} (model.onnx and model.json are required), or a Hugging Face ONNX folder's graph (<file>.onnx) with its .onnx.data and tokenizer files`);
     picked[role] = file;
-    const folder = file.webkitRelativePath.split('/').slice(0, -1).join('/');
+    const folder = parts.slice(0, -1).join('/');
     if (folder) picked.label = folder;
   }
   return picked;

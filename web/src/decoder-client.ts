@@ -59,6 +59,10 @@ export class DecoderClient {
     return this.call({ op: 'load-picked', key, picked });
   }
 
+  loadUrl(key: string, url: string): Promise<ModelInfo> {
+    return this.call({ op: 'load-url', key, url });
+  }
+
   example(key: string, seed: number, taskOption: string): Promise<string> {
     return this.call({ op: 'example', key, seed, taskOption });
   }

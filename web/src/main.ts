@@ -37,6 +37,8 @@ let index: ModelEntry[] = [];
 /** Models loaded in the worker, by the key the model select knows them by. */
 const models = new Map<string, Promise<ModelInfo>>();
 let player: Player | null = null;
+/** The model ?model=<url> loaded, kept in the URL when the device changes (picked files cannot be). */
+let urlModel: string | null = null;
 const client = new DecoderClient((message) => showError(message));
 
 function showError(e: unknown): void {
@@ -264,7 +266,14 @@ async function init(): Promise<void> {
   });
   ui.modelFiles.addEventListener('change', () => void pickModel(ui.modelFiles, false));
   ui.modelFolder.addEventListener('change', () => void pickModel(ui.modelFolder, true));
+  // ?model=<url> (a model directory, or a Hugging Face folder's graph …/onnx/<file>.onnx): loaded as "your model"; if it fails, the error shows over the built-in.
+  let urlError: unknown = null;
+  if (asked !== null && !index.some((m) => m.name === asked)) {
+    ui.modelInfo.textContent = `loading ${asked}…`;
+    await addYourModel(asked, client.loadUrl(`your model: ${asked}`, asked)).then(() => (urlModel = asked), (e: unknown) => (urlError = e));
+  }
   await selectModel();
+  if (urlError !== null) showError(urlError);
   document.body.dataset.ready = 'true';
 }
 
@@ -277,7 +286,17 @@ function switchDevice(device: string): void {
   url.searchParams.delete('backend');
   url.searchParams.set('device', device);
   if (index.some((m) => m.name === ui.model.value)) url.searchParams.set('model', ui.model.value);
+  else if (urlModel !== null && ui.model.value === `your model: ${urlModel}`) url.searchParams.set('model', urlModel);
   location.assign(url.href);
+}
+
+/** A model loaded in the worker from picked files or a URL, added to the model select as "your model: …" and selected. */
+async function addYourModel(label: string, loading: Promise<ModelInfo>): Promise<void> {
+  const name = `your model: ${label}`;
+  await loading;
+  models.set(name, loading);
+  if (![...ui.model.options].some((o) => o.value === name)) ui.model.append(el('option', { value: name }, name));
+  ui.model.value = name;
 }
 
 async function pickModel(input: HTMLInputElement, folder: boolean): Promise<void> {
@@ -286,12 +305,7 @@ async function pickModel(input: HTMLInputElement, folder: boolean): Promise<void
   if (files.length === 0) return;
   try {
     const picked = sortPicked(files, folder);
-    const name = `your model: ${picked.label}`;
-    const loading = client.loadPicked(name, picked);
-    await loading;
-    models.set(name, loading);
-    if (![...ui.model.options].some((o) => o.value === name)) ui.model.append(el('option', { value: name }, name));
-    ui.model.value = name;
+    await addYourModel(picked.label, client.loadPicked(`your model: ${picked.label}`, picked));
     await selectModel();
   } catch (e) {
     showError(e);

@@ -6,6 +6,7 @@
 import { countdown, countdownTask, isOracle, loadModel, sudoku, sudokuTask, type Model, type OnnxModelSource, type OrtRuntime, type Outcome, type Prompt, type Task } from '../../src/index.js';
 import type { WebModelEntry } from '../../src/web/model-index.js';
 import { PageDigitJudge, pageDigitsTask } from './digits.js';
+import { hubPickedSource } from './hub-picked.js';
 import type { DigitVerdict, PickedFiles } from './protocol.js';
 
 /** A loaded model, and the digits judge when its task is digits. */
@@ -29,16 +30,36 @@ export async function loadBuiltin(entry: WebModelEntry, runtime: OrtRuntime, dev
 
 const bytesOf = async (file: File): Promise<Uint8Array> => new Uint8Array(await file.arrayBuffer());
 
-/** Load a picked model: model.onnx and model.json are required; the tokenizer files are optional as in a directory. */
+/**
+ * Load a picked model: an infogain model directory (model.onnx and model.json required, the
+ * tokenizer files optional), or a Hugging Face ONNX folder (a graph from onnx/ with the external
+ * data it names, the tokenizer files; model.json optional), as the CLI reads either from disk.
+ */
 export async function loadPicked(picked: PickedFiles, runtime: OrtRuntime, device: string): Promise<Model> {
+  if (!picked.onnx && picked.graphs && picked.graphs.length > 0) {
+    const { source, release } = await hubPickedSource(picked, picked.graphs);
+    try {
+      if (picked.card) source.card = await bytesOf(picked.card);
+      await addTokenizer(source, picked);
+      return await loadModel(source, { runtime, device });
+    } finally {
+      release(); // onnxruntime-web has read the weights once the session exists (or failed)
+    }
+  }
   const missing = [picked.onnx ? null : 'model.onnx', picked.card ? null : 'model.json'].filter((f) => f !== null);
-  if (missing.length > 0) throw new Error(`${picked.label}: ${missing.join(' and ')} ${missing.length === 1 ? 'is' : 'are'} missing; a model directory needs model.onnx and model.json (the model card)`);
+  if (missing.length > 0)
+    throw new Error(`${picked.label}: ${missing.join(' and ')} ${missing.length === 1 ? 'is' : 'are'} missing; a model directory needs model.onnx and model.json (the model card), a Hugging Face ONNX folder a graph onnx/<file>.onnx (with its .onnx.data) and its tokenizer files`);
   const source: OnnxModelSource = { onnx: await bytesOf(picked.onnx!), card: await bytesOf(picked.card!), source: picked.label };
+  await addTokenizer(source, picked);
+  return loadModel(source, { runtime, device });
+}
+
+/** The picked tokenizer files into `source`; like transformers (and the CLI's directories), a chat_template.jinja file wins over the config's field. */
+async function addTokenizer(source: OnnxModelSource, picked: PickedFiles): Promise<void> {
   if (picked.tokenizer) source.tokenizer = await bytesOf(picked.tokenizer);
   const configBytes = picked.tokenizerConfig ? await bytesOf(picked.tokenizerConfig) : null;
   if (configBytes) source.tokenizerConfig = configBytes;
   if (picked.chatTemplate && configBytes) {
-    // Like transformers (and the CLI's directories), a chat_template.jinja file wins over the config's field.
     let config: unknown;
     try {
       config = JSON.parse(new TextDecoder().decode(configBytes));
@@ -47,7 +68,23 @@ export async function loadPicked(picked: PickedFiles, runtime: OrtRuntime, devic
     }
     if (typeof config === 'object' && config !== null && !Array.isArray(config)) source.tokenizerConfig = { ...config, chat_template: await picked.chatTemplate.text() };
   } else if (picked.chatTemplate) source.tokenizerConfig = { chat_template: await picked.chatTemplate.text() };
-  return loadModel(source, { runtime, device });
+}
+
+/**
+ * A model served by URL (?model=), relative to the page: the URL of a Hugging Face folder's graph
+ * (…/onnx/<file>.onnx; its external data and the folder's tokenizer files are fetched beside it), or
+ * of an infogain model directory (model.json, model.onnx). A folder URL without model.json is
+ * refused naming what to give instead: a static server lists no files to pick a graph from.
+ */
+export async function loadFromUrl(url: string, runtime: OrtRuntime, device: string, base: string): Promise<Model> {
+  const resolved = new URL(url, base);
+  if (!resolved.pathname.endsWith('.onnx')) {
+    const card = new URL('model.json', resolved.href.endsWith('/') ? resolved : `${resolved.href}/`);
+    const response = await fetch(card, { method: 'HEAD' });
+    if (response.status === 404)
+      throw new Error(`${url}: ${card.href} answered HTTP 404, expected a model directory (model.json, model.onnx); for a Hugging Face ONNX folder give the URL of its graph, ${url.replace(/\/$/, '')}/onnx/<file>.onnx (e.g. model_q4f16_rtn_sym.onnx)`);
+  }
+  return loadModel(resolved, { runtime, device });
 }
 
 /** A prompt for `model`: a generated puzzle or problem for task models (from `seed`), else a fixed example. */

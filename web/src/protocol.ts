@@ -9,10 +9,18 @@ import type { WebModelEntry } from '../../src/web/model-index.js';
 import type { RuntimeSettings } from './runtime.js';
 import type { ShownStep } from './steps.js';
 
-/** A model picked from disk, by role (file names as in a model directory). */
+/**
+ * A model picked from disk, by role: an infogain model directory (model.onnx + model.json), or a
+ * Hugging Face ONNX folder (docs/real-models.md: graphs under onnx/, each with its `.onnx.data`
+ * external data, and the tokenizer files; model.json optional).
+ */
 export interface PickedFiles {
   onnx?: File;
   card?: File;
+  /** A Hugging Face folder's graphs (onnx/<file>.onnx); the worker runs the one the CLI would (defaultGraph). */
+  graphs?: File[];
+  /** Their external data files (`<graph>.onnx.data`), matched to the names the graph records. */
+  externalData?: File[];
   tokenizer?: File;
   tokenizerConfig?: File;
   chatTemplate?: File;
@@ -61,6 +69,8 @@ export type Request =
   | { op: 'init'; id: number; base: string; search: string }
   | { op: 'load'; id: number; entry: WebModelEntry }
   | { op: 'load-picked'; id: number; key: string; picked: PickedFiles }
+  /** A model served by URL (?model=): a model directory (model.json, model.onnx) or a Hugging Face folder's graph, …/onnx/<file>.onnx; relative to the page. */
+  | { op: 'load-url'; id: number; key: string; url: string }
   | { op: 'example'; id: number; key: string; seed: number; taskOption: string }
   | { op: 'decode'; id: number; key: string; promptText: string; genLength: number; settings: DecodeSettings }
   | { op: 'abort'; id: number };

@@ -4,7 +4,7 @@
  * paint. The page sends requests (protocol.ts) and shows the steps this worker posts back.
  */
 import { isOracle, promptCanvas, type Model, type OrtRuntime } from '../../src/index.js';
-import { examplePrompt, gradeOutput, loadBuiltin, loadPicked, readPrompt, tokenTexts, type LoadedModel } from './models.js';
+import { examplePrompt, gradeOutput, loadBuiltin, loadFromUrl, loadPicked, readPrompt, tokenTexts, type LoadedModel } from './models.js';
 import type { ModelInfo, Reply, Request } from './protocol.js';
 import { configureRuntime, type RuntimeSettings } from './runtime.js';
 import { serialModel } from './serial.js';
@@ -105,6 +105,11 @@ async function answer(request: Exclude<Request, { op: 'decode' | 'abort' }>): Pr
     case 'load-picked': {
       const { settings: s, runtime: r } = started();
       const model = await remember(request.key, loadPicked(request.picked, r, s.backend).then((m) => ({ model: m, judge: null })));
+      return infoOf(request.key, model.model);
+    }
+    case 'load-url': {
+      const { settings: s, runtime: r } = started();
+      const model = await (models.get(request.key) ?? remember(request.key, loadFromUrl(request.url, r, s.backend, base).then((m) => ({ model: m, judge: null }))));
       return infoOf(request.key, model.model);
     }
     case 'example':
