@@ -8,6 +8,7 @@
 import { loadModel } from '../../src/index.js';
 import type { WebModelEntry } from '../../src/web/model-index.js';
 import { benchLength, benchRequest, timeForward, type GraphCase } from './bench-request.js';
+import type { BenchCall } from './bench.js';
 import { configureRuntime, type RuntimeSettings } from './runtime.js';
 
 export interface ForwardTiming {
@@ -79,4 +80,53 @@ export async function graphBench(base: string, search: string, url: string, case
     await session.release();
   }
   return out;
+}
+
+/** One model's load and forwards in the page (`npm run bench:real`): the graph's URL, load time, each forward's time, the first row's top-1 ids. */
+export interface ModelForwardResult {
+  settings: RuntimeSettings;
+  threadsInUse: number;
+  loadMs: number;
+  /** Every forward of `rows` rows, in order (the first one cold), ms. */
+  timings: { rows: number; length: number; ms: number[] }[];
+  /** Top-1 ids of the first forward's first row, to compare with onnxruntime-node's (the same request). */
+  top1: number[];
+}
+
+/**
+ * A model served by URL (a Hugging Face folder's graph, …/onnx/<file>.onnx) loaded as the app loads
+ * it, then `repeats` forwards of the bench request at each row count, without the warm-up of
+ * `forwardBench`: at 0.6B parameters one forward takes tens of seconds, so V8 has tiered up the
+ * wasm kernels within the first; the first and later calls are reported apart.
+ */
+export async function modelForwardBench(base: string, search: string, url: string, rowCounts: number[], length: number, repeats: number): Promise<ModelForwardResult> {
+  const { settings, runtime, threadsInUse } = await configureRuntime(new URLSearchParams(search), base);
+  const started = performance.now();
+  const model = await loadModel(new URL(url, base), { runtime, device: settings.backend });
+  const loadMs = performance.now() - started;
+  const timings: ModelForwardResult['timings'] = [];
+  let top1: number[] = [];
+  try {
+    for (const rows of rowCounts) {
+      const request = benchRequest(model.card, rows, length);
+      const ms: number[] = [];
+      for (let i = 0; i < repeats; i++) {
+        const t0 = performance.now();
+        const predictions = await model.denoiser.forward(request);
+        ms.push(performance.now() - t0);
+        if (top1.length === 0) top1 = Array.from(predictions.top1Id.subarray(0, length));
+      }
+      timings.push({ rows, length, ms });
+    }
+  } finally {
+    await model.dispose();
+  }
+  return { settings, threadsInUse: threadsInUse(), loadMs, timings, top1 };
+}
+
+/** A bench call run where it is made: the page's main thread (bench.ts), or the bench's worker. */
+export function runCall(call: BenchCall): Promise<unknown> {
+  if (call.op === 'forward') return forwardBench(call.base, call.search, call.rows, call.repeats);
+  if (call.op === 'model') return modelForwardBench(call.base, call.search, call.url, call.rows, call.length, call.repeats);
+  return graphBench(call.base, call.search, call.url, call.cases, call.repeats);
 }

@@ -1,5 +1,5 @@
 /** The bench's worker: runs bench-run.ts off the main thread, where the page's decodes run. */
-import { forwardBench, graphBench } from './bench-run.js';
+import { runCall } from './bench-run.js';
 import type { BenchCall } from './bench.js';
 
 interface WorkerScope {
@@ -9,6 +9,5 @@ interface WorkerScope {
 const scope = globalThis as unknown as WorkerScope;
 
 scope.onmessage = ({ data: call }) => {
-  const work = call.op === 'forward' ? forwardBench(call.base, call.search, call.rows, call.repeats) : graphBench(call.base, call.search, call.url, call.cases, call.repeats);
-  work.then((value) => scope.postMessage({ ok: true, value }), (e: unknown) => scope.postMessage({ ok: false, message: e instanceof Error ? e.message : String(e) }));
+  runCall(call).then((value) => scope.postMessage({ ok: true, value }), (e: unknown) => scope.postMessage({ ok: false, message: e instanceof Error ? e.message : String(e) }));
 };

@@ -5,13 +5,14 @@
  * onnxruntime-web as in the app.
  */
 import type { GraphCase } from './bench-request.js';
-import { forwardBench, graphBench, type BenchResult, type ForwardTiming } from './bench-run.js';
+import { runCall, type BenchResult, type ForwardTiming, type ModelForwardResult } from './bench-run.js';
 
-export type { BenchResult, ForwardTiming };
+export type { BenchResult, ForwardTiming, ModelForwardResult };
 
 export type BenchCall =
   | { op: 'forward'; base: string; search: string; rows: number[]; repeats: number }
-  | { op: 'graph'; base: string; search: string; url: string; cases: GraphCase[]; repeats: number };
+  | { op: 'graph'; base: string; search: string; url: string; cases: GraphCase[]; repeats: number }
+  | { op: 'model'; base: string; search: string; url: string; rows: number[]; length: number; repeats: number };
 
 /** What bench/web.ts asks for: a call without the page's own URL, and where to run it. */
 export type BenchRequest = BenchCall extends infer C ? (C extends BenchCall ? Omit<C, 'base' | 'search'> & { where: 'worker' | 'main' } : never) : never;
@@ -34,8 +35,7 @@ function inWorker(call: BenchCall): Promise<unknown> {
 window.runBench = (request) => {
   const { where, ...rest } = request;
   const call = { ...rest, base: document.baseURI, search: location.search } as BenchCall;
-  if (where === 'worker') return inWorker(call);
-  return call.op === 'forward' ? forwardBench(call.base, call.search, call.rows, call.repeats) : graphBench(call.base, call.search, call.url, call.cases, call.repeats);
+  return where === 'worker' ? inWorker(call) : runCall(call);
 };
 document.getElementById('log')!.textContent = 'ready';
 document.body.dataset.ready = 'true';

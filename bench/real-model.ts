@@ -1,0 +1,269 @@
+/**
+ * `npm run bench:real`: the Qwen3-0.6B diffusion exports at their real size, on the full-size
+ * BD3LM stand-in (training/qwen3_standin.py: the real geometry, layout and operators, random
+ * weights; generated here when missing). One run measures
+ *
+ *   load    each graph (fp32, fp16, 4-bit) loaded in a child process of its own: load time and
+ *           peak resident memory (so the precisions do not pollute each other's figures);
+ *   forward in the same child, the forward `npm run bench:web` times (web/src/bench-request.ts)
+ *           at `--length` positions with 1 and 8 rows (the first call and a second one apart);
+ *   decode  a chat prompt + `--tokens` masks (block length 32) with confidence and Info-Gain
+ *           (N = 8) at steps = tokens and tokens / 2, with and without threshold decoding, in s per
+ *           token; a cell stops after `--cell-seconds` and is reported per token over what it
+ *           decoded (n steps, n tokens: every step costs the same, the canvas being whole each time);
+ *   web     the same forward in Chromium (onnxruntime-web, wasm) on the page's main thread and in
+ *           a worker as the app's (bench/real-model-web.ts).
+ *
+ *   npm run bench:real -- [--dir tmp/qwen3-bd3lm-full] [--size full|small] [--only load,forward,decode,web]
+ *       [--precision fp32,fp16,q4] [--decode-precision fp16] [--threads 1] [--length 256] [--rows 1,8]
+ *       [--web-rows 1] [--tokens 128] [--cell-seconds 150] [--out out/real-model]
+ *
+ * A benchmark, never a test: its figures depend on the machine and its load (recorded with them).
+ */
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import Table from 'cli-table3';
+import { decode, loadModel, type Model } from '../src/node.js';
+import { benchRequest } from '../web/src/bench-request.js';
+import { webBench, type WebCell } from './real-model-web.js';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const GRAPHS: Record<string, string> = { fp32: 'model_fp32.onnx', fp16: 'model_fp16_fused.onnx', q4: 'model_q4f16_rtn_sym.onnx' };
+const PARTS = ['load', 'forward', 'decode', 'web'] as const;
+const GIB = 2 ** 30;
+
+interface Options {
+  dir: string; size: 'full' | 'small'; only: Set<string>; precisions: string[]; decodePrecision: string; threads: number;
+  length: number; rows: number[]; webRows: number[]; tokens: number; cellSeconds: number; out: string;
+}
+
+function parseOptions(argv: string[]): Options {
+  const value = (name: string, fallback: string): string => {
+    const i = argv.indexOf(`--${name}`);
+    if (i < 0) return fallback;
+    if (i + 1 >= argv.length) throw new Error(`--${name}: expected a value after it`);
+    return argv[i + 1];
+  };
+  const int = (name: string, fallback: number, min: number): number => {
+    const n = Number(value(name, String(fallback)));
+    if (!Number.isInteger(n) || n < min) throw new Error(`--${name} ${value(name, '')}: expected an integer ≥ ${min}`);
+    return n;
+  };
+  const list = (name: string, fallback: string, allowed?: readonly string[]): string[] => {
+    const items = value(name, fallback).split(',').filter((s) => s !== '');
+    const bad = allowed ? items.filter((s) => !allowed.includes(s)) : [];
+    if (bad.length > 0 || items.length === 0) throw new Error(`--${name} ${value(name, '')}: expected a comma-separated list of ${allowed?.join(', ') ?? 'values'}`);
+    return items;
+  };
+  const size = value('size', 'full');
+  if (size !== 'full' && size !== 'small') throw new Error(`--size ${size}: expected full or small (the stand-in generated when --dir has none)`);
+  const rowsOf = (name: string, fallback: string) => list(name, fallback).map((r) => {
+    const n = Number(r);
+    if (!Number.isInteger(n) || n < 1) throw new Error(`--${name} ${r}: expected integers ≥ 1`);
+    return n;
+  });
+  const decodePrecision = value('decode-precision', 'fp16');
+  if (!(decodePrecision in GRAPHS)) throw new Error(`--decode-precision ${decodePrecision}: expected one of ${Object.keys(GRAPHS).join(', ')}`);
+  return {
+    dir: value('dir', size === 'full' ? 'tmp/qwen3-bd3lm-full' : 'tmp/qwen3-bd3lm-small'), size, only: new Set(list('only', PARTS.join(','), PARTS)),
+    precisions: list('precision', 'fp32,fp16,q4', Object.keys(GRAPHS)), decodePrecision, threads: int('threads', 1, 1), length: int('length', 256, 2),
+    rows: rowsOf('rows', '1,8'), webRows: rowsOf('web-rows', '1'), tokens: int('tokens', 128, 2), cellSeconds: int('cell-seconds', 150, 1), out: value('out', 'out/real-model'),
+  };
+}
+
+/** Writes the graphs the folder lacks (the same seed, so the same weights in every precision). */
+function ensureStandIn(o: Options, log: (s: string) => void): void {
+  const missing = Object.entries(GRAPHS).filter(([, g]) => !existsSync(join(o.dir, 'onnx', g))).map(([p]) => p);
+  if (missing.length === 0) return;
+  const args = ['training/qwen3_standin.py', '--size', o.size, '--convention', 'bd3lm', '--out', o.dir];
+  if (!missing.includes('fp16')) args.push('--no-fp16');
+  if (missing.includes('q4')) args.push('--q4');
+  if (missing.includes('fp32')) args.push('--fp32');
+  log(`writing the stand-in's ${missing.join(', ')} graph(s): /usr/bin/python3 ${args.join(' ')}`);
+  execFileSync('/usr/bin/python3', args, { cwd: ROOT, stdio: 'inherit' });
+}
+
+// ---- load and forward, in a child process per graph ----
+
+interface ChildResult {
+  loadS: number; rssBeforeLoad: number; rssAfterLoad: number; peakRssLoad: number; peakRss: number;
+  forwards: { rows: number; length: number; s: number[] }[]; top1: number[];
+  /** The largest top-1 probability at a masked position of the first forward: whether a threshold of 0.9 can commit anything. */
+  maxMaskedTop1: number;
+}
+
+const maxRss = () => process.resourceUsage().maxRSS * 1024;
+
+/** The child: `--child '{"graph", "threads", "rows", "length"}'` (rows [] = load only). */
+async function childMain({ graph, threads, rows, length }: { graph: string; threads: number; rows: number[]; length: number }): Promise<void> {
+  const rssBeforeLoad = process.memoryUsage().rss;
+  const t0 = performance.now();
+  const model = await loadModel(graph, { threads });
+  const loadS = (performance.now() - t0) / 1000;
+  const [rssAfterLoad, peakRssLoad] = [process.memoryUsage().rss, maxRss()];
+  const forwards: ChildResult['forwards'] = [];
+  let top1: number[] = [];
+  let maxMaskedTop1 = NaN;
+  for (const n of rows) {
+    const request = benchRequest(model.card, n, length);
+    const s: number[] = [];
+    // One row twice (the first call allocates and prepacks), more rows once: the cost is linear in rows.
+    for (let i = 0; i < (n === 1 ? 2 : 1); i++) {
+      const t = performance.now();
+      const p = await model.denoiser.forward(request);
+      s.push((performance.now() - t) / 1000);
+      if (top1.length === 0) {
+        top1 = Array.from(p.top1Id.subarray(0, length));
+        const masked = Array.from(request.rows[0].canvas).flatMap((id, t) => (id === model.card.maskId ? [p.top1Prob[t]] : []));
+        maxMaskedTop1 = Math.max(...masked);
+      }
+    }
+    forwards.push({ rows: n, length, s });
+  }
+  await model.dispose();
+  const result: ChildResult = { loadS, rssBeforeLoad, rssAfterLoad, peakRssLoad, peakRss: maxRss(), forwards, top1, maxMaskedTop1 };
+  process.stdout.write(`RESULT ${JSON.stringify(result)}\n`);
+}
+
+function runChild(graph: string, o: Options, rows: number[]): Promise<ChildResult> {
+  const args = [...process.execArgv, fileURLToPath(import.meta.url), '--child', JSON.stringify({ graph, threads: o.threads, rows, length: o.length })];
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      const line = out.split('\n').find((l) => l.startsWith('RESULT '));
+      if (code !== 0 || !line) reject(new Error(`${graph}: the load child exited with ${code}: ${out.slice(-500)}`));
+      else resolvePromise(JSON.parse(line.slice('RESULT '.length)) as ChildResult);
+    });
+  });
+}
+
+// ---- decode cells, in this process ----
+
+interface DecodeCell {
+  sampler: string; steps: number; threshold: number | null; complete: boolean;
+  stepsRun: number; tokens: number; rowForwards: number; forwardCalls: number; s: number; sPerToken: number; projectedS: number;
+}
+
+async function decodeCell(model: Model, prompt: Int32Array, o: Options, sampler: 'confidence' | 'info-gain', steps: number, threshold: number | null): Promise<DecodeCell> {
+  const cell: DecodeCell = { sampler, steps, threshold, complete: false, stepsRun: 0, tokens: 0, rowForwards: 0, forwardCalls: 0, s: 0, sPerToken: 0, projectedS: 0 };
+  const run = decode(model, prompt, {
+    sampler, params: sampler === 'info-gain' ? { candidates: 8 } : {}, genLength: o.tokens, seed: 0,
+    // eos_fill off: with random weights an early EOS would fill the rest and end the decode after a few steps; a cost per token needs every token decoded.
+    decode: { steps, block_length: model.card.attention.kind === 'block-causal' ? model.card.attention.blockSize : null, threshold, eos_fill: false },
+  });
+  for await (const event of run) {
+    if (event.type === 'done') cell.complete = true;
+    if (event.type !== 'step') continue;
+    cell.stepsRun++;
+    cell.tokens += event.step.commits.length;
+    cell.rowForwards += event.step.rowForwards;
+    cell.forwardCalls += event.step.forwardCalls;
+    cell.s += event.step.wallMs / 1000;
+    if (cell.s > o.cellSeconds) break; // leaving the loop aborts the run before its next model call
+  }
+  cell.sPerToken = cell.s / cell.tokens;
+  cell.projectedS = cell.sPerToken * o.tokens;
+  return cell;
+}
+
+type DecodeResult = { promptTokens: number; canvas: number; cells: DecodeCell[] };
+
+/** Every cell in turn (cheapest first); `onCell` sees the result so far after each. */
+async function decodeBench(o: Options, log: (s: string) => void, onCell: (so: DecodeResult) => void): Promise<DecodeResult> {
+  const model = await loadModel(join(o.dir, 'onnx', GRAPHS[o.decodePrecision]), { threads: o.threads });
+  try {
+    const tokenizer = model.tokenizer!;
+    const prompt = Int32Array.from(tokenizer.encode(tokenizer.applyChatTemplate([{ role: 'user', content: 'What is 7 * 8? Explain step by step.' }])));
+    const cells: DecodeCell[] = [];
+    const result = { promptTokens: prompt.length, canvas: prompt.length + o.tokens, cells };
+    for (const sampler of ['confidence', 'info-gain'] as const)
+      for (const steps of [o.tokens, o.tokens / 2].map(Math.floor))
+        for (const threshold of [null, 0.9]) {
+          const cell = await decodeCell(model, prompt, o, sampler, steps, threshold);
+          log(`decode ${sampler} steps ${steps} threshold ${threshold ?? 'none'}: ${cell.stepsRun} steps, ${cell.tokens} tokens, ${cell.rowForwards} row-forwards in ${cell.s.toFixed(1)} s: ${cell.sPerToken.toFixed(2)} s/token${cell.complete ? '' : ` (stopped; ${o.tokens} tokens ≈ ${cell.projectedS.toFixed(0)} s)`}`);
+          cells.push(cell);
+          onCell(result);
+        }
+    return result;
+  } finally {
+    await model.dispose();
+  }
+}
+
+// ---- the run ----
+
+const gib = (b: number) => (b / GIB).toFixed(2);
+const machine = () => ({
+  cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, node: process.version,
+  onnxruntimeNode: (JSON.parse(readFileSync(join(ROOT, 'node_modules/onnxruntime-node/package.json'), 'utf8')) as { version: string }).version,
+});
+const uptime = () => execFileSync('uptime', { encoding: 'utf8' }).trim();
+
+async function main(): Promise<void> {
+  const argv = process.argv.slice(2);
+  if (argv[0] === '--child') return childMain(JSON.parse(argv[1]));
+  const o = parseOptions(argv);
+  const log = (s: string) => console.log(`[${new Date().toISOString().slice(11, 19)}] ${s}`);
+  ensureStandIn(o, log);
+  const started = { at: new Date().toISOString(), uptime: uptime() };
+  log(`${o.dir}, ${o.threads} thread(s); ${started.uptime}`);
+  const report: Record<string, unknown> = { command: `npm run bench:real -- ${argv.join(' ')}`.trim(), options: { ...o, only: [...o.only] }, machine: machine(), started };
+  mkdirSync(o.out, { recursive: true });
+  const file = join(o.out, `real-model-${started.at.replace(/[:.]/g, '-')}.json`);
+  // Written after every part, so a run stopped midway keeps what it measured.
+  const save = () => writeFileSync(file, `${JSON.stringify(report, null, 1)}\n`);
+  const loads: Record<string, ChildResult> = {};
+  if (o.only.has('load') || o.only.has('forward')) {
+    for (const p of o.precisions) {
+      const r = await runChild(join(o.dir, 'onnx', GRAPHS[p]), o, o.only.has('forward') ? o.rows : []);
+      loads[p] = r;
+      log(`${p}: load ${r.loadS.toFixed(1)} s, peak RSS ${gib(r.peakRssLoad)} GiB after load, ${gib(r.peakRss)} GiB with forwards; ${r.forwards.map((f) => `${f.rows}×${f.length}: ${f.s.map((s) => s.toFixed(1)).join(' / ')} s`).join('; ')}`);
+      report.load = loads;
+      save();
+    }
+  }
+  let web: WebCell[] = [];
+  if (o.only.has('web')) {
+    web = await webBench({ root: ROOT, dir: o.dir, graphs: o.precisions.map((p) => ({ precision: p, graph: GRAPHS[p] })), rows: o.webRows, length: o.length, repeats: 2, threads: o.threads, workDir: resolve(o.out), log, onCell: (cells) => ((report.web = cells), save()) });
+  }
+  const decodeResult = o.only.has('decode') ? await decodeBench(o, log, (d) => ((report.decode = d), save())) : null;
+  const finished = { at: new Date().toISOString(), uptime: uptime() };
+  report.finished = finished;
+  save();
+  printTables(o, loads, decodeResult, web);
+  log(`written ${file}; ${finished.uptime}`);
+}
+
+function printTables(o: Options, loads: Record<string, ChildResult>, decoded: { canvas: number; cells: DecodeCell[] } | null, web: WebCell[]): void {
+  if (Object.keys(loads).length > 0) {
+    const t = new Table({ head: ['graph', 'load s', 'RSS after load GiB', 'peak RSS GiB', ...o.rows.map((r) => `forward ${r}×${o.length} s`), 'top-1 = fp32', 'max p(top-1) at a mask'] });
+    const ref = loads.fp32?.top1;
+    for (const [p, r] of Object.entries(loads)) {
+      const agree = ref && r.top1.length ? `${((r.top1.filter((id, i) => id === ref[i]).length / ref.length) * 100).toFixed(0)} %` : '';
+      t.push([GRAPHS[p], r.loadS.toFixed(1), gib(r.rssAfterLoad), gib(r.peakRss), ...o.rows.map((n) => r.forwards.find((f) => f.rows === n)?.s.map((s) => s.toFixed(1)).join(' / ') ?? ''), agree, r.maxMaskedTop1.toFixed(3)]);
+    }
+    console.log(t.toString());
+  }
+  if (decoded) {
+    const t = new Table({ head: [`decode (${o.decodePrecision}, canvas ${decoded.canvas})`, 'steps', 'threshold', 'ran', 'tokens', 'row-fwd', 's', 's/token', `${o.tokens} tokens ≈ s`] });
+    for (const c of decoded.cells) t.push([c.sampler, c.steps, c.threshold ?? '-', `${c.stepsRun}${c.complete ? ' (done)' : ''}`, c.tokens, c.rowForwards, c.s.toFixed(1), c.sPerToken.toFixed(2), c.projectedS.toFixed(0)]);
+    console.log(t.toString());
+  }
+  if (web.length > 0) {
+    const t = new Table({ head: ['Chromium wasm', 'where', 'load s', ...o.webRows.map((r) => `forward ${r}×${o.length} s`), 'peak renderer RSS GiB', 'top-1 = node'] });
+    for (const c of web) {
+      const node = loads[c.precision]?.top1;
+      const agree = node && c.result ? `${((c.result.top1.filter((id, i) => id === node[i]).length / node.length) * 100).toFixed(0)} %` : '';
+      t.push([GRAPHS[c.precision], c.where, c.result ? (c.result.loadMs / 1000).toFixed(1) : c.error!.slice(0, 60), ...o.webRows.map((n) => c.result?.timings.find((f) => f.rows === n)?.ms.map((m) => (m / 1000).toFixed(1)).join(' / ') ?? ''), gib(c.peakRss), agree]);
+    }
+    console.log(t.toString());
+  }
+}
+
+await main();
