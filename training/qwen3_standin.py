@@ -217,6 +217,11 @@ def main() -> None:
         files[name] = save_external(model, out / "onnx" / name)
         del model
         print(f"wrote {out / 'onnx' / name} (+ {files[name]:,} bytes of external data) at {time.time() - t0:.0f} s", flush=True)
+    # Graphs written by an earlier run into the same folder (--no-fp16 adds a precision beside them) are listed too.
+    for name in (FP16_GRAPH, Q4_GRAPH, FP32_GRAPH):
+        data = out / "onnx" / f"{name}.data"
+        if name not in files and (out / "onnx" / name).exists() and data.exists():
+            files[name] = data.stat().st_size
     (out / "README.md").write_text(readme(a, g, files, tok, params))
     if a.ref:
         ids = {"mask": tok["mask"], "im_start": tok["pad"] + 1, "im_end": tok["eos"]}
