@@ -25,7 +25,9 @@ export interface WebCell {
   wallS: number;
 }
 
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+const ARGS = ['--headless', '--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+/** WebGPU in headless Chromium (a GPU machine's adapter; here there is none). */
+const WEBGPU_ARGS = ['--enable-unsafe-webgpu', '--enable-features=Vulkan'];
 
 /** Every process below `root` (its children, theirs, …), from /proc. */
 function descendants(root: number): number[] {
@@ -86,8 +88,10 @@ export interface WebBenchOptions {
   log: (line: string) => void;
   /** Called with the cells so far after each. */
   onCell: (cells: WebCell[]) => void;
-  /** A cell that takes longer is reported as timed out (default 600 s). */
-  cellTimeoutS?: number;
+  /** A cell that takes longer is reported as timed out. */
+  timeoutS: number;
+  /** onnxruntime-web's device: wasm, or webgpu where the browser has an adapter. */
+  device: string;
 }
 
 /** Every graph, on the main thread and then in the worker; a fresh browser context (renderer process) for each. */
@@ -103,7 +107,7 @@ export async function webBench(o: WebBenchOptions): Promise<WebCell[]> {
   let browser: Browser | null = null;
   const cells: WebCell[] = [];
   try {
-    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ARGS });
+    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: o.device === 'webgpu' ? [...ARGS, ...WEBGPU_ARGS] : [...ARGS, '--disable-gpu'] });
     for (const { precision, graph } of o.graphs) {
       for (const where of ['main', 'worker'] as const) {
         const page = await browser.newPage();
@@ -114,10 +118,10 @@ export async function webBench(o: WebBenchOptions): Promise<WebCell[]> {
         let result: ModelForwardResult | null = null;
         let error: string | null = null;
         try {
-          await page.goto(`${server.url}bench.html?device=wasm&threads=${o.threads}`);
+          await page.goto(`${server.url}bench.html?device=${o.device}&threads=${o.threads}`);
           await page.waitForSelector('body[data-ready=true]');
           const request: BenchRequest = { op: 'model', url: `hub/${name}/onnx/${graph}`, rows: o.rows, length: o.length, repeats: o.repeats, where };
-          const limit = o.cellTimeoutS ?? 600;
+          const limit = o.timeoutS;
           let timer: NodeJS.Timeout | undefined;
           const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer within ${limit} s`)), limit * 1000)));
           result = (await Promise.race([page.evaluate((r) => window.runBench!(r), request), timeout]).finally(() => clearTimeout(timer))) as ModelForwardResult;
@@ -128,7 +132,7 @@ export async function webBench(o: WebBenchOptions): Promise<WebCell[]> {
         const cell: WebCell = { precision, where, result, error: error ?? (errors.length > 0 ? errors.join('; ') : null), peakRss: sampler.stop(), wallS: (performance.now() - t0) / 1000 };
         cells.push(cell);
         o.onCell(cells);
-        o.log(`web ${precision} ${where}: ${cell.error ? `failed: ${cell.error}` : `load ${(result!.loadMs / 1000).toFixed(1)} s, forwards ${result!.timings.map((t) => `${t.rows}×${t.length}: ${t.ms.map((m) => (m / 1000).toFixed(1)).join(' / ')} s`).join('; ')}`}; peak renderer RSS ${(cell.peakRss / 2 ** 30).toFixed(2)} GiB`);
+        o.log(`web ${precision} ${where}: ${cell.error ? `failed: ${cell.error}` : `on ${result!.settings.backend} (${result!.threadsInUse} thread), load ${(result!.loadMs / 1000).toFixed(1)} s, forwards ${result!.timings.map((t) => `${t.rows}×${t.length}: ${t.ms.map((m) => (m / 1000).toFixed(1)).join(' / ')} s`).join('; ')}`}; peak renderer RSS ${(cell.peakRss / 2 ** 30).toFixed(2)} GiB`);
         await page.close();
       }
     }

@@ -9,14 +9,19 @@
  *           at `--length` positions with 1 and 8 rows (the first call and a second one apart);
  *   decode  a chat prompt + `--tokens` masks (block length 32) with confidence and Info-Gain
  *           (N = 8) at steps = tokens and tokens / 2, with and without threshold decoding, in s per
- *           token; a cell stops after `--cell-seconds` and is reported per token over what it
+ *           token (the chat prompt padded to whole blocks); a cell stops after its share of
+ *           `--cell-seconds` and is reported per token over what it
  *           decoded (n steps, n tokens: every step costs the same, the canvas being whole each time);
  *   web     the same forward in Chromium (onnxruntime-web, wasm) on the page's main thread and in
  *           a worker as the app's (bench/real-model-web.ts).
  *
  *   npm run bench:real -- [--dir tmp/qwen3-bd3lm-full] [--size full|small] [--only load,forward,decode,web]
  *       [--precision fp32,fp16,q4] [--decode-precision fp16] [--threads 1] [--length 256] [--rows 1,8]
- *       [--web-rows 1] [--tokens 128] [--cell-seconds 150] [--out out/real-model]
+ *       [--web-rows 1] [--tokens 128] [--cell-seconds 240] [--until HH:MM] [--out out/real-model]
+ *       [--device cuda] [--web-device wasm|webgpu] [--web-timeout 300]
+ *
+ * --cell-seconds: an Info-Gain cell's time (a confidence cell gets a quarter); --until: the decode
+ * cells share the time left until then (UTC) in those proportions, each at most its own.
  *
  * A benchmark, never a test: its figures depend on the machine and its load (recorded with them).
  */
@@ -38,6 +43,10 @@ const GIB = 2 ** 30;
 interface Options {
   dir: string; size: 'full' | 'small'; only: Set<string>; precisions: string[]; decodePrecision: string; threads: number;
   length: number; rows: number[]; webRows: number[]; tokens: number; cellSeconds: number; out: string;
+  /** onnxruntime-node's execution provider (`--device cuda` on a GPU machine), and the page's (`wasm` or `webgpu`). */
+  device: string | undefined; webDevice: string; webTimeoutS: number;
+  /** Decode cells share the time left until then (ms since the epoch), at most cellSeconds each. */
+  until: number | null;
 }
 
 function parseOptions(argv: string[]): Options {
@@ -65,12 +74,18 @@ function parseOptions(argv: string[]): Options {
     if (!Number.isInteger(n) || n < 1) throw new Error(`--${name} ${r}: expected integers ≥ 1`);
     return n;
   });
+  const until = value('until', '');
+  const untilMs = until === '' ? null : Date.parse(`${new Date().toISOString().slice(0, 10)}T${until}:00Z`);
+  if (untilMs !== null && !(untilMs > Date.now())) throw new Error(`--until ${until}: expected a later UTC time of today, HH:MM`);
+  const webDevice = value('web-device', 'wasm');
+  if (webDevice !== 'wasm' && webDevice !== 'webgpu') throw new Error(`--web-device ${webDevice}: expected wasm or webgpu (onnxruntime-web's devices)`);
   const decodePrecision = value('decode-precision', 'fp16');
   if (!(decodePrecision in GRAPHS)) throw new Error(`--decode-precision ${decodePrecision}: expected one of ${Object.keys(GRAPHS).join(', ')}`);
   return {
     dir: value('dir', size === 'full' ? 'tmp/qwen3-bd3lm-full' : 'tmp/qwen3-bd3lm-small'), size, only: new Set(list('only', PARTS.join(','), PARTS)),
     precisions: list('precision', 'fp32,fp16,q4', Object.keys(GRAPHS)), decodePrecision, threads: int('threads', 1, 1), length: int('length', 256, 2),
-    rows: rowsOf('rows', '1,8'), webRows: rowsOf('web-rows', '1'), tokens: int('tokens', 128, 2), cellSeconds: int('cell-seconds', 150, 1), out: value('out', 'out/real-model'),
+    rows: rowsOf('rows', '1,8'), webRows: rowsOf('web-rows', '1'), tokens: int('tokens', 128, 2), cellSeconds: int('cell-seconds', 240, 1), out: value('out', 'out/real-model'),
+    device: argv.includes('--device') ? value('device', '') : undefined, webDevice, webTimeoutS: int('web-timeout', 300, 1), until: untilMs,
   };
 }
 
@@ -98,10 +113,10 @@ interface ChildResult {
 const maxRss = () => process.resourceUsage().maxRSS * 1024;
 
 /** The child: `--child '{"graph", "threads", "rows", "length"}'` (rows [] = load only). */
-async function childMain({ graph, threads, rows, length }: { graph: string; threads: number; rows: number[]; length: number }): Promise<void> {
+async function childMain({ graph, threads, rows, length, device }: { graph: string; threads: number; rows: number[]; length: number; device?: string }): Promise<void> {
   const rssBeforeLoad = process.memoryUsage().rss;
   const t0 = performance.now();
-  const model = await loadModel(graph, { threads });
+  const model = await loadModel(graph, { threads, device });
   const loadS = (performance.now() - t0) / 1000;
   const [rssAfterLoad, peakRssLoad] = [process.memoryUsage().rss, maxRss()];
   const forwards: ChildResult['forwards'] = [];
@@ -129,7 +144,7 @@ async function childMain({ graph, threads, rows, length }: { graph: string; thre
 }
 
 function runChild(graph: string, o: Options, rows: number[]): Promise<ChildResult> {
-  const args = [...process.execArgv, fileURLToPath(import.meta.url), '--child', JSON.stringify({ graph, threads: o.threads, rows, length: o.length })];
+  const args = [...process.execArgv, fileURLToPath(import.meta.url), '--child', JSON.stringify({ graph, threads: o.threads, rows, length: o.length, device: o.device })];
   return new Promise((resolvePromise, reject) => {
     const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
@@ -147,11 +162,13 @@ function runChild(graph: string, o: Options, rows: number[]): Promise<ChildResul
 
 interface DecodeCell {
   sampler: string; steps: number; threshold: number | null; complete: boolean;
+  /** Seconds of decoding after which the cell stopped (it ends at the step that passes it). */
+  budgetS: number;
   stepsRun: number; tokens: number; rowForwards: number; forwardCalls: number; s: number; sPerToken: number; projectedS: number;
 }
 
-async function decodeCell(model: Model, prompt: Int32Array, o: Options, sampler: 'confidence' | 'info-gain', steps: number, threshold: number | null): Promise<DecodeCell> {
-  const cell: DecodeCell = { sampler, steps, threshold, complete: false, stepsRun: 0, tokens: 0, rowForwards: 0, forwardCalls: 0, s: 0, sPerToken: 0, projectedS: 0 };
+async function decodeCell(model: Model, prompt: Int32Array, o: Options, sampler: 'confidence' | 'info-gain', steps: number, threshold: number | null, budgetS: number): Promise<DecodeCell> {
+  const cell: DecodeCell = { sampler, steps, threshold, complete: false, budgetS, stepsRun: 0, tokens: 0, rowForwards: 0, forwardCalls: 0, s: 0, sPerToken: 0, projectedS: 0 };
   const run = decode(model, prompt, {
     sampler, params: sampler === 'info-gain' ? { candidates: 8 } : {}, genLength: o.tokens, seed: 0,
     // eos_fill off: with random weights an early EOS would fill the rest and end the decode after a few steps; a cost per token needs every token decoded.
@@ -165,27 +182,60 @@ async function decodeCell(model: Model, prompt: Int32Array, o: Options, sampler:
     cell.rowForwards += event.step.rowForwards;
     cell.forwardCalls += event.step.forwardCalls;
     cell.s += event.step.wallMs / 1000;
-    if (cell.s > o.cellSeconds) break; // leaving the loop aborts the run before its next model call
+    if (cell.s > budgetS) break; // leaving the loop aborts the run before its next model call
   }
   cell.sPerToken = cell.s / cell.tokens;
   cell.projectedS = cell.sPerToken * o.tokens;
   return cell;
 }
 
-type DecodeResult = { promptTokens: number; canvas: number; cells: DecodeCell[] };
+type DecodeResult = { promptText: string; promptTokens: number; canvas: number; cells: DecodeCell[] };
+
+/**
+ * A chat prompt that fills whole blocks (BD3LM blocks are on absolute positions), padded with '!':
+ * then every block of the generation holds 32 masks, each block's steps are alike, and a cell
+ * stopped partway measures what the whole decode costs per token (a prompt ending mid-block would
+ * make the first block short and cheap).
+ */
+function blockAlignedPrompt(model: Model): { text: string; prompt: Int32Array } {
+  const tokenizer = model.tokenizer!;
+  const block = model.card.attention.kind === 'block-causal' ? model.card.attention.blockSize : 1;
+  const encode = (text: string) => Int32Array.from(tokenizer.encode(tokenizer.applyChatTemplate([{ role: 'user', content: text }])));
+  for (let pad = 0; pad < 4 * block; pad++) {
+    const text = `What is 7 * 8?${'!'.repeat(pad)}`;
+    const prompt = encode(text);
+    if (prompt.length % block === 0) return { text, prompt };
+  }
+  throw new Error(`no padding of the prompt with '!' makes it a multiple of ${block} tokens with this tokenizer`);
+}
 
 /** Every cell in turn (cheapest first); `onCell` sees the result so far after each. */
+/**
+ * Seconds cell `index` (of 8: four confidence, then four Info-Gain) may decode: a confidence step is
+ * one row-forward, an Info-Gain step up to N + 1, so a confidence cell gets a quarter of an
+ * Info-Gain cell's time (--cell-seconds). With --until, the cells left share the time left in those
+ * proportions, keeping 30 s each for the model call under way when one stops.
+ */
+function cellBudget(o: Options, index: number): number {
+  const weight = (i: number) => (i < 4 ? 0.25 : 1);
+  const own = weight(index) * o.cellSeconds;
+  if (o.until === null) return own;
+  const weights = Array.from({ length: 8 - index }, (_, k) => weight(index + k)).reduce((a, b) => a + b, 0);
+  const share = ((o.until - Date.now()) / 1000 - 30 * (8 - index)) * (weight(index) / weights);
+  return Math.max(10, Math.min(own, share));
+}
+
 async function decodeBench(o: Options, log: (s: string) => void, onCell: (so: DecodeResult) => void): Promise<DecodeResult> {
-  const model = await loadModel(join(o.dir, 'onnx', GRAPHS[o.decodePrecision]), { threads: o.threads });
+  const model = await loadModel(join(o.dir, 'onnx', GRAPHS[o.decodePrecision]), { threads: o.threads, device: o.device });
   try {
-    const tokenizer = model.tokenizer!;
-    const prompt = Int32Array.from(tokenizer.encode(tokenizer.applyChatTemplate([{ role: 'user', content: 'What is 7 * 8? Explain step by step.' }])));
+    const { text, prompt } = blockAlignedPrompt(model);
     const cells: DecodeCell[] = [];
-    const result = { promptTokens: prompt.length, canvas: prompt.length + o.tokens, cells };
+    const result = { promptText: text, promptTokens: prompt.length, canvas: prompt.length + o.tokens, cells };
     for (const sampler of ['confidence', 'info-gain'] as const)
       for (const steps of [o.tokens, o.tokens / 2].map(Math.floor))
         for (const threshold of [null, 0.9]) {
-          const cell = await decodeCell(model, prompt, o, sampler, steps, threshold);
+          const budget = cellBudget(o, cells.length);
+          const cell = await decodeCell(model, prompt, o, sampler, steps, threshold, budget);
           log(`decode ${sampler} steps ${steps} threshold ${threshold ?? 'none'}: ${cell.stepsRun} steps, ${cell.tokens} tokens, ${cell.rowForwards} row-forwards in ${cell.s.toFixed(1)} s: ${cell.sPerToken.toFixed(2)} s/token${cell.complete ? '' : ` (stopped; ${o.tokens} tokens ≈ ${cell.projectedS.toFixed(0)} s)`}`);
           cells.push(cell);
           onCell(result);
@@ -230,7 +280,7 @@ async function main(): Promise<void> {
   }
   let web: WebCell[] = [];
   if (o.only.has('web')) {
-    web = await webBench({ root: ROOT, dir: o.dir, graphs: o.precisions.map((p) => ({ precision: p, graph: GRAPHS[p] })), rows: o.webRows, length: o.length, repeats: 2, threads: o.threads, workDir: resolve(o.out), log, onCell: (cells) => ((report.web = cells), save()) });
+    web = await webBench({ root: ROOT, dir: o.dir, graphs: o.precisions.map((p) => ({ precision: p, graph: GRAPHS[p] })), rows: o.webRows, length: o.length, repeats: 2, threads: o.threads, device: o.webDevice, timeoutS: o.webTimeoutS, workDir: resolve(o.out), log, onCell: (cells) => ((report.web = cells), save()) });
   }
   const decodeResult = o.only.has('decode') ? await decodeBench(o, log, (d) => ((report.decode = d), save())) : null;
   const finished = { at: new Date().toISOString(), uptime: uptime() };
