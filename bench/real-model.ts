@@ -32,6 +32,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Table from 'cli-table3';
 import { decode, loadModel, type Model } from '../src/node.js';
+import { reduceLogits } from '../src/models/denoiser.js';
 import { benchRequest } from '../web/src/bench-request.js';
 import { webBench, type WebCell } from './real-model-web.js';
 
@@ -108,6 +109,12 @@ interface ChildResult {
   forwards: { rows: number; length: number; s: number[] }[]; top1: number[];
   /** The largest top-1 probability at a masked position of the first forward: whether a threshold of 0.9 can commit anything. */
   maxMaskedTop1: number;
+  /**
+   * Seconds the library spends in JavaScript reducing one row's logits (length × V floats: softmax,
+   * entropy, top-1/2, draws), the part of a forward that stays on the CPU whatever runs the graph
+   * (these exports have no statistics head); the fastest of two.
+   */
+  reduceRowS: number;
 }
 
 const maxRss = () => process.resourceUsage().maxRSS * 1024;
@@ -139,8 +146,24 @@ async function childMain({ graph, threads, rows, length, device }: { graph: stri
     forwards.push({ rows: n, length, s });
   }
   await model.dispose();
-  const result: ChildResult = { loadS, rssBeforeLoad, rssAfterLoad, peakRssLoad, peakRss: maxRss(), forwards, top1, maxMaskedTop1 };
+  const peakRss = maxRss(); // before the reduction's own made-up logits
+  const result: ChildResult = { loadS, rssBeforeLoad, rssAfterLoad, peakRssLoad, peakRss, forwards, top1, maxMaskedTop1, reduceRowS: reductionTime(model, length) };
   process.stdout.write(`RESULT ${JSON.stringify(result)}\n`);
+}
+
+/** reduceLogits on one row of made-up logits (spread over a few nats, as the stand-in's), fastest of two, s. */
+function reductionTime(model: Model, length: number): number {
+  const V = model.card.vocabSize;
+  const logits = new Float32Array(length * V);
+  for (let i = 0; i < logits.length; i++) logits[i] = 3 * Math.sin(i * 0.7071);
+  const request = benchRequest(model.card, 1, length);
+  let best = Infinity;
+  for (let i = 0; i < 2; i++) {
+    const t = performance.now();
+    reduceLogits(model.card, logits.slice(), request);
+    best = Math.min(best, (performance.now() - t) / 1000);
+  }
+  return best;
 }
 
 function runChild(graph: string, o: Options, rows: number[]): Promise<ChildResult> {
@@ -292,11 +315,11 @@ async function main(): Promise<void> {
 
 function printTables(o: Options, loads: Record<string, ChildResult>, decoded: { canvas: number; cells: DecodeCell[] } | null, web: WebCell[]): void {
   if (Object.keys(loads).length > 0) {
-    const t = new Table({ head: ['graph', 'load s', 'RSS after load GiB', 'peak RSS GiB', ...o.rows.map((r) => `forward ${r}×${o.length} s`), 'top-1 = fp32', 'max p(top-1) at a mask'] });
+    const t = new Table({ head: ['graph', 'load s', 'RSS after load GiB', 'peak RSS GiB', ...o.rows.map((r) => `forward ${r}×${o.length} s`), 'of which JS per row s', 'top-1 = fp32', 'max p(top-1) at a mask'] });
     const ref = loads.fp32?.top1;
     for (const [p, r] of Object.entries(loads)) {
       const agree = ref && r.top1.length ? `${((r.top1.filter((id, i) => id === ref[i]).length / ref.length) * 100).toFixed(0)} %` : '';
-      t.push([GRAPHS[p], r.loadS.toFixed(1), gib(r.rssAfterLoad), gib(r.peakRss), ...o.rows.map((n) => r.forwards.find((f) => f.rows === n)?.s.map((s) => s.toFixed(1)).join(' / ') ?? ''), agree, r.maxMaskedTop1.toFixed(3)]);
+      t.push([GRAPHS[p], r.loadS.toFixed(1), gib(r.rssAfterLoad), gib(r.peakRss), ...o.rows.map((n) => r.forwards.find((f) => f.rows === n)?.s.map((s) => s.toFixed(1)).join(' / ') ?? ''), r.reduceRowS.toFixed(2), agree, r.maxMaskedTop1.toFixed(3)]);
     }
     console.log(t.toString());
   }
