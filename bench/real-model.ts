@@ -20,6 +20,8 @@
  *       [--web-rows 1] [--tokens 128] [--cell-seconds 240] [--until HH:MM] [--out out/real-model]
  *       [--device cuda] [--web-device wasm|webgpu] [--web-timeout 300]
  *
+ *   npm run bench:real -- --report out/real-model/<run>.json   (a run's figures as Markdown tables)
+ *
  * --cell-seconds: an Info-Gain cell's time (a confidence cell gets a quarter); --until: the decode
  * cells share the time left until then (UTC) in those proportions, each at most its own.
  *
@@ -34,6 +36,7 @@ import Table from 'cli-table3';
 import { decode, loadModel, type Model } from '../src/node.js';
 import { reduceLogits } from '../src/models/denoiser.js';
 import { benchRequest } from '../web/src/bench-request.js';
+import { markdownReport } from './real-model-report.js';
 import { webBench, type WebCell } from './real-model-web.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -281,6 +284,7 @@ const uptime = () => execFileSync('uptime', { encoding: 'utf8' }).trim();
 async function main(): Promise<void> {
   const argv = process.argv.slice(2);
   if (argv[0] === '--child') return childMain(JSON.parse(argv[1]));
+  if (argv[0] === '--report') return void console.log(markdownReport(argv[1]));
   const o = parseOptions(argv);
   const log = (s: string) => console.log(`[${new Date().toISOString().slice(11, 19)}] ${s}`);
   ensureStandIn(o, log);
