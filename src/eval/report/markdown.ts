@@ -1,7 +1,7 @@
 /** The report as Markdown (`report.md`), and the run description the HTML page shares. */
 import { describeSelection, type DataRead } from '../../tasks/data.js';
 import type { RunMeta } from '../harness.js';
-import type { Report } from './model.js';
+import type { Report } from './types.js';
 import { reportTables, type TableModel } from './tables.js';
 
 const mdCell = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');

@@ -1,6 +1,6 @@
 /** The report's "Reading": one paragraph of factual sentences about the numbers. */
-import type { PairedTest, Report, SamplerSummary } from './model.js';
-import { fmtNum, fmtP, fmtPct, signed } from './tables.js';
+import { fmtNum, fmtP, fmtPct, signed } from './format.js';
+import type { PairedTest, Report, SamplerSummary } from './types.js';
 
 /** The proposed method and its lookahead sibling; `info-gain:nobypass` and other variants belong with them. */
 const INFO_GAIN_FAMILY = ['info-gain', 'lookum'];

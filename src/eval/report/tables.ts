@@ -1,13 +1,11 @@
 /**
- * The report's tables, in a form every renderer (Markdown, HTML, terminal) takes, and the number
- * formats they share.
+ * The report's tables, in a form every renderer (Markdown, HTML, terminal) takes. The number
+ * formats live in format.ts and are re-exported here for the modules that import them from tables.
  */
-import type { PairedTest, Report, SamplerSummary } from './model.js';
+import { fmtNum, fmtP, fmtPct, signed } from './format.js';
+import type { PairedTest, Report, SamplerSummary } from './types.js';
 
-export const fmtPct = (x: number | null | undefined, digits = 1) => (x === null || x === undefined || !Number.isFinite(x) ? '–' : (100 * x).toFixed(digits));
-export const fmtNum = (x: number | null | undefined, digits = 2) => (x === null || x === undefined || !Number.isFinite(x) ? '–' : x.toFixed(digits));
-export const fmtP = (p: number) => (p >= 0.001 ? p.toFixed(3) : p.toExponential(1));
-export const signed = (x: string) => (x.startsWith('-') || x === '–' ? x : `+${x}`);
+export { fmtNum, fmtP, fmtPct, signed };
 
 function valueText(report: Report, s: SamplerSummary): string {
   if (report.kind === 'accuracy') {
