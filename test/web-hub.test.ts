@@ -151,6 +151,10 @@ describe.skipIf(!HAS_CHROMIUM)('a Hugging Face ONNX folder in the web app', () =
     const trace = await decodeInPage();
     expect(trace.model).toBe('qwen3-bd3lm-tiny'); // the folder's name, as on disk
     expectSameDecode(trace, await decodeInNode(FP16));
+    // Choosing a device reloads the page with ?device=: the URL model goes with it.
+    await Promise.all([page.waitForURL((u) => u.searchParams.get('model') === graphUrl && u.searchParams.get('device') === 'wasm'), page.$eval('#device', (select) => select.dispatchEvent(new Event('change')))]);
+    await page.waitForSelector('body[data-ready=true]', { timeout: 60_000 });
+    expect(await page.inputValue('#model')).toBe(`your model: ${graphUrl}`);
   }, 180_000);
 
   it('a folder URL without model.json names the graph URL to give instead; the page stays usable', async () => {
