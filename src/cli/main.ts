@@ -8,6 +8,7 @@ import { packageRoot } from '../node/paths.js';
 import { CommandExit } from './common.js';
 import { registerCompare } from './commands/compare.js';
 import { registerEval } from './commands/eval.js';
+import { registerFrontier } from './commands/frontier.js';
 import { registerGenerate } from './commands/generate.js';
 import { registerInspect } from './commands/inspect.js';
 import { registerLab } from './commands/lab.js';
@@ -26,7 +27,7 @@ export function buildProgram(): Command {
     .enablePositionalOptions()
     // main() prints the one error line itself, so commander's own copy is dropped.
     .configureOutput({ outputError: () => {} });
-  for (const register of [registerGenerate, registerCompare, registerLab, registerEval, registerReport, registerInspect, registerLists, registerWeb, registerServe]) register(program);
+  for (const register of [registerGenerate, registerCompare, registerLab, registerEval, registerReport, registerFrontier, registerInspect, registerLists, registerWeb, registerServe]) register(program);
   return program;
 }
 

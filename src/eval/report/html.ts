@@ -112,8 +112,8 @@ export function chartData(report: Report, lines: readonly ResultLine[]) {
   };
 }
 
-/** An asset file beside this module (`page.js`, `page.css`), as text. */
-export function pageAsset(name: 'page.js' | 'page.css'): string {
+/** An asset file beside this module (`page.js`, `page.css`, the frontier page's `frontier-page.js`), as text. */
+export function pageAsset(name: 'page.js' | 'page.css' | 'frontier-page.js'): string {
   const path = fileURLToPath(new URL(name, import.meta.url));
   try {
     return readFileSync(path, 'utf8');
