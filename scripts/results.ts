@@ -9,6 +9,11 @@
  * (a partial run would otherwise replace the tables that docs/results-reading.md quotes);
  * `--force` overrides that check.
  *
+ * The frontier cells (FRONTIER_CELLS, issue 21 §2) are evaluations whose samplers sweep each
+ * family's compute knob (configs/frontier-*.yaml); each is read by `infogain frontier` into
+ * out/results/<cell>/frontier.md, frontier.html and two PNG charts (headless Chromium, skipped
+ * with a note when there is none), and their decision tables and figures open the document.
+ *
  * Default example counts are those of the committed report (200 per cell; 100 for countdown-4,
  * 60 for the sweep; the oracle lab's cells 1,000 prompts, 200 for the Markov chain); `--n` sets every cell's.
  * The oracle lab's cells (LAB_CELLS) run `infogain lab` instead of `infogain eval`; their tables
@@ -24,6 +29,9 @@ import { packageRoot } from '../src/node/paths.js';
 import { isModelDir } from '../src/models/model-dir.js';
 import { labCellTables, type LabAnalysis } from '../src/eval/lab-report.js';
 import { digitsTable, fmtNum, fmtPct, mainTable, markdownTable, writeTaskReport, type Report } from '../src/eval/report.js';
+import { writeFrontier } from '../src/eval/frontier-files.js';
+import { decisionTable } from '../src/eval/frontier-render.js';
+import { DEFAULT_CHROMIUM } from '../src/eval/frontier-png.js';
 
 const root = packageRoot();
 
@@ -55,6 +63,19 @@ const CELLS: Cell[] = [
 ];
 
 /**
+ * The compute-matched frontier's cells: every family swept over its knob on one task cell
+ * (configs/frontier-*.yaml; docs/decisions.md D14). Their n: 200 (100 for 4-number Countdown).
+ */
+const FRONTIER_CELLS: Cell[] = [
+  { id: 'frontier-sudoku-51-56', title: 'Sudoku 9×9, 51–56 blanks', config: 'configs/frontier-sudoku.yaml', model: 'sudoku', n: 200, options: ['--task-option', 'blanks=[51,56]'] },
+  { id: 'frontier-sudoku-40-50', title: 'Sudoku 9×9, 40–50 blanks', config: 'configs/frontier-sudoku.yaml', model: 'sudoku', n: 200, options: ['--task-option', 'blanks=[40,50]'] },
+  { id: 'frontier-countdown-3', title: 'Countdown, 3 numbers', config: 'configs/frontier-countdown.yaml', model: 'countdown', n: 200, options: ['--task-option', 'count=3'] },
+  { id: 'frontier-countdown-4', title: 'Countdown, 4 numbers', config: 'configs/frontier-countdown.yaml', model: 'countdown', n: 100, options: ['--task-option', 'count=4'] },
+  { id: 'frontier-text', title: 'Text infilling (judge score)', config: 'configs/frontier-text.yaml', model: 'text', n: 200, options: [] },
+  { id: 'frontier-digits', title: 'Class-conditional digits (judge accuracy)', config: 'configs/frontier-digits.yaml', model: 'digits', n: 200, options: [] },
+];
+
+/**
  * The oracle lab's cells (`infogain lab`, src/eval/lab.ts): samplers on an exact oracle, scored by
  * exact log p and against the MAP completion. "all" includes every registered sampler, so a newly
  * registered one joins on the next run; best-of-n:lik keeps the copy of highest Σ log p, which at
@@ -76,6 +97,8 @@ const LAB_CELLS: LabCell[] = [
   { id: 'oracle-markov', title: 'Oracle lab: markov-shakespeare (character bigrams), 24 of 32 characters masked at random', n: 200, args: ['--model', 'markov-shakespeare', ...LAB_SAMPLERS, '--length', '32', '--masks', '24', '--layout', 'scatter', '--k', '1,2,4'] },
 ];
 
+const ALL_CELLS = [...FRONTIER_CELLS, ...CELLS, ...LAB_CELLS];
+
 const positiveInt = (name: string) => (v: string) => {
   if (!/^[1-9]\d*$/.test(v)) throw new InvalidArgumentError(`${name} must be a positive integer, got ${JSON.stringify(v)}`);
   return Number(v);
@@ -83,26 +106,27 @@ const positiveInt = (name: string) => (v: string) => {
 
 const program = new Command('npm run results --')
   .description('Run (or resume) the reproduction evaluations into out/results/ and assemble out/results/results.md.')
-  .argument('[cells...]', `cells to evaluate, each optionally with :n examples (${[...CELLS, ...LAB_CELLS].map((c) => c.id).join(', ')}); default: all`)
+  .argument('[cells...]', `cells to evaluate, each optionally with :n examples (${ALL_CELLS.map((c) => c.id).join(', ')}); default: all`)
   .option('--n <n>', 'examples per cell for every cell (default: the committed report\'s, 200; countdown-4 100, sudoku-sweep 60)', positiveInt('--n'))
+  .option('--chromium <path>', `Chromium for the frontier cells' PNG charts (default ${DEFAULT_CHROMIUM}; none there: no PNGs)`, DEFAULT_CHROMIUM)
   .option('--threads <n>', 'onnxruntime threads per evaluation (default: the runtime\'s choice)', positiveInt('--threads'))
   .option('--tables-only', 'evaluate nothing; assemble the tables from the existing runs')
   .option('--write-docs', 'also write docs/results.md and docs/results/<cell>.md (refused if a cell is missing or smaller than documented)')
   .option('--force', 'with --write-docs: write even if cells are missing or smaller than documented')
   .showHelpAfterError(false)
   .parse();
-const opts = program.opts<{ n?: number; threads?: number; tablesOnly?: boolean; writeDocs?: boolean; force?: boolean }>();
+const opts = program.opts<{ n?: number; chromium: string; threads?: number; tablesOnly?: boolean; writeDocs?: boolean; force?: boolean }>();
 function usageError(message: string): never {
   return program.error(`results: ${message}`, { exitCode: 2 });
 }
 if (opts.force && !opts.writeDocs) usageError('--force only applies with --write-docs');
 
-if (opts.n !== undefined) for (const cell of [...CELLS, ...LAB_CELLS]) cell.n = opts.n;
+if (opts.n !== undefined) for (const cell of ALL_CELLS) cell.n = opts.n;
 const wanted: string[] = [];
 for (const arg of program.args) {
   const [id, n, ...rest] = arg.split(':');
-  const cell = [...CELLS, ...LAB_CELLS].find((c) => c.id === id);
-  if (!cell || rest.length) usageError(`unknown cell "${arg}"; cells: ${[...CELLS, ...LAB_CELLS].map((c) => c.id).join(', ')}`);
+  const cell = ALL_CELLS.find((c) => c.id === id);
+  if (!cell || rest.length) usageError(`unknown cell "${arg}"; cells: ${ALL_CELLS.map((c) => c.id).join(', ')}`);
   if (n !== undefined) {
     if (!/^[1-9]\d*$/.test(n)) usageError(`"${arg}": the example count after ':' must be a positive integer`);
     cell.n = Number(n);
@@ -116,7 +140,7 @@ const outOf = (cell: { id: string }) => join('out', 'results', cell.id);
 const labCommandOf = (cell: LabCell) => `infogain lab --n ${cell.n} --out ${outOf(cell)} ${cell.args.join(' ')}`;
 const commandOf = (cell: Cell) => `infogain eval --config ${cell.config} --n ${cell.n} --out ${outOf(cell)} ${cell.options.join(' ')}`.trim();
 
-for (const cell of CELLS.filter((c) => !tablesOnly && (wanted.length === 0 || wanted.includes(c.id)))) {
+for (const cell of [...FRONTIER_CELLS, ...CELLS].filter((c) => !tablesOnly && (wanted.length === 0 || wanted.includes(c.id)))) {
   if (!isModelDir(join(root, 'models', cell.model))) {
     console.log(`\n== ${cell.title}: model \`${cell.model}\` not built (\`npm run train:${cell.model}\`); skipped`);
     continue;
@@ -149,7 +173,40 @@ const overview: { cell: Cell; report: Report }[] = [];
 const examples = new Map<string, number>();
 // Links to each cell's full report: beside the document (out/results/<cell>/report.md), or the
 // copy in docs/results/ when writing the committed report.
-const reportLink = (cell: { id: string }) => (opts.writeDocs ? `[docs/results/${cell.id}.md](results/${cell.id}.md)` : `[${cell.id}/report.md](${cell.id}/report.md)`);
+const pageOf = (cell: { id: string }) => (FRONTIER_CELLS.some((c) => c.id === cell.id) ? 'frontier.md' : 'report.md');
+const reportLink = (cell: { id: string }) => (opts.writeDocs ? `[docs/results/${cell.id}.md](results/${cell.id}.md)` : `[${cell.id}/${pageOf(cell)}](${cell.id}/${pageOf(cell)})`);
+
+// The frontier cells: figures and the decision table per cell. In the committed report the PNGs
+// lie in docs/results/ as <cell>-row-forwards.png and <cell>-wall.png.
+const frontierSections: string[] = [];
+const png = existsSync(opts.chromium) ? { chromium: opts.chromium } : null;
+if (!png) console.log(`note: no Chromium at ${opts.chromium}: the frontier cells get no PNG charts (--chromium <path>)`);
+const figure = (cell: { id: string }, which: string) => (opts.writeDocs ? `results/${cell.id}-${which}.png` : `${cell.id}/${cell.id}-${which}.png`);
+for (const cell of FRONTIER_CELLS) {
+  const out = join(root, outOf(cell));
+  if (!existsSync(join(out, 'results.jsonl'))) {
+    missing.push(`Frontier, ${cell.title}: not evaluated yet (\`npm run results -- ${cell.id}\`)`);
+    continue;
+  }
+  const command = `infogain frontier ${outOf(cell)} --png --png-prefix ${cell.id}`;
+  const { frontier } = await writeFrontier([out], { out, command, png, pngPrefix: cell.id });
+  examples.set(cell.id, frontier.examples.length);
+  const table = decisionTable(frontier);
+  const partial = frontier.examples.length < cell.n ? ` **Partial: ${frontier.examples.length} of ${cell.n} examples so far.**` : '';
+  frontierSections.push(
+    [
+      `### Frontier: ${cell.title} (n = ${frontier.examples.length})`,
+      '',
+      `\`${commandOf(cell)}\`, then \`${command}\` — every point, the per-budget tables and tests: ${reportLink(cell)}.${partial}`,
+      '',
+      ...(png ? [`![${cell.title}: ${frontier.kind} against mean row-forwards, n = ${frontier.examples.length}](${figure(cell, 'row-forwards')})`, '', `![${cell.title}: ${frontier.kind} against wall time, n = ${frontier.examples.length}](${figure(cell, 'wall')})`, ''] : []),
+      markdownTable(table),
+      '',
+      table.note ?? '',
+      '',
+    ].join('\n'),
+  );
+}
 for (const cell of CELLS) {
   const out = join(root, outOf(cell));
   if (!existsSync(join(out, 'results.jsonl'))) {
@@ -236,6 +293,15 @@ const doc = [
     '> Draft assembled from `out/results/` by `npm run results`; the committed report is docs/results.md. The reading below was written for the committed tables and may quote numbers these tables do not show.',
     '',
   ]),
+  ...(frontierSections.length
+    ? [
+        '## The compute-matched frontier: which sampler at which compute',
+        '',
+        "Each family swept over its compute knob on the same examples (`configs/frontier-*.yaml`); accuracy (text: the judge's mean score) against mean row-forwards and wall time per example, 95% paired bootstrap intervals. The tables give, for each budget of k × greedy confidence's row-forwards, the best point of any family within it, the families it cannot be separated from (p ≥ 0.05: McNemar's exact test, or a sign test for scores, on the same examples) and the best Info-Gain-family point against the best best-of-N point (docs/decisions.md D14).",
+        '',
+        ...frontierSections,
+      ]
+    : []),
   // The hand-written reading of the numbers (kept in its own file so regeneration never loses it).
   ...(existsSync(reading) ? [readFileSync(reading, 'utf8').trim(), ''] : []),
   '## Overview',
@@ -253,6 +319,8 @@ const doc = [
 const draft = join(root, 'out', 'results', 'results.md');
 mkdirSync(join(root, 'out', 'results'), { recursive: true });
 writeFileSync(draft, doc);
+// The frontier's part alone, for splicing into a committed report whose other cells this checkout has not run.
+writeFileSync(join(root, 'out', 'results', 'frontier-section.md'), frontierSections.join('\n'));
 console.log(`\nwrote out/results/results.md (${sections.length} cells${missing.length ? `, ${missing.length} missing` : ''})`);
 
 if (opts.writeDocs) {
@@ -261,7 +329,7 @@ if (opts.writeDocs) {
   const documented = new Map<string, number>();
   if (existsSync(docPath))
     for (const m of readFileSync(docPath, 'utf8').matchAll(/--n (\d+) --out out\/results\/([a-z0-9-]+)/g)) documented.set(m[2], Number(m[1]));
-  const shortfalls = [...CELLS, ...LAB_CELLS].flatMap((cell) => {
+  const shortfalls = ALL_CELLS.flatMap((cell) => {
     const have = examples.get(cell.id);
     const want = documented.get(cell.id) ?? 0;
     if (have === undefined) return [`${cell.id}: no results in ${outOf(cell)}`];
@@ -273,8 +341,11 @@ if (opts.writeDocs) {
     process.exit(2);
   }
   mkdirSync(join(root, 'docs', 'results'), { recursive: true });
-  for (const cell of [...CELLS, ...LAB_CELLS])
-    if (examples.has(cell.id)) copyFileSync(join(root, outOf(cell), 'report.md'), join(root, 'docs', 'results', `${cell.id}.md`));
+  for (const cell of ALL_CELLS)
+    if (examples.has(cell.id)) copyFileSync(join(root, outOf(cell), pageOf(cell)), join(root, 'docs', 'results', `${cell.id}.md`));
+  for (const cell of FRONTIER_CELLS)
+    for (const which of png && examples.has(cell.id) ? ['row-forwards', 'wall'] : [])
+      copyFileSync(join(root, outOf(cell), `${cell.id}-${which}.png`), join(root, 'docs', 'results', `${cell.id}-${which}.png`));
   writeFileSync(docPath, doc);
   console.log(`wrote docs/results.md and docs/results/*.md`);
 }

@@ -101,7 +101,7 @@ describe('buildFrontier', () => {
 
   it('decides per budget: the leader, what it does not separate from, Info-Gain against best-of-n', () => {
     const d4 = decisionOf(f, cell(4));
-    expect(d4.pick).toBe('info-gain:n4-nobypass (N = 4): 80.0%');
+    expect(d4.pick).toBe('info-gain:n4-nobypass (N = 4): 80.0% at 3.60×');
     // The beam is 6 examples behind (p = 0.031): separated; best-of-n N = 2 is 18 behind.
     expect(d4.tied).toEqual([]);
     expect(d4.igVsBon).toMatch(/^info-gain:n4-nobypass \(N = 4\) \+18\.0 pp vs best-of-n:n2 \(N = 2\) \(p /);

@@ -77,7 +77,7 @@ export function decisionOf(f: Frontier, cell: BudgetCell): { pick: string; tied:
     igVsBon = `${pointName(ig)} ${diffOf(f, t.difference)} vs ${pointName(bon)} (p ${fmtP(t.p)})`;
   } else if (!ig) igVsBon = 'no Info-Gain point within budget';
   else igVsBon = 'no best-of-n point within budget';
-  return { pick: `${pointName(cell.leader)}: ${valueOf(f, cell.leader.value)}`, tied, igVsBon };
+  return { pick: `${pointName(cell.leader)}: ${valueOf(f, cell.leader.value)} at ${times(cell.leader.rowForwards, f.greedy.rowForwards)}`, tied, igVsBon };
 }
 
 export function decisionTable(f: Frontier): TableModel {
