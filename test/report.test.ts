@@ -372,3 +372,35 @@ describe('report.html in headless Chromium', () => {
     }
   });
 });
+
+describe('the report modules', () => {
+  // model → reading → tables → model was an import circle; the shapes now live in types.ts and the
+  // number formats in format.ts. A circle (type-only imports included) would come back unnoticed
+  // by tsc, so this walks the relative imports of src/eval/report/*.ts.
+  it('import each other without a circle', () => {
+    const dir = fileURLToPath(new URL('../src/eval/report/', import.meta.url));
+    const files = ['digits', 'files', 'format', 'html', 'markdown', 'model', 'reading', 'tables', 'terminal', 'types'];
+    const edges = new Map(
+      files.map((f) => {
+        const text = readFileSync(join(dir, `${f}.ts`), 'utf8');
+        const deps = [...text.matchAll(/^(?:import|export)[^;]*?from '\.\/([a-z-]+)\.js'/gms)].map((m) => m[1]);
+        return [f, deps] as const;
+      }),
+    );
+    expect(edges.get('model')).toContain('reading');
+    const circle = (start: string): string[] | null => {
+      const walk = (at: string, path: string[]): string[] | null => {
+        for (const next of edges.get(at) ?? []) {
+          if (next === start) return [...path, next];
+          if (!path.includes(next)) {
+            const found = walk(next, [...path, next]);
+            if (found) return found;
+          }
+        }
+        return null;
+      };
+      return walk(start, [start]);
+    };
+    for (const f of files) expect(circle(f), `${f}: ${circle(f)?.join(' → ')}`).toBeNull();
+  });
+});
