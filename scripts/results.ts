@@ -4,6 +4,11 @@
  * out/results/<cell>/, writes each cell's report.md/report.html there, and assembles the
  * paper-style tables from every cell that has results into out/results/results.md.
  *
+ * `--write-frontier-docs` updates only the frontier's part of docs/results.md (its section and the
+ * hand-written reading above the overview) and its files in docs/results/, from the frontier cells
+ * that have results, leaving every other cell's tables as they are: the frontier cells can then
+ * be committed from a checkout that has not run the task cells.
+ *
  * Only `--write-docs` touches the committed report (docs/results.md and docs/results/<cell>.md),
  * and it refuses when a cell has no results or fewer examples than docs/results.md documents
  * (a partial run would otherwise replace the tables that docs/results-reading.md quotes);
@@ -112,14 +117,18 @@ const program = new Command('npm run results --')
   .option('--threads <n>', 'onnxruntime threads per evaluation (default: the runtime\'s choice)', positiveInt('--threads'))
   .option('--tables-only', 'evaluate nothing; assemble the tables from the existing runs')
   .option('--write-docs', 'also write docs/results.md and docs/results/<cell>.md (refused if a cell is missing or smaller than documented)')
+  .option('--write-frontier-docs', "write only the frontier's part of docs/results.md (its section and the reading) and its pages and PNGs in docs/results/")
   .option('--force', 'with --write-docs: write even if cells are missing or smaller than documented')
   .showHelpAfterError(false)
   .parse();
-const opts = program.opts<{ n?: number; chromium: string; threads?: number; tablesOnly?: boolean; writeDocs?: boolean; force?: boolean }>();
+const opts = program.opts<{ n?: number; chromium: string; threads?: number; tablesOnly?: boolean; writeDocs?: boolean; writeFrontierDocs?: boolean; force?: boolean }>();
 function usageError(message: string): never {
   return program.error(`results: ${message}`, { exitCode: 2 });
 }
 if (opts.force && !opts.writeDocs) usageError('--force only applies with --write-docs');
+if (opts.writeDocs && opts.writeFrontierDocs) usageError('--write-docs already writes the frontier; give one of the two');
+// Links as the committed report has them (docs/results/…) or as the draft beside out/results/ has them.
+const docsLinks = opts.writeDocs === true || opts.writeFrontierDocs === true;
 
 if (opts.n !== undefined) for (const cell of ALL_CELLS) cell.n = opts.n;
 const wanted: string[] = [];
@@ -174,14 +183,14 @@ const examples = new Map<string, number>();
 // Links to each cell's full report: beside the document (out/results/<cell>/report.md), or the
 // copy in docs/results/ when writing the committed report.
 const pageOf = (cell: { id: string }) => (FRONTIER_CELLS.some((c) => c.id === cell.id) ? 'frontier.md' : 'report.md');
-const reportLink = (cell: { id: string }) => (opts.writeDocs ? `[docs/results/${cell.id}.md](results/${cell.id}.md)` : `[${cell.id}/${pageOf(cell)}](${cell.id}/${pageOf(cell)})`);
+const reportLink = (cell: { id: string }) => (docsLinks ? `[docs/results/${cell.id}.md](results/${cell.id}.md)` : `[${cell.id}/${pageOf(cell)}](${cell.id}/${pageOf(cell)})`);
 
 // The frontier cells: figures and the decision table per cell. In the committed report the PNGs
 // lie in docs/results/ as <cell>-row-forwards.png and <cell>-wall.png.
 const frontierSections: string[] = [];
 const png = existsSync(opts.chromium) ? { chromium: opts.chromium } : null;
 if (!png) console.log(`note: no Chromium at ${opts.chromium}: the frontier cells get no PNG charts (--chromium <path>)`);
-const figure = (cell: { id: string }, which: string) => (opts.writeDocs ? `results/${cell.id}-${which}.png` : `${cell.id}/${cell.id}-${which}.png`);
+const figure = (cell: { id: string }, which: string) => (docsLinks ? `results/${cell.id}-${which}.png` : `${cell.id}/${cell.id}-${which}.png`);
 for (const cell of FRONTIER_CELLS) {
   const out = join(root, outOf(cell));
   if (!existsSync(join(out, 'results.jsonl'))) {
@@ -282,6 +291,17 @@ function overviewTable(): string {
 }
 
 const reading = join(root, 'docs', 'results-reading.md');
+const frontierPart = () =>
+  frontierSections.length
+    ? [
+        '## The compute-matched frontier: which sampler at which compute',
+        '',
+        "Each family swept over its compute knob on the same examples (`configs/frontier-*.yaml`); accuracy (text: the judge's mean score) against mean row-forwards and wall time per example, 95% paired bootstrap intervals. The tables give, for each budget of k × greedy confidence's row-forwards, the best point of any family within it, the families it cannot be separated from (p ≥ 0.05: McNemar's exact test, or a sign test for scores, on the same examples) and the best Info-Gain-family point against the best best-of-N point (docs/decisions.md D14).",
+        '',
+        ...frontierSections,
+      ]
+    : [];
+const readingPart = () => (existsSync(reading) ? [readFileSync(reading, 'utf8').trim(), ''] : []);
 const doc = [
   '# Results: does Info-Gain beat the greedy samplers on our built-in models?',
   '',
@@ -293,17 +313,9 @@ const doc = [
     '> Draft assembled from `out/results/` by `npm run results`; the committed report is docs/results.md. The reading below was written for the committed tables and may quote numbers these tables do not show.',
     '',
   ]),
-  ...(frontierSections.length
-    ? [
-        '## The compute-matched frontier: which sampler at which compute',
-        '',
-        "Each family swept over its compute knob on the same examples (`configs/frontier-*.yaml`); accuracy (text: the judge's mean score) against mean row-forwards and wall time per example, 95% paired bootstrap intervals. The tables give, for each budget of k × greedy confidence's row-forwards, the best point of any family within it, the families it cannot be separated from (p ≥ 0.05: McNemar's exact test, or a sign test for scores, on the same examples) and the best Info-Gain-family point against the best best-of-N point (docs/decisions.md D14).",
-        '',
-        ...frontierSections,
-      ]
-    : []),
+  ...frontierPart(),
   // The hand-written reading of the numbers (kept in its own file so regeneration never loses it).
-  ...(existsSync(reading) ? [readFileSync(reading, 'utf8').trim(), ''] : []),
+  ...readingPart(),
   '## Overview',
   '',
   'Accuracy (text: win rate against greedy confidence under the 5-gram judge) · mean cumulative uncertainty in nats · mean row-forwards per example. Per-cell tables with intervals and tests follow.',
@@ -323,6 +335,32 @@ writeFileSync(draft, doc);
 writeFileSync(join(root, 'out', 'results', 'frontier-section.md'), frontierSections.join('\n'));
 console.log(`\nwrote out/results/results.md (${sections.length} cells${missing.length ? `, ${missing.length} missing` : ''})`);
 
+if (opts.writeFrontierDocs) {
+  const docPath = join(root, 'docs', 'results.md');
+  const old = readFileSync(docPath, 'utf8');
+  // The frontier section (or, before there was one, the reading) up to the overview is replaced.
+  const from = old.includes('\n## The compute-matched frontier') ? old.indexOf('\n## The compute-matched frontier') : old.indexOf('\n## Reading');
+  const to = old.indexOf('\n## Overview');
+  if (from < 0 || to < from) {
+    console.error('results: docs/results.md has no "## Reading" … "## Overview" part to replace; regenerate it with --write-docs');
+    process.exit(2);
+  }
+  const ran = FRONTIER_CELLS.filter((c) => examples.has(c.id));
+  if (ran.length === 0) {
+    console.error('results: no frontier cell has results; nothing to write');
+    process.exit(2);
+  }
+  mkdirSync(join(root, 'docs', 'results'), { recursive: true });
+  for (const cell of ran) {
+    copyFileSync(join(root, outOf(cell), 'frontier.md'), join(root, 'docs', 'results', `${cell.id}.md`));
+    for (const which of png ? ['row-forwards', 'wall'] : []) copyFileSync(join(root, outOf(cell), `${cell.id}-${which}.png`), join(root, 'docs', 'results', `${cell.id}-${which}.png`));
+  }
+  const notRun = FRONTIER_CELLS.filter((c) => !examples.has(c.id)).map((c) => `- Frontier, ${c.title}: not evaluated yet (\`npm run results -- ${c.id}\`)`);
+  const part = [...frontierPart(), ...(notRun.length ? ['Frontier cells still to run:', '', ...notRun, ''] : []), ...readingPart()].join('\n');
+  writeFileSync(docPath, `${old.slice(0, from)}\n${part}${old.slice(to)}`);
+  console.log(`wrote the frontier part of docs/results.md (${ran.map((c) => c.id).join(', ')}) and docs/results/frontier-*`);
+}
+
 if (opts.writeDocs) {
   const docPath = join(root, 'docs', 'results.md');
   // What the committed document shows per cell: the `--n N --out out/results/<cell>` of its commands.
@@ -332,7 +370,8 @@ if (opts.writeDocs) {
   const shortfalls = ALL_CELLS.flatMap((cell) => {
     const have = examples.get(cell.id);
     const want = documented.get(cell.id) ?? 0;
-    if (have === undefined) return [`${cell.id}: no results in ${outOf(cell)}`];
+    // A frontier cell the committed report does not show yet is listed as not evaluated, not a loss.
+    if (have === undefined) return FRONTIER_CELLS.some((c) => c.id === cell.id) && want === 0 ? [] : [`${cell.id}: no results in ${outOf(cell)}`];
     return have < want ? [`${cell.id}: ${have} examples, docs/results.md has ${want}`] : [];
   });
   if (shortfalls.length && !opts.force) {
