@@ -135,7 +135,7 @@ function plan(command: string, tmp: string): { file: string; args: string[]; cli
   const sub = words[0] === 'node' && words[1] === 'bin/infogain.js' ? words[2] : undefined;
   const args = words.slice(1).map((w, i, all) => {
     if (all[i - 1] === '--n') return String(Math.min(Number(w), sub === 'eval' ? 1 : 2));
-    if (all[i - 1] === '--trace' || all[i - 1] === '--out' || w.startsWith('out/')) return join(tmp, w);
+    if (all[i - 1] === '--trace' || all[i - 1] === '--out' || all[i - 1] === '--export' || w.startsWith('out/')) return join(tmp, w);
     return w;
   });
   // A compare without --n (the npm demos) still gets a small one; the last --n wins in commander.

@@ -44,7 +44,6 @@ describe('SIGTERM drains a server process', () => {
     const plain = client.completions.create({ ...body, seed: 4 });
     await stream.started;
     await expect.poll(() => activeRequests(server.url)).toBe(2);
-    const signalledAt = Date.now();
     server.process.kill('SIGTERM');
     await expect.poll(() => server.stderr()).toContain('SIGTERM: draining: new requests get 503, 2 in flight');
     // The listener is closed: a new connection is refused, so a load balancer sends it elsewhere.
@@ -55,9 +54,8 @@ describe('SIGTERM drains a server process', () => {
     expect(streamed.text).toHaveLength(300);
     expect(answered.choices[0].text).toHaveLength(300);
     expect(exit).toMatchObject({ code: 0, signal: null });
+    // Both were answered in full before the deadline (none cancelled), however slow the machine.
     expect(server.stderr()).toContain('stopped: 2 requests finished while draining, 0 cancelled at the deadline');
-    // Both were answered in full before the exit, well inside the deadline.
-    expect(exit.at - signalledAt).toBeLessThan(30_000);
   });
 
   it('past --drain-timeout the requests left are cancelled with a retryable 503 (a stream: an error event), and the process exits 0', async () => {
@@ -83,8 +81,8 @@ describe('SIGTERM drains a server process', () => {
     expect(String((streamError as Error).message)).toMatch(/drain deadline cancelled this request/);
     const exit = await server.exited;
     expect(exit).toMatchObject({ code: 0, signal: null });
+    // It waited for the deadline before cancelling (the 503s and the count below say it did cancel).
     expect(exit.at - signalledAt).toBeGreaterThanOrEqual(1_000);
-    expect(exit.at - signalledAt).toBeLessThan(10_000);
     expect(server.stderr()).toContain('stopped: 0 requests finished while draining, 2 cancelled at the deadline');
   });
 });
