@@ -74,7 +74,7 @@ describe('buildFrontier', () => {
     expect(f.families.find((x) => x.family === 'best-of-n')!.points.map((p) => p.sampler)).toEqual(['best-of-n:n2', 'best-of-n:n8']);
   });
 
-  it("takes each family's best point with row-forwards ≤ k × greedy's (no tolerance)", () => {
+  it("takes each family's best point with row-forwards ≤ k × greedy's + 2%", () => {
     // 1×: 50 rf: only the greedy rules; confidence (60%) over margin (55%).
     expect(cell(1).best.map((p) => p.sampler)).toEqual(['confidence']);
     // 2× = 100 rf: best-of-n N = 2 is exactly at the budget and counts; the beam (120) does not.
@@ -84,6 +84,15 @@ describe('buildFrontier', () => {
     // 8× = 400: best-of-n N = 8 enters; Info-Gain N = 16 (700) is still out.
     expect(cell(8).best.find((p) => p.family === 'best-of-n')!.sampler).toBe('best-of-n:n8');
     expect(cell(8).leader!.sampler).toBe('info-gain:n4-nobypass');
+    // The slack: 2% over 2× (102 rf) is within; at tolerance 0 it is not; 3% over is never.
+    const costing = (rf: number, tolerance?: number) => {
+      const g = run(20, [GRID[0], { ...GRID[2], rf }]);
+      return buildFrontier(g.meta, g.lines, { bootstrap: 0, tolerance }).budgets.find((c) => c.k === 2)!.best.map((p) => p.sampler);
+    };
+    expect(costing(102)).toContain('best-of-n:n2');
+    expect(costing(102, 0)).not.toContain('best-of-n:n2');
+    expect(costing(103)).not.toContain('best-of-n:n2');
+    expect(() => costing(100, 1)).toThrow(/tolerance 1: expected a fraction in \[0, 1\)/);
   });
 
   it('tests each family against the leader and against best-of-n with McNemar on the discordant examples', () => {
@@ -178,6 +187,7 @@ describe('infogain frontier', () => {
     const md = readFileSync(join(tmp, 'cli-out', 'frontier.md'), 'utf8');
     expect(md).toContain('## Which sampler at which compute: sudoku (blanks=[51,56]), model sudoku');
     expect(md).toContain('n = 30 examples (seed 0), the same for every point');
+    expect(md).toContain('a point is within k× when it costs ≤ k× greedy + 2%');
     expect(md).not.toContain('.png');
     const bad = await cli('frontier', dir, '--budgets', '1,x');
     expect(bad.code).not.toBe(0);

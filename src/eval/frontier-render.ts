@@ -36,7 +36,7 @@ export function frontierNote(f: Frontier): string {
   return (
     `n = ${f.examples.length} examples (seed ${f.seed}), the same for every point` +
     (f.examplesInRun > f.examples.length ? ` (the run has lines for ${f.examplesInRun}; the others are not done for every sampler yet)` : '') +
-    `. 1× = ${f.greedy.sampler}'s ${fmtNum(f.greedy.rowForwards, 1)} mean row-forwards per example. ` +
+    `. 1× = ${f.greedy.sampler}'s ${fmtNum(f.greedy.rowForwards, 1)} mean row-forwards per example; a point is within k× when it costs ≤ k× greedy + ${fmtPct(f.tolerance, 0)}%. ` +
     (b.resamples > 0 ? `Intervals: 95% paired percentile bootstrap, ${b.resamples} resamples, seed ${b.seed}.` : 'No intervals (--bootstrap 0).') +
     (f.ungraded.length ? ` Not in the frontier yet (no graded line): ${f.ungraded.join(', ')}.` : '')
   );

@@ -11,7 +11,8 @@
  *    bootstrap interval (one draw of examples per replicate, shared by every series);
  *  - greedy's compute: the mean row-forwards of the greedy reference sampler (default
  *    `confidence`); budget k× = k × that; a point is within budget when its mean row-forwards are
- *    ≤ the budget (no tolerance);
+ *    ≤ the budget × (1 + tolerance), tolerance 2% by default: decode lengths vary with the sampled
+ *    tokens, so best-of-N at N = 2 can cost 2.0002× greedy, and a strict ≤ would drop it from 2×;
  *  - a family's best point at a budget: the highest value among its points within budget (ties: the
  *    cheaper point);
  *  - the budget's leader: the best of the families' best points; every other family's best is
@@ -64,6 +65,7 @@ export interface FamilyTest {
 export interface BudgetCell {
   /** Multiple of greedy's mean row-forwards. */
   k: number;
+  /** k × greedy's mean row-forwards; points up to budget × (1 + tolerance) are within it. */
   budget: number;
   /** Each family's best point within the budget (families with none left out), best first. */
   best: FrontierPoint[];
@@ -87,6 +89,8 @@ export interface Frontier {
   families: { family: string; points: FrontierPoint[] }[];
   budgets: BudgetCell[];
   bootstrap: { resamples: number; seed: number; level: number };
+  /** Relative slack of every budget (0.02: a point may cost 2% more than k× greedy). */
+  tolerance: number;
   /** Distinct examples with any line: more than `examples` while a run is under way. */
   examplesInRun: number;
   /** Samplers of meta.json without a graded line yet (left out of the frontier). */
@@ -98,6 +102,8 @@ export interface FrontierOptions {
   greedy?: string;
   /** Multiples of greedy's compute (default 1, 2, 4, 8). */
   budgets?: number[];
+  /** Relative slack of the budgets (default 0.02). */
+  tolerance?: number;
   bootstrap?: number;
   seed?: number;
 }
@@ -157,6 +163,8 @@ export function buildFrontier(meta: RunMeta, allLines: readonly ResultLine[], op
     throw new FrontierError(`frontier: the greedy reference ${JSON.stringify(greedyName)} has no results; present: ${samplers.map((s) => s.name).join(', ')}`);
   const budgets = options.budgets ?? [1, 2, 4, 8];
   for (const k of budgets) if (!Number.isFinite(k) || k <= 0) throw new FrontierError(`frontier: budget ${k}: expected a positive multiple of greedy's compute`);
+  const tolerance = options.tolerance ?? 0.02;
+  if (!Number.isFinite(tolerance) || tolerance < 0 || tolerance >= 1) throw new FrontierError(`frontier: tolerance ${tolerance}: expected a fraction in [0, 1), e.g. 0.02`);
   const resamples = options.bootstrap ?? 2000;
   if (!Number.isInteger(resamples) || resamples < 0) throw new FrontierError(`frontier: --bootstrap must be an integer ≥ 0, got ${resamples}`);
   const seed = options.seed ?? 0;
@@ -213,7 +221,7 @@ export function buildFrontier(meta: RunMeta, allLines: readonly ResultLine[], op
   const cells: BudgetCell[] = budgets.map((k) => {
     const budget = k * greedy.rowForwards;
     const best = families
-      .map((f) => f.points.filter((p) => p.rowForwards <= budget).reduce<FrontierPoint | null>((a, p) => (a === null || better(p, a) ? p : a), null))
+      .map((f) => f.points.filter((p) => p.rowForwards <= budget * (1 + tolerance)).reduce<FrontierPoint | null>((a, p) => (a === null || better(p, a) ? p : a), null))
       .filter((p): p is FrontierPoint => p !== null)
       .sort((a, b) => (better(a, b) ? -1 : 1));
     const leader = best[0] ?? null;
@@ -230,6 +238,7 @@ export function buildFrontier(meta: RunMeta, allLines: readonly ResultLine[], op
     greedy: { sampler: greedy.sampler, rowForwards: greedy.rowForwards, wallMs: greedy.wallMs },
     points, families, budgets: cells,
     bootstrap: { resamples, seed, level: 0.95 },
+    tolerance,
     examplesInRun,
     ungraded: samplers.filter((s) => !kept.includes(s)).map((s) => s.name).concat(meta.samplers.filter((s) => !samplers.includes(s)).map((s) => s.name)),
   };
