@@ -7,7 +7,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
 interface Forward { rows: number; length: number; s: number[] }
-interface Load { loadS: number; rssAfterLoad: number; peakRss: number; forwards: Forward[]; top1: number[]; maxMaskedTop1: number; reduceRowS: number }
+interface Load { loadS: number; rssAfterLoad: number; peakRss: number; forwards: Forward[]; top1: number[]; entropy?: number[]; maxMaskedTop1: number; reduceRowS: number }
 interface Cell { sampler: string; steps: number; threshold: number | null; complete: boolean; stepsRun: number; tokens: number; rowForwards: number; s: number; sPerToken: number; projectedS: number }
 interface WebCell { precision: string; where: string; error: string | null; peakRss: number; result: { loadMs: number; timings: { rows: number; length: number; ms: number[] }[]; top1: number[]; settings: { backend: string }; threadsInUse: number } | null }
 interface Report {
@@ -21,6 +21,8 @@ const GRAPHS: Record<string, string> = { fp32: 'model_fp32.onnx', fp16: 'model_f
 const gib = (b: number) => `${(b / 2 ** 30).toFixed(2)} GiB`;
 const secs = (list: number[]) => list.map((s) => s.toFixed(1)).join(' / ');
 const agreement = (a: number[], b: number[] | undefined) => (b && a.length === b.length ? `${((a.filter((id, i) => id === b[i]).length / b.length) * 100).toFixed(0)} %` : '');
+/** Mean |ΔH| over the row's positions, nats (empty without both). */
+const entropyGap = (a: number[] | undefined, b: number[] | undefined) => (a && b && a.length === b.length ? (a.reduce((s, h, i) => s + Math.abs(h - b[i]), 0) / a.length).toFixed(4) : '');
 const row = (cells: (string | number)[]) => `| ${cells.join(' | ')} |`;
 
 function dataSize(dir: string, precision: string): string {
@@ -41,10 +43,10 @@ export function markdownReport(file: string): string {
   if (r.load) {
     const length = Object.values(r.load)[0]?.forwards[0]?.length ?? 0;
     const rowCounts = [...new Set(Object.values(r.load).flatMap((l) => l.forwards.map((f) => f.rows)))];
-    out.push(row(['graph', 'external data', 'load', 'RSS after load', 'peak RSS', ...rowCounts.map((n) => `forward ${n} × ${length} (s)`), `JS reduction, 1 row (s)`, 'top-1 = fp32']));
-    out.push(row(['---', ...Array(5 + rowCounts.length).fill('---:'), '---:']));
+    out.push(row(['graph', 'external data', 'load', 'RSS after load', 'peak RSS', ...rowCounts.map((n) => `forward ${n} × ${length} (s)`), `JS reduction, 1 row (s)`, 'top-1 = fp32', 'mean abs. ΔH vs fp32 (nats)', 'max p(top-1) at a mask']));
+    out.push(row(['---', ...Array(7 + rowCounts.length).fill('---:'), '---:']));
     for (const [p, l] of Object.entries(r.load))
-      out.push(row([`\`${GRAPHS[p]}\``, dataSize(r.options.dir, p), `${l.loadS.toFixed(1)} s`, gib(l.rssAfterLoad), gib(l.peakRss), ...rowCounts.map((n) => secs(l.forwards.find((f) => f.rows === n)?.s ?? [])), l.reduceRowS.toFixed(2), agreement(l.top1, r.load.fp32?.top1)]));
+      out.push(row([`\`${GRAPHS[p]}\``, dataSize(r.options.dir, p), `${l.loadS.toFixed(1)} s`, gib(l.rssAfterLoad), gib(l.peakRss), ...rowCounts.map((n) => secs(l.forwards.find((f) => f.rows === n)?.s ?? [])), l.reduceRowS.toFixed(2), agreement(l.top1, r.load.fp32?.top1), entropyGap(l.entropy, r.load.fp32?.entropy), l.maxMaskedTop1.toFixed(2)]));
     out.push('');
   }
   if (r.decode) {

@@ -110,6 +110,8 @@ function ensureStandIn(o: Options, log: (s: string) => void): void {
 interface ChildResult {
   loadS: number; rssBeforeLoad: number; rssAfterLoad: number; peakRssLoad: number; peakRss: number;
   forwards: { rows: number; length: number; s: number[] }[]; top1: number[];
+  /** Entropies (nats) of the first forward's first row: with random weights the top-1 is a near-tie (p ≤ 0.25), so precisions are compared by these. */
+  entropy: number[];
   /** The largest top-1 probability at a masked position of the first forward: whether a threshold of 0.9 can commit anything. */
   maxMaskedTop1: number;
   /**
@@ -131,6 +133,7 @@ async function childMain({ graph, threads, rows, length, device }: { graph: stri
   const [rssAfterLoad, peakRssLoad] = [process.memoryUsage().rss, maxRss()];
   const forwards: ChildResult['forwards'] = [];
   let top1: number[] = [];
+  let entropy: number[] = [];
   let maxMaskedTop1 = NaN;
   for (const n of rows) {
     const request = benchRequest(model.card, n, length);
@@ -142,6 +145,7 @@ async function childMain({ graph, threads, rows, length, device }: { graph: stri
       s.push((performance.now() - t) / 1000);
       if (top1.length === 0) {
         top1 = Array.from(p.top1Id.subarray(0, length));
+        entropy = Array.from(p.entropy.subarray(0, length));
         const masked = Array.from(request.rows[0].canvas).flatMap((id, t) => (id === model.card.maskId ? [p.top1Prob[t]] : []));
         maxMaskedTop1 = Math.max(...masked);
       }
@@ -150,7 +154,7 @@ async function childMain({ graph, threads, rows, length, device }: { graph: stri
   }
   await model.dispose();
   const peakRss = maxRss(); // before the reduction's own made-up logits
-  const result: ChildResult = { loadS, rssBeforeLoad, rssAfterLoad, peakRssLoad, peakRss, forwards, top1, maxMaskedTop1, reduceRowS: reductionTime(model, length) };
+  const result: ChildResult = { loadS, rssBeforeLoad, rssAfterLoad, peakRssLoad, peakRss, forwards, top1, entropy, maxMaskedTop1, reduceRowS: reductionTime(model, length) };
   process.stdout.write(`RESULT ${JSON.stringify(result)}\n`);
 }
 
