@@ -204,7 +204,8 @@ for (const cell of FRONTIER_CELLS) {
   const partial = frontier.examples.length < cell.n ? ` **Partial: ${frontier.examples.length} of ${cell.n} examples so far.**` : '';
   frontierSections.push(
     [
-      `### Frontier: ${cell.title} (n = ${frontier.examples.length})`,
+      // A level-2 heading: docs/results.md's "### " sections are the task cells, each with a sampler table.
+      `## Frontier: ${cell.title} (n = ${frontier.examples.length})`,
       '',
       `\`${commandOf(cell)}\`, then \`${command}\` — every point, the per-budget tables and tests: ${reportLink(cell)}.${partial}`,
       '',
