@@ -71,8 +71,16 @@ const CELLS: Cell[] = [
  * The compute-matched frontier's cells: every family swept over its knob on one task cell
  * (configs/frontier-*.yaml; docs/decisions.md D14). Their n: 200 (100 for 4-number Countdown).
  */
-const FRONTIER_CELLS: Cell[] = [
-  { id: 'frontier-sudoku-51-56', title: 'Sudoku 9×9, 51–56 blanks', config: 'configs/frontier-sudoku.yaml', model: 'sudoku', n: 200, options: ['--task-option', 'blanks=[51,56]'] },
+interface FrontierCell extends Cell {
+  /** Further runs of the same examples joined into the frontier, each in out/results/<id>-<suffix>/. */
+  joins?: { config: string; suffix: string }[];
+}
+const FRONTIER_CELLS: FrontierCell[] = [
+  {
+    id: 'frontier-sudoku-51-56', title: 'Sudoku 9×9, 51–56 blanks', config: 'configs/frontier-sudoku.yaml', model: 'sudoku', n: 200, options: ['--task-option', 'blanks=[51,56]'],
+    // The beam with the bypass at B = 16 and 32: that family's B = 8 (2.5×) led the first grid.
+    joins: [{ config: 'configs/frontier-sudoku-beam-wide.yaml', suffix: 'beam-wide' }],
+  },
   { id: 'frontier-sudoku-40-50', title: 'Sudoku 9×9, 40–50 blanks', config: 'configs/frontier-sudoku.yaml', model: 'sudoku', n: 200, options: ['--task-option', 'blanks=[40,50]'] },
   { id: 'frontier-countdown-3', title: 'Countdown, 3 numbers', config: 'configs/frontier-countdown.yaml', model: 'countdown', n: 200, options: ['--task-option', 'count=3'] },
   { id: 'frontier-countdown-4', title: 'Countdown, 4 numbers', config: 'configs/frontier-countdown.yaml', model: 'countdown', n: 100, options: ['--task-option', 'count=4'] },
@@ -149,18 +157,22 @@ const outOf = (cell: { id: string }) => join('out', 'results', cell.id);
 const labCommandOf = (cell: LabCell) => `infogain lab --n ${cell.n} --out ${outOf(cell)} ${cell.args.join(' ')}`;
 const commandOf = (cell: Cell) => `infogain eval --config ${cell.config} --n ${cell.n} --out ${outOf(cell)} ${cell.options.join(' ')}`.trim();
 
+/** A frontier cell's joined runs: the same cell's examples under another config, in out/results/<id>-<suffix>/. */
+const joinsOf = (cell: Cell) => ((cell as FrontierCell).joins ?? []).map((j) => ({ ...cell, id: `${cell.id}-${j.suffix}`, config: j.config }));
 for (const cell of [...FRONTIER_CELLS, ...CELLS].filter((c) => !tablesOnly && (wanted.length === 0 || wanted.includes(c.id)))) {
   if (!isModelDir(join(root, 'models', cell.model))) {
     console.log(`\n== ${cell.title}: model \`${cell.model}\` not built (\`npm run train:${cell.model}\`); skipped`);
     continue;
   }
-  mkdirSync(join(root, outOf(cell)), { recursive: true });
-  const args = ['bin/infogain.js', 'eval', '--config', cell.config, '--n', String(cell.n), '--out', outOf(cell), ...cell.options, ...(THREADS ? ['--threads', String(THREADS)] : [])];
-  console.log(`\n== ${cell.title}: node ${args.join(' ')}`);
-  const r = spawnSync('node', args, { cwd: root, stdio: 'inherit' });
-  if (r.status !== 0) {
-    console.error(`results: evaluation of ${cell.id} failed (exit ${r.status})`);
-    process.exit(1);
+  for (const run of [cell, ...joinsOf(cell)]) {
+    mkdirSync(join(root, outOf(run)), { recursive: true });
+    const args = ['bin/infogain.js', 'eval', '--config', run.config, '--n', String(run.n), '--out', outOf(run), ...run.options, ...(THREADS ? ['--threads', String(THREADS)] : [])];
+    console.log(`\n== ${cell.title}: node ${args.join(' ')}`);
+    const r = spawnSync('node', args, { cwd: root, stdio: 'inherit' });
+    if (r.status !== 0) {
+      console.error(`results: evaluation of ${run.id} failed (exit ${r.status})`);
+      process.exit(1);
+    }
   }
 }
 
@@ -197,8 +209,10 @@ for (const cell of FRONTIER_CELLS) {
     missing.push(`Frontier, ${cell.title}: not evaluated yet (\`npm run results -- ${cell.id}\`)`);
     continue;
   }
-  const command = `infogain frontier ${outOf(cell)} --png --png-prefix ${cell.id}`;
-  const { frontier } = await writeFrontier([out], { out, command, png, pngPrefix: cell.id });
+  // Joined runs count once they have results (a join not run yet leaves the frontier as it was).
+  const joined = joinsOf(cell).filter((j) => existsSync(join(root, outOf(j), 'results.jsonl')));
+  const command = `infogain frontier ${[cell, ...joined].map(outOf).join(' ')} --png --png-prefix ${cell.id}`;
+  const { frontier } = await writeFrontier([out, ...joined.map((j) => join(root, outOf(j)))], { out, command, png, pngPrefix: cell.id });
   examples.set(cell.id, frontier.examples.length);
   const table = decisionTable(frontier);
   const partial = frontier.examples.length < cell.n ? ` **Partial: ${frontier.examples.length} of ${cell.n} examples so far.**` : '';
@@ -207,7 +221,7 @@ for (const cell of FRONTIER_CELLS) {
       // A level-2 heading: docs/results.md's "### " sections are the task cells, each with a sampler table.
       `## Frontier: ${cell.title} (n = ${frontier.examples.length})`,
       '',
-      `\`${commandOf(cell)}\`, then \`${command}\` — every point, the per-budget tables and tests: ${reportLink(cell)}.${partial}`,
+      `${[cell, ...joined].map((run) => `\`${commandOf(run)}\``).join(', ')}, then \`${command}\` — every point, the per-budget tables and tests: ${reportLink(cell)}.${partial}`,
       '',
       ...(png ? [`![${cell.title}: ${frontier.kind} against mean row-forwards, n = ${frontier.examples.length}](${figure(cell, 'row-forwards')})`, '', `![${cell.title}: ${frontier.kind} against wall time, n = ${frontier.examples.length}](${figure(cell, 'wall')})`, ''] : []),
       markdownTable(table),
