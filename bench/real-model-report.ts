@@ -52,10 +52,10 @@ export function markdownReport(file: string): string {
   if (r.decode) {
     const d = r.decode;
     out.push(`Decode (\`${GRAPHS[r.options.decodePrecision]}\`): ${d.promptTokens} prompt tokens + ${r.options.tokens} masks = ${d.canvas} positions, block length 32, seed 0.`, '');
-    out.push(row(['sampler', 'steps', 'threshold', 'steps run', 'tokens', 'row-forwards', 'time', 's / token', `${r.options.tokens} tokens`]));
-    out.push(row(['---', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:']));
+    out.push(row(['sampler', 'steps', 'threshold', 'steps run', 'tokens', 'row-forwards', 'time', 's / row-forward', 's / token', `${r.options.tokens} tokens`]));
+    out.push(row(['---', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:']));
     for (const c of d.cells)
-      out.push(row([c.sampler === 'info-gain' ? 'Info-Gain, N = 8' : c.sampler, c.steps, c.threshold ?? 'none', `${c.stepsRun}${c.complete ? ' (all)' : ''}`, c.tokens, c.rowForwards, `${c.s.toFixed(0)} s`, c.sPerToken.toFixed(2), `${c.complete ? '' : '≈ '}${(c.projectedS / 60).toFixed(1)} min`]));
+      out.push(row([c.sampler === 'info-gain' ? 'Info-Gain, N = 8' : c.sampler, c.steps, c.threshold ?? 'none', `${c.stepsRun}${c.complete ? ' (all)' : ''}`, c.tokens, c.rowForwards, `${c.s.toFixed(0)} s`, (c.s / c.rowForwards).toFixed(2), c.sPerToken.toFixed(2), `${c.complete ? '' : '≈ '}${(c.projectedS / 60).toFixed(1)} min`]));
     out.push('');
   }
   if (r.web) {
