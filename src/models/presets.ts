@@ -12,6 +12,9 @@ import type { ModelCard } from './card.js';
 
 export type Preset = Partial<ModelCard> & { description: string };
 
+/** What dllm's two Tiny-A2D conversions of Qwen3-0.6B share; they differ only in attention. */
+const TINY_A2D = { vocabSize: 151936, maskId: 151669, eosId: 151645, padId: 151643, eosPenalty: 0, logitShift: false } as const satisfies Partial<ModelCard>;
+
 export const PRESETS: Record<string, Preset> = {
   llada: {
     description: 'LLaDA (GSAI-ML/LLaDA-8B-Instruct): full attention, no shift, <|mdm_mask|> = 126336, EOS/PAD −4',
@@ -57,22 +60,12 @@ export const PRESETS: Record<string, Preset> = {
   },
   mdlm: {
     description: 'MDLM (dllm Tiny-A2D, dllm-collection/Qwen3-0.6B-diffusion-mdlm-v0.1 and its ONNX export): Qwen3 backbone (vocabulary 151936), full attention, no shift, mask 151669, EOS <|im_end|> 151645, PAD <|endoftext|> 151643, no EOS penalty',
-    vocabSize: 151936,
-    maskId: 151669,
-    eosId: 151645,
-    padId: 151643,
-    eosPenalty: 0,
-    logitShift: false,
+    ...TINY_A2D,
     attention: { kind: 'full' },
   },
   bd3lm: {
     description: 'BD3LM (dllm Tiny-A2D, dllm-collection/Qwen3-0.6B-diffusion-bd3lm-v0.1 and its ONNX export): as mdlm, with block-causal attention of block size 32 (the export\'s attention_mask input is built from it)',
-    vocabSize: 151936,
-    maskId: 151669,
-    eosId: 151645,
-    padId: 151643,
-    eosPenalty: 0,
-    logitShift: false,
+    ...TINY_A2D,
     attention: { kind: 'block-causal', blockSize: 32 },
   },
 };
