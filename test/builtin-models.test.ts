@@ -43,17 +43,27 @@ describe('built-in sudoku model', () => {
   });
 });
 
-describe('built-in countdown model', () => {
-  it('decodes held-out 3-number problems into well-formed equations', async () => {
+describe('built-in countdown models', () => {
+  it('countdown (48-token canvas) solves held-out 3-number problems', async () => {
     const { model, task, view } = await builtin('countdown');
-    const examples = task.generate(900_000, 6, { count: 3 });
+    const examples = task.generate(900_000, 12, { count: 3 });
     const ids = examples.map((_, i) => i);
     const run = await decodeAndGrade(task, model, view, examples, ids, 900_000, entry('confidence'));
-    // Two equations "a op b = c" joined by a comma, then EOS, the last one ending in the target:
-    // the model has learned the format even though it rarely gets the arithmetic right (it
-    // solves ~1% of problems, docs/results.md), so the floor is on the format.
-    const wellFormed = run.outcomes.filter((o, i) => /^\d+[-+*/]\d+=\d+,\d+[-+*/]\d+=\d+$/.test(o.answer) && o.answer.endsWith(`=${(examples[i] as { target: number }).target}`));
-    expect(wellFormed.length).toBeGreaterThanOrEqual(5);
+    expect(run.outcomes.every((o) => o.answer.length <= 48)).toBe(true);
+    // It solves 83.6% of 500 held-out problems (training/checkpoints/README.md); 7 of 12 is far below that.
+    expect(run.outcomes.filter((o) => o.correct).length).toBeGreaterThanOrEqual(7);
+  });
+
+  it('countdown-64 decodes 4-number problems on its 64-token canvas and solves some', async () => {
+    const { model, task, view } = await builtin('countdown-64');
+    const examples = task.generate(900_000, 12, { count: 4 });
+    expect(task.encode(examples[0], view).canvas.length).toBe(64);
+    const ids = examples.map((_, i) => i);
+    const run = await decodeAndGrade(task, model, view, examples, ids, 900_000, entry('confidence'));
+    // Three steps joined by commas is the shape of every 4-number solution; it solves 35% of 200 held out.
+    const threeSteps = run.outcomes.filter((o) => /^\d+[-+*/]\d+=\d+(,\d+[-+*/]\d+=\d+){2}$/.test(o.answer));
+    expect(threeSteps.length).toBeGreaterThanOrEqual(10);
+    expect(run.outcomes.filter((o) => o.correct).length).toBeGreaterThanOrEqual(2);
   });
 });
 

@@ -13,6 +13,7 @@ import type { RunMeta } from '../src/eval/harness.js';
 import { readResults, type ResultLine } from '../src/eval/results.js';
 import { readCountdownJsonl } from '../src/tasks/countdown.js';
 import { splitCsvLine } from '../src/tasks/data.js';
+import { loadDirTokenizer, readCard } from '../src/models/model-dir.js';
 import { countdownTask, sudokuTask } from '../src/tasks/index.js';
 import { formatGrid, generateSet, readSudokuCsv } from '../src/tasks/sudoku.js';
 
@@ -65,6 +66,25 @@ describe('Countdown JSONL layouts', () => {
     expect(d.examples).toEqual([{ numbers: [100, 100, 100, 100], target: 400, extra: { range: 'beyond training' } }]);
     expect(d.notes[1]).toBe(
       'cd4.jsonl: 1 of 1 problems leave less room after the prompt than their longest possible solution needs (the canvas has 48 positions); an answer longer than the room left is cut off and graded wrong',
+    );
+  });
+
+  it("the public 4-number format (Ye et al.) as it is: a 34-character solution fits countdown-64's canvas, while countdown's 48 refuse it and name countdown-64", async () => {
+    // The longest shapes of that format: 2-digit numbers, a 3-digit target, three steps with 4-digit intermediates.
+    const line = '{"input":"98,97,99,96,864","output":"98*97=9506,9506+99=9605,9605/96=864"}\n';
+    expect('98*97=9506,9506+99=9605,9605/96=864'.length).toBe(35);
+    const card64 = await readCard('models/countdown-64', null);
+    expect(card64.contextLimit).toBe(64);
+    const d = countdownTask.readData(line, 'cd4-public.jsonl', undefined, card64);
+    expect(d.examples).toHaveLength(1);
+    expect(d.notes).toEqual([]);
+    const tokenizer = await loadDirTokenizer('models/countdown-64');
+    const e = countdownTask.encode(d.examples[0], { card: card64, tokenizer: tokenizer! });
+    expect(e.canvas.length).toBe(64);
+    expect(e.promptLength).toBe('98,97,99,96:864='.length);
+    const card48 = await readCard('models/countdown', null);
+    expect(() => countdownTask.readData(line, 'cd4-public.jsonl', undefined, card48)).toThrow(
+      /^cd4-public\.jsonl:1: the countdown model cannot take this problem: the prompt 98,97,99,96:864= \(16 characters\) leaves 31 of the 48 canvas positions .* the file's solution has 35; countdown-64 has a 64-token canvas \(--model countdown-64\)$/,
     );
   });
 

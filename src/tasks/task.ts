@@ -51,11 +51,13 @@ export interface Task<E> {
   /** Examples from the task's generator; example i depends only on (seed, i, options), options checked against `options`. */
   generate(seed: number, n: number, options: Record<string, unknown>): E[];
   /**
-   * Examples from the task's common file format, with the columns and rows `selection` picks.
+   * Examples from the task's common file format, with the columns and rows `selection` picks,
+   * checked against the canvas of the model (`card`) that will decode them where the task's canvas
+   * depends on the model (Countdown); without a card, against the task's built-in model.
    * Throws a one-line error naming the file (and line) when it holds no example or anything
    * cannot be read unambiguously.
    */
-  readData(content: string, source: string, selection?: DataSelection): DataFile<E>;
+  readData(content: string, source: string, selection?: DataSelection, card?: ModelCard): DataFile<E>;
   /** One example from a command-line prompt. */
   fromPrompt(prompt: string, options: Record<string, unknown>): E;
   encode(example: E, model: ModelView): Encoded;

@@ -56,7 +56,7 @@ export function registerCompare(program: Command): void {
           if (opts[flag] !== undefined)
             throw new Error(`compare: --${flag === 'promptLength' ? 'prompt' : 'gen'}-length is for oracle models; the ${modelTask.name} task sets the canvas`);
         const taskOptions = parseTaskOptions(modelTask.name, opts.taskOption);
-        const fromFile = await dataExamples(modelTask, opts.data ?? null, opts.n ?? Infinity, { flags: dataFlags, config: {} });
+        const fromFile = await dataExamples(modelTask, opts.data ?? null, opts.n ?? Infinity, { flags: dataFlags, config: {} }, model.card);
         const examples = fromFile ? fromFile.examples : modelTask.generate(opts.seed, opts.n ?? 32, taskOptions);
         const entries = await prepareEntries(settings.entries, model.card);
         // A data run is described by its file, never by generator options that did not apply.

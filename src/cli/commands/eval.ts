@@ -64,17 +64,24 @@ export function registerEval(program: Command): void {
       const n = pick<number>(opts.n, 'n', 200);
       const seed = pick<number>(opts.seed, 'seed', 0);
       const data = pick<string | null>(opts.data, 'data', null);
-      // Read before the model loads and meta.json is written: a file that yields nothing, or is ambiguous, stops here.
-      const fromFile = await dataExamples(task, data, n, {
-        flags: { columns: opts.dataColumns, filter: opts.dataFilter, taskOptions: opts.taskOption },
-        config: { columns: cfgFile.data_columns, filter: cfgFile.data_filter, taskOptions: configOptions, name: opts.config },
-      });
-      checkSeedSpan(seed, fromFile ? fromFile.examples.length : n);
-      const examples = fromFile ? fromFile.examples : task.generate(seed, n, taskOptions);
-      // The model loads once the examples are known to be good (a bad --data file fails fast).
+      // The model loads first: a data file is checked against its canvas (countdown-64 takes
+      // problems the 48-token countdown refuses).
       const modelRef = pick<string>(opts.model, 'model', task.defaultModel);
       const { model, tokenizer } = await loadModel(modelRef, { threads: opts.threads, device: opts.device });
       if (!tokenizer) throw new Error(`eval: model ${modelRef} has no tokenizer; task models are model directories`);
+      // Read before meta.json is written: a file that yields nothing, or is ambiguous, stops here.
+      const fromFile = await dataExamples(
+        task,
+        data,
+        n,
+        {
+          flags: { columns: opts.dataColumns, filter: opts.dataFilter, taskOptions: opts.taskOption },
+          config: { columns: cfgFile.data_columns, filter: cfgFile.data_filter, taskOptions: configOptions, name: opts.config },
+        },
+        model.card,
+      );
+      checkSeedSpan(seed, fromFile ? fromFile.examples.length : n);
+      const examples = fromFile ? fromFile.examples : task.generate(seed, n, taskOptions);
       const entries = await prepareEntries(settings.entries, model.card);
       const meta: RunMeta & { dataRead?: DataRead } = {
         task: task.name, model: modelRef, n: examples.length, seed, data,

@@ -1,10 +1,25 @@
-/** The Countdown task adapter: 48-token canvases for the built-in countdown model, graded by the strict checker. */
+/**
+ * The Countdown task adapter: canvases as long as the model's context (48 tokens for the built-in
+ * `countdown`, 64 for `countdown-64`, which takes the public 4-number files), graded by the strict checker.
+ */
 import * as countdown from '../countdown.js';
 import { describeSelection } from '../data.js';
 import { choiceOption } from '../options.js';
+import type { ModelCard } from '../../models/card.js';
 import { charId, selectionText, textOf, type Task } from '../task.js';
 
-const COUNTDOWN_LENGTH = 48;
+/** The canvas of the built-in `countdown` model: what a file is checked against when no model is named. */
+const DEFAULT_CANVAS_LENGTH = 48;
+/** Beyond this a card's context is not a Countdown canvas (the card left contextLimit out: unlimited). */
+const MAX_CANVAS_LENGTH = 512;
+
+/** A Countdown model's canvas is its whole context: the prompt, the solution, then EOS to the end. */
+export function countdownCanvasLength(card?: ModelCard): number {
+  if (!card) return DEFAULT_CANVAS_LENGTH;
+  if (card.contextLimit > MAX_CANVAS_LENGTH)
+    throw new Error(`countdown: model ${card.name}'s card gives no canvas length (contextLimit ${card.contextLimit === Number.MAX_SAFE_INTEGER ? 'unset' : card.contextLimit}); a countdown model's card sets contextLimit to its canvas length (≤ ${MAX_CANVAS_LENGTH})`);
+  return card.contextLimit;
+}
 /** The generator's defaults, the range the built-in countdown model was trained on (training/FORMATS.md). */
 const TRAINED_MAX_NUMBER = 99;
 const TRAINED_MAX_TARGET = 999;
@@ -13,15 +28,15 @@ const TRAINED_MAX_TARGET = 999;
 const MIN_STEP = 5;
 
 /**
- * How a problem fits the 48-token canvas (prompt, solution, at least one EOS): `refuse` when it
+ * How a problem fits a canvas of `length` tokens (prompt, solution, at least one EOS): `refuse` when it
  * cannot (no room for even one step and its EOS, or the file's own solution does not fit);
  * `tight` when its longest possible solution (step results within max(999, target)) would not
  * fit, so a long answer would be cut off. Problems within the training range are never tight.
  */
-function countdownRoom(e: countdown.CountdownRecord): { refuse: string | null; tight: boolean } {
+function countdownRoom(e: countdown.CountdownRecord, length: number): { refuse: string | null; tight: boolean } {
   const prompt = countdown.formatPrompt(e);
-  const room = COUNTDOWN_LENGTH - prompt.length - 1;
-  const head = `the prompt ${prompt} (${prompt.length} characters) leaves ${Math.max(0, room)} of the ${COUNTDOWN_LENGTH} canvas positions for the solution (one more for EOS)`;
+  const room = length - prompt.length - 1;
+  const head = `the prompt ${prompt} (${prompt.length} characters) leaves ${Math.max(0, room)} of the ${length} canvas positions for the solution (one more for EOS)`;
   if (room < MIN_STEP) return { refuse: `${head}, fewer than the shortest step a+b=c`, tight: true };
   const given = e.solution ? countdown.formatSolution(e.solution).length : 0;
   if (given > room) return { refuse: `${head}; the file's solution has ${given}`, tight: true };
@@ -36,13 +51,19 @@ export const countdownTask: Task<countdown.CountdownRecord> = {
   defaultModel: 'countdown',
   options: { count: choiceOption([3, 4]) },
   generate: (seed, n, options) => countdown.generateSet(seed, n, { count: (options.count as 3 | 4) ?? 3 }),
-  readData: (content, source, selection) => {
+  readData: (content, source, selection, card) => {
     const file = countdown.readCountdownJsonl(content, source, selection);
     if (file.rows === 0) throw new Error(`${source}: no problem: the file is empty`);
+    const length = countdownCanvasLength(card);
+    const modelName = card?.name ?? 'countdown';
     let tight = 0;
     file.records.forEach((r, i) => {
-      const fit = countdownRoom(r);
-      if (fit.refuse) throw new Error(`${source}:${file.lines[i]}: the countdown model cannot take this problem: ${fit.refuse}`);
+      const fit = countdownRoom(r, length);
+      if (fit.refuse)
+        throw new Error(
+          `${source}:${file.lines[i]}: the ${modelName} model cannot take this problem: ${fit.refuse}` +
+            (length < 64 ? '; countdown-64 has a 64-token canvas (--model countdown-64)' : ''),
+        );
       if (fit.tight) tight++;
     });
     // Problems beyond the training range are new to the model: evaluated, marked and said, never silently.
@@ -65,7 +86,7 @@ export const countdownTask: Task<countdown.CountdownRecord> = {
         ...(tight
           ? [
               `${source}: ${tight} of ${examples.length} problems leave less room after the prompt than their longest possible solution needs ` +
-                `(the canvas has ${COUNTDOWN_LENGTH} positions); an answer longer than the room left is cut off and graded wrong`,
+                `(the canvas has ${length} positions); an answer longer than the room left is cut off and graded wrong`,
             ]
           : []),
       ],
@@ -81,8 +102,9 @@ export const countdownTask: Task<countdown.CountdownRecord> = {
   },
   encode: (e, m) => {
     const prompt = countdown.formatPrompt(e);
-    if (prompt.length >= COUNTDOWN_LENGTH) throw new Error(`countdown prompt ${prompt} is too long for the ${COUNTDOWN_LENGTH}-token canvas`);
-    const canvas = new Int32Array(COUNTDOWN_LENGTH).fill(m.card.maskId);
+    const length = countdownCanvasLength(m.card);
+    if (prompt.length >= length) throw new Error(`countdown prompt ${prompt} is too long for the ${length}-token canvas of model ${m.card.name}`);
+    const canvas = new Int32Array(length).fill(m.card.maskId);
     for (let i = 0; i < prompt.length; i++) canvas[i] = charId(m, prompt[i]);
     return { canvas, promptLength: prompt.length };
   },
