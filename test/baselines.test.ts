@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { topK } from '../src/core/math.js';
 import { hashUniform, Rng } from '../src/core/rng.js';
-import { prepareEntry } from '../src/decode/entry.js';
+import { prepareEntry, resolveEntries } from '../src/decode/entry.js';
 import { decodeBatch } from '../src/decode/run.js';
 import type { ModelCard } from '../src/models/card.js';
 import { LogitsDenoiser, Predictions, type RowPredictions } from '../src/models/denoiser.js';
@@ -271,6 +271,22 @@ describe('fast-dllm', () => {
     const low = table(probs([0.5, 0.6, 0.3]));
     expect(positions(once(fastDllm, ctxOf([M, M, M], low), { threshold: '0.9' }))).toEqual([1]);
     expect(positions(once(fastDllm, ctxOf([M, M, M], low), { threshold: '0.5' }))).toEqual([1, 0]);
+  });
+
+  it('--set fast-dllm.threshold sets its rule; the bare threshold is the decode loop bypass', () => {
+    const dotted = resolveEntries([fastDllm], ['fast-dllm.threshold=0.5']).entries[0];
+    expect(dotted.params).toMatchObject({ threshold: 0.5 });
+    expect(dotted.decode.threshold).toBeNull();
+    const bare = resolveEntries([fastDllm], ['threshold=0.5']).entries[0];
+    expect(bare.params).toMatchObject({ threshold: 0.9 });
+    expect(bare.decode.threshold).toBe(0.5);
+    // A config's variants sweep it; for samplers without their own threshold the dotted key stays the bypass.
+    const [t70, ig] = resolveEntries([samplerByName('fast-dllm:t70'), samplerByName('info-gain')], [], ['fast-dllm:t70.threshold=0.7', 'info-gain.threshold=0.8']).entries;
+    expect(t70.params).toMatchObject({ threshold: 0.7 });
+    expect(t70.decode.threshold).toBeNull();
+    expect(ig.decode.threshold).toBe(0.8);
+    // Checked although not applied: a config's fast-dllm.threshold for an unchosen Fast-dLLM is Fast-dLLM's range.
+    expect(() => resolveEntries([confidence], [], ['fast-dllm.threshold=1.5'])).toThrow(/1\.5/);
   });
 
   it('factor rule: thr_n = 1 − factor/(n+1), thr_1 = −1, with the {0, M−1} quirk', () => {

@@ -13,6 +13,8 @@
  *   comes from a config file (which names settings for all its samplers), and an error when typed
  *   on the command line (where it was surely meant for the run);
  * - anything else is an error that names the key and the valid ones.
+ * A bare key that is both a decode-loop parameter and a sampler's (`threshold`: the bypass, and
+ * Fast-dLLM's rule) sets the loop's; `sampler.key` sets that sampler's own parameter.
  */
 import { SAMPLERS, samplerByName } from '../samplers/index.js';
 import { ParamError, parseParam, resolveParams, type Params, type ParamSpec } from '../samplers/params.js';
@@ -76,6 +78,7 @@ interface Pair {
 }
 
 const decodeSpec = (key: string) => DECODE_PARAMS.find((p) => p.key === key);
+const ownsParam = (s: AnySampler, key: string) => s.params.some((p) => p.key === key);
 
 /** Check a value against the parameter it would set, although it is not applied. */
 function checkUnused(spec: ParamSpec, value: string, owner: string): void {
@@ -106,8 +109,10 @@ export function resolveEntries(samplers: readonly AnySampler[], pairs: readonly 
       const name = key.slice(dot + 1);
       const target = perSampler.get(owner);
       if (target) {
-        if (decodeSpec(name)) perSamplerDecode.get(owner)![name] = value;
-        else target[name] = value;
+        // The sampler's own parameter wins over a decode-loop key of the same name
+        // (`fast-dllm.threshold` is Fast-dLLM's rule, not the bypass); the bare key is the loop's.
+        if (ownsParam(samplers.find((s) => s.name === owner)!, name) || !decodeSpec(name)) target[name] = value;
+        else perSamplerDecode.get(owner)![name] = value;
         continue;
       }
       let other: AnySampler;
@@ -116,7 +121,7 @@ export function resolveEntries(samplers: readonly AnySampler[], pairs: readonly 
       } catch (e) {
         throw new ParamError(`${where}: "${owner}" is not a sampler (${(e as Error).message}); chosen: ${chosen}`);
       }
-      const spec = decodeSpec(name) ?? other.params.find((p) => p.key === name);
+      const spec = other.params.find((p) => p.key === name) ?? decodeSpec(name);
       if (!spec) throw new ParamError(`${where}: unknown parameter "${name}" for ${owner}; valid: ${[...DECODE_PARAMS, ...other.params].map((p) => p.key).join(', ')}`);
       checkUnused(spec, value, owner);
       skipped.push(pair);
