@@ -15,8 +15,11 @@ import type { Model } from '../src/api/model.js';
 import { ENTROPY_CLAMP } from '../src/core/math.js';
 import { prepareEntry, resolveEntry } from '../src/decode/entry.js';
 import { decodeBatch } from '../src/decode/run.js';
+import type { ForwardRequest, Predictions } from '../src/models/denoiser.js';
+import { loadHubDir } from '../src/models/hub-dir.js';
 import { OnnxDenoiser, type OrtRuntime } from '../src/models/onnx.js';
 import { SAMPLERS } from '../src/samplers/index.js';
+import { statisticsReport } from '../src/cli/commands/inspect.js';
 import { cli } from './helpers/cli.js';
 import referenceMdlm from './fixtures/qwen3/mdlm-reference.json' with { type: 'json' };
 import referenceBd3lm from './fixtures/qwen3/bd3lm-reference.json' with { type: 'json' };
@@ -228,10 +231,30 @@ describe('infogain feeds and reads the graphs by their convention', () => {
   });
 });
 
+/** The BD3LM stand-in with its statistics from infogain's statistics graph (forced: V = 512 is below the default's 1,024). */
+async function withStatsGraph(dir: string, graph?: string) {
+  const loaded = await loadHubDir(dir, { threads: 1, statsGraph: true, ...(graph ? { graph } : {}) });
+  expect(loaded.model.statistics).toBe('graph');
+  return loaded.model;
+}
+
 describe('Info-Gain on the BD3LM stand-in', () => {
-  it("every candidate's C, H_next and J equal a float64 reference computed from the graph's logits", async () => {
+  for (const path of ['js', 'graph'] as const)
+    it(`every candidate's C, H_next and J equal a float64 reference computed from the graph's logits (statistics: ${path === 'js' ? 'JavaScript' : 'the statistics graph'})`, async () => {
+      const denoiser = path === 'js' ? (bd3lm.denoiser as OnnxDenoiser) : await withStatsGraph(BD3LM);
+      expect(denoiser.statistics).toBe(path);
+      try {
+        await infoGainAgainstReference(denoiser);
+      } finally {
+        if (path === 'graph') await denoiser.dispose();
+      }
+    });
+});
+
+async function infoGainAgainstReference(denoiser: OnnxDenoiser): Promise<void> {
+  {
     const input = chatCanvas(bd3lm, 'Who art thou?', 24);
-    const { traces } = await decodeBatch(bd3lm.denoiser, [input], entry('info-gain', { candidates: 6, position_temperature: 1 }, { steps: 12 }));
+    const { traces } = await decodeBatch(denoiser, [input], entry('info-gain', { candidates: 6, position_temperature: 1 }, { steps: 12 }));
     const step = traces[0].steps[0];
     expect(step.kind).toBe('lookahead');
     const candidates = step.candidates!;
@@ -262,6 +285,81 @@ describe('Info-Gain on the BD3LM stand-in', () => {
     }
     const best = candidates.reduce((b, c, j) => (c.objective > candidates[b].objective ? j : b), 0);
     expect(step.winner).toBe(best);
+  }
+}
+
+describe('the statistics graph on the stand-ins (a second onnxruntime session on the graph\'s logits)', () => {
+  /** The same ids; entropies and probabilities to the tolerances of test/stats-head.test.ts. */
+  function expectSame(js: Predictions, graph: Predictions, req: ForwardRequest) {
+    expect(Array.from(graph.top1Id)).toEqual(Array.from(js.top1Id));
+    expect(Array.from(graph.sampleId)).toEqual(Array.from(js.sampleId));
+    for (let i = 0; i < js.entropy.length; i++) {
+      expect(graph.entropy[i]).toBeCloseTo(js.entropy[i], 5);
+      expect(graph.top1Prob[i]).toBeCloseTo(js.top1Prob[i], 6);
+      expect(graph.top2Prob[i]).toBeCloseTo(js.top2Prob[i], 6);
+      if (Number.isNaN(js.tokenProb[i])) expect(graph.tokenProb[i]).toBeNaN();
+      else expect(graph.tokenProb[i]).toBeCloseTo(js.tokenProb[i], 6);
+    }
+    for (let i = 0; i < js.sampleProb.length; i++)
+      if (Number.isNaN(js.sampleProb[i])) expect(graph.sampleProb[i]).toBeNaN();
+      else expect(graph.sampleProb[i]).toBeCloseTo(js.sampleProb[i], 6);
+    expect(req.rows.length).toBe(js.rows);
+  }
+
+  function requests(model: Model): ForwardRequest[] {
+    const base = chatCanvas(model, 'Who art thou?', 40).canvas;
+    const rows = [0, 1, 2].map((i) => {
+      const canvas = base.slice();
+      canvas[canvas.length - 1 - 3 * i] = 100 + i; // three different canvases
+      const masked = [...canvas.keys()].filter((t) => canvas[t] === MASK);
+      return { canvas, noiseKey: 21 + i, samplePositions: Int32Array.from(i === 1 ? masked.slice(0, 5) : masked) };
+    });
+    return [
+      { rows, samples: 1, temperature: 0 },
+      { rows, samples: 3, temperature: 0.8 },
+      { rows: rows.slice(0, 1), samples: 2, temperature: 1.5 },
+    ];
+  }
+
+  const cases = [
+    { name: 'MDLM fp16: float16 logits, full attention', dir: MDLM, graph: undefined, logits: 'float16' },
+    { name: 'BD3LM fp16: float16 logits, the additive block-causal attention_mask', dir: BD3LM, graph: undefined, logits: 'float16' },
+    { name: 'BD3LM q4 MatMulNBits: float32 logits', dir: BD3LM, graph: 'model_q4f16_rtn_sym.onnx', logits: 'float32' },
+    { name: 'a graph whose batch axis is fixed at 1 (rows one per call, both sessions)', dir: BATCH1, graph: undefined, logits: 'float16' },
+  ];
+  for (const c of cases)
+    it(`${c.name}: the JavaScript reduction's ids, entropies and probabilities`, async () => {
+      const js = await loadHubDir(c.dir, { threads: 1, ...(c.graph ? { graph: c.graph } : {}) });
+      const graph = await withStatsGraph(c.dir, c.graph);
+      try {
+        expect(js.model.statistics).toBe('js'); // V = 512 < 1,024: JavaScript by default
+        expect(graph.io.logitsType).toBe(c.logits);
+        const model = { ...mdlm, card: js.card } as Model;
+        const spy = vi.spyOn(graph.session, 'run');
+        for (const req of requests(model)) expectSame(await js.model.forward(req), await graph.forward(req), req);
+        // the model session is asked for its logits only, never for statistics
+        expect(spy.mock.calls.every((call) => (call[1] as string[]).join() === 'logits')).toBe(true);
+        if (c.dir === BATCH1) expect(spy.mock.calls.every((call) => (call[0] as Record<string, Tensor>).input_ids.dims[0] === 1)).toBe(true);
+        spy.mockRestore();
+      } finally {
+        await js.model.dispose();
+        await graph.dispose();
+      }
+    });
+
+  it('every sampler decodes the BD3LM stand-in through it', async () => {
+    const denoiser = await withStatsGraph(BD3LM);
+    try {
+      for (const spec of SAMPLERS) {
+        const input = chatCanvas(bd3lm, 'Speak.', 40);
+        const prepared = await prepareEntry(entry(spec.name, {}, { steps: 10 }), { vocabSize: bd3lm.card.vocabSize, readText: readTextFile });
+        const { traces } = await decodeBatch(denoiser, [input], prepared);
+        const generated = Array.from(traces[0].output).slice(input.promptLength);
+        expect(generated.every((id) => id >= 0 && id < TOKENIZER_IDS && id !== MASK)).toBe(true);
+      }
+    } finally {
+      await denoiser.dispose();
+    }
   });
 });
 
@@ -298,6 +396,19 @@ describe('infogain inspect on the folders', () => {
     expect(q4.stdout).toContain('137,216 bytes in model_q4f16_rtn_sym.onnx.data');
     const m = await cli('inspect', MDLM);
     expect(m.stdout).toContain('convention: mdlm (detected: onnx/model_fp16_fused.onnx takes input_ids only): attention full');
+    expect(fp16.stdout).toContain('statistics head: no\nstatistics: the logits are reduced in JavaScript (V = 512, below the 1,024 from which the statistics graph is used by default)');
+  });
+
+  it('says when the statistics graph is used (a vocabulary from 1,024 up, or statsGraph true)', async () => {
+    const graph = await withStatsGraph(BD3LM);
+    try {
+      expect(statisticsReport(graph)).toEqual([
+        'statistics head: no',
+        "statistics: infogain's statistics graph (stats-graph/float16.onnx), a second onnxruntime session on the float16 logits: no logits are reduced in JavaScript",
+      ]);
+    } finally {
+      await graph.dispose();
+    }
   });
 });
 

@@ -1,8 +1,16 @@
-"""Append the in-graph statistics head to an exported MDM, so no [B, T, V] tensor has to reach JS.
+"""Append the in-graph statistics head to an exported MDM, so no [B, T, V] tensor has to reach JS;
+or write the same head as a graph of its own (the "statistics graph" infogain ships).
 
     /usr/bin/python3 training/add_stats_head.py IN.onnx OUT.onnx [--top-k 2]
+    /usr/bin/python3 training/add_stats_head.py --standalone src/models/stats-graph
 
 OUT may be IN (the file is replaced only once the new graph has passed onnx's checker).
+
+--standalone DIR writes DIR/float32.onnx and DIR/float16.onnx: inputs `logits` (that type,
+[batch, length, vocab], V dynamic) and `input_ids` int64 [batch, length], then the head's inputs
+below; the head's outputs. infogain runs it as a second onnxruntime session on the logits of a
+graph without a head (src/models/stats-graph.ts; docs/decisions.md D15). Both forms come from
+one builder, `_append_head`: the standalone graph is that head on an empty graph's inputs.
 
 The input graph must have an output `logits` (float [batch, length, V]; float16/bfloat16 are cast
 to float32 for the head) and an int64 input `input_ids` [batch, length]. The output graph keeps
@@ -33,15 +41,16 @@ outputs (z = the biased, aligned logits; p = softmax(z) over V)
 
 These equal `reduceLogits` / `inverseCdfDraw` in src/models/denoiser.ts applied to the same
 logits after `prepareLogits`: ids exactly (given the same float32 u and tau), probabilities and
-entropies to a few 1e-6 relative (single-id probabilities are taken in float64 from the logits
-and a float64 log-normaliser; the entropy sums float32 terms, see the comments below).
+entropies to ~1e-7 relative, the float32 outputs' own rounding, at V = 151,936 too (single-id
+probabilities are taken in float64 from the logits and a float64 log-normaliser; the normaliser
+and the entropy sum float32 terms in float64, see the comments below).
 onnxruntime runs every node whatever the caller fetches, so fetching only `logits` from this
 graph still pays for the head (feed P = 0 to skip most of the draws).
 
 Only standard ai.onnx ops that onnxruntime's CPU provider implements are used: Add, Cast, Concat,
 ConstantOfShape, CumSum, Div, Exp, Expand, Gather, GatherND (batch_dims 1 and 2), LessOrEqual,
-Log, MatMulInteger, Max, Min, Mul, Neg, Pad, Range, ReduceSum, Reshape (static V only),
-ScatterElements, Shape, Slice, Squeeze, Sub, TopK, Unsqueeze. The head is written in the input
+Log, MatMulInteger, Max, Min, Mul, Neg, Pad, Range, ReduceSum, Reshape (static V only), Shape, Slice,
+Squeeze, Sub, TopK, Unsqueeze. The head is written in the input
 model's default-domain opset (13 or newer; checked with 13 and 17). batch and length must be
 >= 1 at run time; P = 0 and S = 0 are fine. sample_positions must lie in [0, length).
 
@@ -183,6 +192,15 @@ def add_stats_head(model: onnx.ModelProto, top_k: int = 2, logits_name: str = "l
     if ids_type not in (TensorProto.INT64, TensorProto.INT32):
         raise HeadError(f"input {ids_name!r} has element type {TensorProto.DataType.Name(ids_type)}, expected int64 or int32")
 
+    _append_head(g, opset, logits_name, ltype, ids_name, ids_type, batch, length, vocab, top_k)
+    return model
+
+
+def _append_head(g: onnx.GraphProto, opset: int, logits_name: str, ltype: int, ids_name: str, ids_type: int,
+                 batch: int | str, length: int | str, vocab: int | None, top_k: int) -> None:
+    """The head itself: nodes reading `logits_name` and `ids_name`, appended to `g`, plus the
+    NEW_INPUTS / NEW_OUTPUTS of its interface. The one implementation behind both `add_stats_head`
+    (appended to a model) and `stats_graph` (a graph of its own)."""
     b = Builder(g, opset)
     F32, F64, I64 = TensorProto.FLOAT, TensorProto.DOUBLE, TensorProto.INT64
 
@@ -210,30 +228,26 @@ def add_stats_head(model: onnx.ModelProto, top_k: int = 2, logits_name: str = "l
     top_z, top_i = b.op("TopK", [zb, i64("k", top_k)], "top", 2, axis=-1, largest=1, sorted=1)  # [B, T, K]
     b.op("Gather", [top_i, src], outputs=["top_ids"], axis=1)
     z_max = b.op("Slice", [top_z, i64("starts", 0), i64("ends", 1), i64("axes", 2)], "z_max")  # [B, T, 1]
-    # The normaliser s = sum exp(z - max) = 1 + r. In float32 the rounding of 1 + r swamps r at
-    # confident positions, where ln s ~ r is most of the entropy (a float32 LogSoftmax gave 1e-3
-    # relative entropy errors there). So r is summed without the maximum's term (set to 0 by a
-    # ScatterElements at the first argmax; a tied maximum stays in r), and ln s = ln(1 + r) is
-    # taken in float64. ln p = (z - max) - ln s.
+    # The normaliser s = sum_v exp(z_v - max) and the entropy's sum are taken in float64 (a Cast of
+    # the float32 terms, then ReduceSum): a float32 ReduceSum of V = 151,936 terms is off by
+    # ~1e-5 relative, which moved the entropy by ~1e-4 nats against the JS reduction's float64
+    # loop (measured on 256 positions of random logits); in float64 it is 1e-6 nats, the float32
+    # output's own rounding. s >= 1 (the maximum's term is exactly 1), and at a confident position
+    # ln s ~ s - 1 is most of the entropy: float64 keeps its ~1e-16 absolute error negligible.
+    # ln p = (z - max) - ln s; p = exp(z - max) / s (the same exponentials as s, so the p sum to
+    # 1 whatever small bias the float32 Exp has: 4x smaller entropy errors than exp(ln p)).
     d = b.op("Sub", [zb, z_max], "z_centred")  # [B, T, V]; exactly 0 at the maximum
-    top1 = b.op("Slice", [top_i, i64("starts", 0), i64("ends", 1), i64("axes", 2)], "top1")  # [B, T, 1]
-    zero = b.op("Cast", [b.op("ConstantOfShape", [b.op("Shape", [top1], "top1_shape")], "zeros_i64")], "zeros_f32", to=F32)
-    e_rest = b.op("ScatterElements", [b.op("Exp", [d], "e_all"), top1, zero], "e_rest", axis=2)
-    r = b.op("Cast", [b.reduce("ReduceSum", e_rest, [-1], 1, "rest")], "rest_f64", to=F64)  # [B, T, 1]
-    ln_s = b.op("Log", [b.op("Add", [r, b.const("one_f64", np.array(1.0, np.float64))], "norm")], "log_norm")
+    e_all = b.op("Exp", [d], "e_all")
+    s_norm = b.reduce("ReduceSum", b.op("Cast", [e_all], "e_f64", to=F64), [-1], 1, "norm")  # [B, T, 1] float64
+    ln_s = b.op("Log", [s_norm], "log_norm")
     ls = b.op("Sub", [d, b.op("Cast", [ln_s], "log_norm_f32", to=F32)], "log_p")  # [B, T, V]
-    # p' = max(p, 1e-12), ln p' = max(ln p, ln 1e-12); H = -sum p' ln p'. At a confident position
-    # of a large vocabulary nearly every term is the clamp's c0 = 1e-12 ln 1e-12, and a float32
-    # sum of V equal terms is off by ~1e-4 relative (the roundings add up), so the sum is taken
-    # of p' ln p' - c0 (0 at clamped ids) and V c0 is added back in float64.
+    # p' = max(p, 1e-12), ln p' = max(ln p, ln 1e-12); H = -sum p' ln p' (summed in float64).
     log_eps = np.float32(np.log(1e-12))
-    c0 = np.float32(np.exp(log_eps) * log_eps)
+    eps = np.float32(np.exp(log_eps))
     lsc = b.op("Max", [ls, b.const("log_eps", np.array(log_eps, np.float32))], "log_p_clamped")
-    plogp = b.op("Mul", [b.op("Exp", [lsc], "p_clamped"), lsc], "p_log_p")
-    rest = b.reduce("ReduceSum", b.op("Sub", [plogp, b.const("c0", np.array(c0, np.float32))], "p_log_p_minus_c0"),
-                    [-1], 0, "neg_entropy_rest")  # [B, T]
-    v_c0 = b.op("Mul", [b.op("Cast", [V_1d], "V_f64", to=F64), b.const("c0_f64", np.array(c0, np.float64))], "V_c0")
-    neg_h = b.op("Add", [b.op("Cast", [rest], "neg_entropy_rest_f64", to=F64), v_c0], "neg_entropy")
+    p = b.op("Div", [e_all, b.op("Cast", [s_norm], "norm_f32", to=F32)], "p")
+    plogp = b.op("Mul", [b.op("Max", [p, b.const("eps", np.array(eps, np.float32))], "p_clamped"), lsc], "p_log_p")
+    neg_h = b.reduce("ReduceSum", b.op("Cast", [plogp], "p_log_p_f64", to=F64), [-1], 0, "neg_entropy")  # [B, T]
     h = b.op("Cast", [b.op("Neg", [neg_h], "entropy_f64")], "entropy_model_pos", to=F32)
     b.op("Gather", [h, src], outputs=["entropy"], axis=1)
     # Probabilities at single ids, in float64 like the JS: p = exp(z - lse), lse = max + ln s.
@@ -336,6 +350,33 @@ def add_stats_head(model: onnx.ModelProto, top_k: int = 2, logits_name: str = "l
         helper.make_tensor_value_info("sample_ids", I64, [batch, P, S]),
         helper.make_tensor_value_info("sample_probs", F32, [batch, P, S]),
     ])
+
+
+STATS_GRAPH_OPSET = 17
+LOGITS_TYPES = {"float32": TensorProto.FLOAT, "float16": TensorProto.FLOAT16}
+
+
+def stats_graph(logits_type: str = "float32", top_k: int = 2, opset: int = STATS_GRAPH_OPSET) -> onnx.ModelProto:
+    """The head as a model-independent graph of its own (the "statistics graph"): inputs
+    `logits` float32 or float16 [batch, length, vocab] (V dynamic) and `input_ids` int64
+    [batch, length], then the head's inputs; the head's outputs. onnxruntime runs it as a second
+    session on the logits a head-less model returns (src/models/stats-graph.ts), so those
+    statistics are computed by the same nodes as the appended head's."""
+    if logits_type not in LOGITS_TYPES:
+        raise HeadError(f"logits type {logits_type!r}, expected one of {', '.join(LOGITS_TYPES)}")
+    if top_k < 1:
+        raise HeadError(f"--top-k must be >= 1, got {top_k}")
+    ltype = LOGITS_TYPES[logits_type]
+    g = helper.make_graph([], f"stats_graph_{logits_type}", [
+        helper.make_tensor_value_info("logits", ltype, ["batch", "length", "vocab"]),
+        helper.make_tensor_value_info("input_ids", TensorProto.INT64, ["batch", "length"]),
+    ], [])
+    _append_head(g, opset, "logits", ltype, "input_ids", TensorProto.INT64, "batch", "length", None, top_k)
+    model = helper.make_model(g, opset_imports=[helper.make_opsetid("", opset)], producer_name="infogain add_stats_head.py",
+                              doc_string=f"infogain statistics graph (training/add_stats_head.py --standalone {logits_type}, "
+                                         f"top-k {top_k}): the statistics head on logits given as an input")
+    model.ir_version = 8  # opset 17's IR; onnxruntime-node and -web 1.30 read it
+    onnx.checker.check_model(model, full_check=True)
     return model
 
 
@@ -351,14 +392,42 @@ def _has_external_data(model: onnx.ModelProto) -> bool:
     return False
 
 
+STANDALONE_DIR = "src/models/stats-graph"
+
+
+def write_standalone(out: Path, top_k: int = 2) -> int:
+    """Write `stats_graph` for float32 and float16 logits into `out` (the files infogain ships)."""
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        for name in LOGITS_TYPES:
+            model = stats_graph(name, top_k)
+            path = out / f"{name}.onnx"
+            onnx.save(model, str(path))
+            print(f"wrote {path} ({os.path.getsize(path):,} bytes): opset {default_opset(model)}, "
+                  f"inputs {[i.name for i in model.graph.input]}, outputs {[o.name for o in model.graph.output]}")
+    except HeadError as err:
+        print(f"add_stats_head: {err}", file=sys.stderr)
+        return 2
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description="Append the in-graph statistics head to an MDM ONNX graph.")
-    ap.add_argument("input", help="model with an output 'logits' [batch, length, V]")
-    ap.add_argument("output", help="where to write the model with the head (may be the input: replaced in place)")
+    ap.add_argument("input", nargs="?", help="model with an output 'logits' [batch, length, V]")
+    ap.add_argument("output", nargs="?", help="where to write the model with the head (may be the input: replaced in place)")
     ap.add_argument("--top-k", type=int, default=2, help="K of top_probs / top_ids (default 2)")
     ap.add_argument("--logits", default="logits", help="name of the logits output (default logits)")
     ap.add_argument("--input-ids", default="input_ids", help="name of the token-id input (default input_ids)")
+    ap.add_argument("--standalone", metavar="DIR",
+                    help=f"instead of IN OUT: write the head as graphs of their own, DIR/float32.onnx and "
+                         f"DIR/float16.onnx (input logits of that type, V dynamic; {STANDALONE_DIR} in a checkout)")
     a = ap.parse_args(argv)
+    if a.standalone is not None:
+        if a.input is not None or a.output is not None:
+            ap.error("--standalone DIR takes no IN OUT")
+        return write_standalone(Path(a.standalone), a.top_k)
+    if a.input is None or a.output is None:
+        ap.error("IN and OUT are required (or --standalone DIR)")
     src, dst = Path(a.input), Path(a.output)
     try:
         if not src.is_file():

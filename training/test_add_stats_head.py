@@ -25,6 +25,8 @@ from pathlib import Path
 import onnx
 import torch
 
+torch.set_num_threads(1)
+
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import add_stats_head as ash  # noqa: E402
 
@@ -149,7 +151,51 @@ def structural_checks() -> None:
             raise AssertionError("opset 12 accepted")
         except ash.HeadError:
             pass
+        standalone_checks(d)
     print("structural checks passed")
+
+
+def standalone_checks(d: Path) -> None:
+    """The standalone statistics graph: the head's interface on a `logits` input, V dynamic, the same
+    nodes as the appended head, and the committed files (src/models/stats-graph/) are what the
+    builder writes now."""
+    I64, F32, F16 = onnx.TensorProto.INT64, onnx.TensorProto.FLOAT, onnx.TensorProto.FLOAT16
+    appended = onnx.load(str(d / "v37-head.onnx"))
+    for name, ltype in (("float32", F32), ("float16", F16)):
+        m = ash.stats_graph(name)
+        ins = {i.name: i for i in m.graph.input}
+        outs = {o.name: o for o in m.graph.output}
+        assert list(ins) == ["logits", "input_ids", *ash.NEW_INPUTS], list(ins)
+        assert list(outs) == list(ash.NEW_OUTPUTS), list(outs)
+        assert ins["logits"].type.tensor_type.elem_type == ltype
+        assert ash._dims(ins["logits"]) == ["batch", "length", "vocab"]
+        assert ash._dims(ins["logit_bias"]) == ["vocab"]
+        assert ins["input_ids"].type.tensor_type.elem_type == I64
+        assert outs["top_ids"].type.tensor_type.elem_type == I64 and ash._dims(outs["top_ids"]) == ["batch", "length", 2]
+        assert outs["entropy"].type.tensor_type.elem_type == F32
+        assert ash.default_opset(m) == ash.STATS_GRAPH_OPSET
+        ops = [n.op_type for n in m.graph.node]
+        assert set(ops) <= HEAD_OPS, set(ops) - HEAD_OPS
+        assert all(n.domain in ("", "ai.onnx") for n in m.graph.node)
+        # one builder: the standalone graph's nodes are the appended head's, less the static-V
+        # Reshape path (V is dynamic here) and plus the Cast of float16 logits
+        head_ops = [n.op_type for n in appended.graph.node if n.name.startswith(ash.PREFIX)]
+        assert set(ops) - {"Cast"} <= set(head_ops) | {"Div", "Mul", "Add", "Sub", "Concat"}, set(ops) - set(head_ops)
+        assert ("Cast" in ops) and ops.count("Cast") == head_ops.count("Cast") + (1 if name == "float16" else 0)
+        onnx.checker.check_model(m, full_check=True)
+    # the committed files equal a fresh build
+    out = d / "standalone"
+    assert ash.main(["--standalone", str(out)]) == 0
+    for name in ash.LOGITS_TYPES:
+        committed = REPO / ash.STANDALONE_DIR / f"{name}.onnx"
+        assert committed.read_bytes() == (out / f"{name}.onnx").read_bytes(), (
+            f"{committed} differs from what training/add_stats_head.py writes now: rerun "
+            f"/usr/bin/python3 training/add_stats_head.py --standalone {ash.STANDALONE_DIR}")
+    try:
+        ash.stats_graph("bfloat16")
+        raise AssertionError("bfloat16 accepted")
+    except ash.HeadError:
+        pass
 
 
 def test_structural_checks() -> None:

@@ -44,7 +44,11 @@ export function hubGraphPath(path: string): { dir: string; graph: string } | nul
 /** Graph files up to this size are read for their facts (external data, precision); larger ones hold their weights inline. */
 const READ_LIMIT = 256 * 2 ** 20;
 
-export async function loadHubDir(dir: string, options: { graph?: string; threads?: number; device?: string; ort?: OrtRuntime } = {}): Promise<LoadedHubDir> {
+/**
+ * Load a folder. `statsGraph` (OnnxOptions): the statistics graph for these head-less exports,
+ * by default at their vocabularies (151,936); false reduces the logits in JavaScript.
+ */
+export async function loadHubDir(dir: string, options: { graph?: string; threads?: number; device?: string; ort?: OrtRuntime; statsGraph?: boolean } = {}): Promise<LoadedHubDir> {
   checkThreads(options.threads);
   const graphs = hubGraphs(dir);
   const graph = options.graph ?? defaultGraph(graphs);
@@ -77,7 +81,7 @@ export async function loadHubDir(dir: string, options: { graph?: string; threads
     if (tokenizer) attachTokenizer(resolved, tokenizer, cardFile);
     const named = (raw as Record<string, unknown>).preset;
     convention = named === undefined ? `${graphValues.preset} (${graphValues.presetReason})` : `${String(named)} (model.json)`;
-    denoiser = OnnxDenoiser.fromSession(ort, session, resolved.card, { source, threads: options.threads, device: options.device, vocabOrigin: resolved.origins.vocabSize });
+    denoiser = OnnxDenoiser.fromSession(ort, session, resolved.card, { source, threads: options.threads, device: options.device, vocabOrigin: resolved.origins.vocabSize, statsGraph: options.statsGraph });
   } catch (e) {
     await session.release();
     throw e;
