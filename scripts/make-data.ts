@@ -4,7 +4,7 @@
  *
  *   npx tsx scripts/make-data.ts countdown --n N --seed S --out FILE.jsonl
  *        [--count 3|4 | --mix P] [--exclude FILE.jsonl ...] [--exclude-seeds A-B] [--exclude-n K]
- *   npx tsx scripts/make-data.ts sudoku --n N --seed S --blanks 45 --out FILE.csv
+ *   npx tsx scripts/make-data.ts sudoku --n N --seed S --blanks 45|A-B --out FILE.csv [--grade WORDS] [--describe 1]
  *
  * countdown: one JSON object per line, `{"input":"44,15,79,50","output":"44-15=29,79-29=50"}` (the
  *   common JSONL format, read back by `parseCountdownJsonl`). With `--count c` the file is
@@ -16,7 +16,11 @@
  *   problem as a multiset of inputs plus the target (so a reordering of a held-out problem is
  *   dropped too). Dropped examples are not replaced; the count is printed.
  * sudoku: CSV `puzzle,solution` (header line, 81 characters each, 0 = blank; the format of
- *   `parseSudokuCsv`), `generateSet(S, N, {blanks})`: unique-solution puzzles.
+ *   `parseSudokuCsv`), `generateSet(S, N, {blanks})`: unique-solution puzzles. `--blanks A-B`
+ *   draws each puzzle's count from A..B (`blanks: [A, B]`); `--grade` keeps only puzzles of
+ *   those grades (the task's `grade=` words, e.g. `pairs+`: `grades` of generateSet);
+ *   `--describe 1` adds the columns `blanks,technique,difficulty` (grader.ts). Progress goes to
+ *   stderr every 1,000 puzzles.
  *
  * Every output is a pure function of the arguments. Prints one summary line on stderr.
  */
@@ -25,11 +29,12 @@ import { dirname } from 'node:path';
 import { Rng } from '../src/core/rng.js';
 import * as countdown from '../src/tasks/countdown.js';
 import * as sudoku from '../src/tasks/sudoku.js';
+import { parseGradeOption } from '../src/tasks/sudoku/task.js';
 
 const USAGE = `usage:
   npx tsx scripts/make-data.ts countdown --n N --seed S --out FILE.jsonl [--count 3|4 | --mix 0.7]
       [--exclude FILE.jsonl ...] [--exclude-seeds A-B] [--exclude-n K]
-  npx tsx scripts/make-data.ts sudoku --n N --seed S --blanks 45 --out FILE.csv`;
+  npx tsx scripts/make-data.ts sudoku --n N --seed S --blanks 45|A-B --out FILE.csv [--grade WORDS] [--describe 1]`;
 
 function fail(msg: string): never {
   console.error(`make-data: ${msg}`);
@@ -50,7 +55,7 @@ for (let i = 0; i < rest.length; i += 2) {
 }
 const allowed: Record<string, string[]> = {
   countdown: ['n', 'seed', 'out', 'count', 'mix', 'exclude', 'exclude-seeds', 'exclude-n'],
-  sudoku: ['n', 'seed', 'out', 'blanks'],
+  sudoku: ['n', 'seed', 'out', 'blanks', 'grade', 'describe'],
 };
 for (const k of opts.keys()) if (!allowed[task].includes(k)) fail(`unknown option --${k} for ${task}`);
 
@@ -80,11 +85,30 @@ function write(text: string): void {
 
 const t0 = Date.now();
 if (task === 'sudoku') {
-  const blanks = int('blanks', '45');
-  const set = sudoku.generateSet(seed, n, { blanks, size: 9 });
-  const lines = ['puzzle,solution', ...set.map((p) => `${sudoku.formatGrid(p.puzzle, { blank: '0' })},${sudoku.formatGrid(p.solution)}`)];
+  const b = one('blanks', '45');
+  const range = /^(\d+)-(\d+)$/.exec(b);
+  if (!range && !/^\d+$/.test(b)) fail(`--blanks must be an integer or A-B, got ${JSON.stringify(b)}`);
+  const blanks: number | [number, number] = range ? [Number(range[1]), Number(range[2])] : Number(b);
+  const grades = opts.has('grade') ? parseGradeOption(one('grade')) : undefined;
+  if (grades === null) fail(`--grade must be techniques or difficulties (${[...sudoku.TECHNIQUES, 'easy', 'medium', 'hard', 'expert'].join(', ')}), comma-separated, each with an optional +; got ${JSON.stringify(one('grade'))}`);
+  const describe = one('describe', '0');
+  if (describe !== '0' && describe !== '1') fail(`--describe must be 0 or 1, got ${JSON.stringify(describe)}`);
+  // generateSet's loop, example by example (example i is generatePuzzle(new Rng(seed).fork(i)), as there), for progress lines
+  const root = new Rng(seed);
+  const lines = [describe === '1' ? 'puzzle,solution,blanks,technique,difficulty' : 'puzzle,solution'];
+  const byTechnique = new Map<string, number>();
+  for (let i = 0; i < n; i++) {
+    const p = sudoku.generatePuzzle(root.fork(i), { blanks, size: 9, ...(grades ? { grades } : {}) });
+    const row = `${sudoku.formatGrid(p.puzzle, { blank: '0' })},${sudoku.formatGrid(p.solution)}`;
+    lines.push(describe === '1' ? `${row},${p.blanks},${p.grade.technique},${p.grade.difficulty}` : row);
+    byTechnique.set(p.grade.technique, (byTechnique.get(p.grade.technique) ?? 0) + 1);
+    if ((i + 1) % 1000 === 0 && i + 1 < n) console.error(`make-data: ${i + 1}/${n} sudoku puzzles (${Math.round((Date.now() - t0) / 1000)} s)`);
+  }
   write(lines.join('\n') + '\n');
-  console.error(`make-data: wrote ${out}: ${n} sudoku puzzles, ${blanks} blanks, seed ${seed} (${Date.now() - t0} ms)`);
+  const mix = sudoku.TECHNIQUES.filter((t) => byTechnique.has(t)).map((t) => `${t} ${byTechnique.get(t)}`).join(', ');
+  console.error(
+    `make-data: wrote ${out}: ${n} sudoku puzzles, ${range ? `${range[1]}–${range[2]}` : b} blanks${grades ? ` (grades ${grades.join(', ')})` : ''}, seed ${seed} (${Date.now() - t0} ms; ${mix})`,
+  );
 } else {
   const key = (p: countdown.CountdownProblem): string => `${[...p.numbers].sort((a, b) => a - b).join(',')}:${p.target}`;
   const excluded = new Set<string>();

@@ -1,10 +1,14 @@
+import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../src/core/rng.js';
+import { parseGradeOption } from '../src/tasks/sudoku/task.js';
 import {
   DIFFICULTY,
+  MAX_BLANKS,
   SudokuError,
+  TECHNIQUES,
   checkSolution,
   countBlanks,
   countSolutions,
@@ -30,6 +34,8 @@ const INKALA_SOL = '812753649943682175675491283154237896369845721287169534521974
 // Norvig's "hardest1" (hard for plain search, yields to singles and pairs).
 const NORVIG = '4.....8.5.3..........7......2.....6.....8.4......1.......6.3.7.5..2.....1.4......';
 const NORVIG_SOL = '417369825632158947958724316825437169791586432346912758289643571573291684164875293';
+// SudokuWiki's X-Wing example 1: singles and pairs get stuck; a hidden pair and an X-wing finish it.
+const XWING = '1.....569492.561.8.561.924...964.8.1.64.1....218.356.4.4.5...169.5.614.2621.....5';
 // Easter Monster (needs far more than pairs).
 const EASTER = '1.......2.9.4...5...6...7...5.9.3.......7.......85..4.7.....6...3...9.8...2.....1';
 // EULER_SOL with a deadly rectangle blanked (r1c2=8, r1c7=6, r2c2=6, r2c7=8) and all of row 9:
@@ -279,8 +285,34 @@ describe('grader', () => {
     expect(seen.has('hidden-single')).toBe(true);
   });
 
+  it('grades a puzzle that needs an X-wing advanced', () => {
+    const g = grade(XWING);
+    expect(countSolutions(XWING)).toBe(1);
+    expect(singlesSolve(parseGrid(XWING), true)).toBe(false);
+    // advanced runs only when singles and pairs are stuck; here it is needed twice, and the grid is then finished by singles
+    expect(g).toMatchObject({ technique: 'advanced', difficulty: 'expert', blanks: 35, stuckAt: 0 });
+    expect(g.steps).toEqual({ nakedSingles: 34, hiddenSingles: 1, pairs: 2, advanced: 2 });
+    expect(g.advanced).toEqual({ 'hidden-pair': 1, 'naked-triple': 0, 'hidden-triple': 0, 'x-wing': 1 });
+    // the hard puzzles stay beyond every implemented technique
+    for (const hard of [INKALA, EASTER]) expect(grade(hard)).toMatchObject({ technique: 'guess', advanced: { 'x-wing': 0 } });
+  });
+
+  it('grades generated puzzles soundly: logic finishes every non-guess puzzle, guess ones stall', () => {
+    const seen = new Set<string>();
+    for (const ex of generateSet(12, 40, { blanks: [55, 58] })) {
+      const g = ex.grade;
+      seen.add(g.technique);
+      expect(g.stuckAt === 0).toBe(g.technique !== 'guess');
+      if (g.technique === 'advanced') expect(g.steps.advanced).toBeGreaterThan(0);
+      if (g.technique !== 'advanced' && g.technique !== 'guess') expect(g.steps.advanced).toBe(0);
+    }
+    expect(seen.has('guess')).toBe(true);
+    expect(seen.has('pairs') || seen.has('advanced')).toBe(true);
+  });
+
   it('documents the difficulty mapping and rejects conflicting givens', () => {
-    expect(DIFFICULTY).toEqual({ 'naked-single': 'easy', 'hidden-single': 'medium', pairs: 'hard', guess: 'expert' });
+    expect(TECHNIQUES).toEqual(['naked-single', 'hidden-single', 'pairs', 'advanced', 'guess']);
+    expect(DIFFICULTY).toEqual({ 'naked-single': 'easy', 'hidden-single': 'medium', pairs: 'hard', advanced: 'expert', guess: 'expert' });
     expect(errorOf(() => grade('55' + '.'.repeat(79)))).toMatch(/givens conflict at r1c2/);
     expect(errorOf(() => grade('12345678.' + '........9' + '.'.repeat(63)))).toMatch(/no solution/);
   });
@@ -352,10 +384,62 @@ describe('generator', () => {
     expect(all.size).toBe(20);
   });
 
+  it('makes the same puzzles as before the local search existed (the first phase is unchanged)', () => {
+    // sha256 of the puzzles and solutions of the generator before the second phase was added
+    const hash = (seed: number, n: number, blanks: [number, number]) =>
+      createHash('sha256')
+        .update(generateSet(seed, n, { blanks }).map((p) => formatGrid(p.puzzle) + formatGrid(p.solution)).join('\n'))
+        .digest('hex')
+        .slice(0, 16);
+    expect(hash(0, 100, [51, 56])).toBe('fea88e0d2f29c9df'); // the demo's and docs/results.md's 51–56 cell
+    expect(hash(3, 30, [57, 59])).toBe('3898d9a4f7d3d14d');
+  });
+
+  it('reaches 60–62 blanks by local search: unique solutions (independent count), deterministic per seed', { tags: ['slow'] }, () => {
+    for (const [seed, blanks] of [
+      [1, 60],
+      [2, 61],
+      [5, 62],
+    ] as const) {
+      const ex = generatePuzzle(new Rng(seed), { blanks });
+      expect(countBlanks(ex.puzzle)).toBe(blanks);
+      expect(ex.tries).toBeGreaterThan(100); // found by the second phase
+      expect(countSolutions(ex.puzzle, 3)).toBe(1);
+      expect(bruteCount(ex.puzzle, 2)).toBe(1);
+      expect(checkSolution(ex.puzzle, ex.solution)).toEqual({ correct: true });
+      expect(ex.grade).toEqual(grade(ex.puzzle));
+      const again = generatePuzzle(new Rng(seed), { blanks });
+      expect(formatGrid(again.puzzle) + formatGrid(again.solution)).toBe(formatGrid(ex.puzzle) + formatGrid(ex.solution));
+    }
+    const key = (xs: { puzzle: Grid }[]) => xs.map((x) => formatGrid(x.puzzle));
+    const a = generateSet(7, 3, { blanks: [59, 60] });
+    expect(key(generateSet(7, 3, { blanks: [59, 60] }))).toEqual(key(a));
+    expect(key([generatePuzzle(new Rng(7).fork(2), { blanks: [59, 60] })])).toEqual(key(a.slice(2)));
+  });
+
+  it('filters by grade, deterministically, and parses the grade= task option', () => {
+    const hard = generateSet(4, 6, { blanks: [55, 57], grades: ['advanced', 'guess'] });
+    for (const ex of hard) expect(['advanced', 'guess']).toContain(ex.grade.technique);
+    expect(generateSet(4, 6, { blanks: [55, 57], grades: ['advanced', 'guess'] }).map((x) => formatGrid(x.puzzle))).toEqual(hard.map((x) => formatGrid(x.puzzle)));
+    expect(errorOf(() => generatePuzzle(new Rng(1), { blanks: 0, grades: ['guess'], gradeTries: 3 }))).toMatch(/no puzzle graded guess in 3 draws of 0 blanks/);
+    expect(parseGradeOption('guess')).toEqual(['guess']);
+    expect(parseGradeOption('pairs+')).toEqual(['pairs', 'advanced', 'guess']);
+    expect(parseGradeOption('expert')).toEqual(['advanced', 'guess']);
+    expect(parseGradeOption('hidden-single,expert')).toEqual(['hidden-single', 'advanced', 'guess']);
+    expect(parseGradeOption(['easy', 'hard'])).toEqual(['naked-single', 'pairs']);
+    expect(parseGradeOption('hardest')).toBeNull();
+    expect(parseGradeOption(3)).toBeNull();
+  });
+
   it('fails clearly when uniqueness blocks the target, and rejects bad options', () => {
-    expect(errorOf(() => generatePuzzle(new Rng(1), { blanks: 70, maxTries: 2 }))).toMatch(
-      /no 9×9 grid reached 70 blanks with a unique solution in 2 tries \(most: \d+\)/,
+    expect(errorOf(() => generatePuzzle(new Rng(1), { blanks: 64, maxTries: 2, searchTries: 1, moves: 5 }))).toMatch(
+      /no 9×9 grid reached 64 blanks with a unique solution in 2 tries and 1 of local search \(5 moves each\) \(most: \d+\)/,
     );
+    // below 17 clues no 9×9 puzzle is unique (and below 4 no 4×4 one): refused at once
+    expect(MAX_BLANKS).toEqual({ 9: 64, 4: 12 });
+    expect(errorOf(() => generatePuzzle(new Rng(1), { blanks: 70 }))).toMatch(/at most 64 blanks: no 9×9 puzzle with fewer than 17 clues/);
+    expect(errorOf(() => generatePuzzle(new Rng(1), { blanks: [55, 65] }))).toMatch(/at most 64 blanks/);
+    expect(errorOf(() => generatePuzzle(new Rng(1), { blanks: 13, size: 4 }))).toMatch(/at most 12 blanks: no 4×4 puzzle with fewer than 4 clues/);
     expect(errorOf(() => generatePuzzle(new Rng(1), { blanks: 82 }))).toMatch(/blanks must be/);
     expect(errorOf(() => generatePuzzle(new Rng(1), { blanks: [50, 40] }))).toMatch(/blanks must be/);
     expect(errorOf(() => generatePuzzle(new Rng(1), { blanks: 40, maxTries: 0 }))).toMatch(/maxTries/);

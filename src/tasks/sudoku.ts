@@ -7,8 +7,8 @@
  * checker), generator.ts and csv.ts (the data file format). The task adapter (encoding, grading a
  * decoded canvas) is in index.ts.
  */
-export { randomSolution, generatePuzzle, generateSet, type GenerateOptions, type GeneratedPuzzle } from './sudoku/generator.js';
-export { checkSolution, DIFFICULTY, grade, TECHNIQUES, type CheckResult, type Difficulty, type Grade, type Technique } from './sudoku/grader.js';
+export { randomSolution, generatePuzzle, generateSet, MAX_BLANKS, SEARCH_ADD, type GenerateOptions, type GeneratedPuzzle } from './sudoku/generator.js';
+export { checkSolution, DIFFICULTY, grade, TECHNIQUES, type AdvancedKind, type CheckResult, type Difficulty, type Grade, type Technique } from './sudoku/grader.js';
 export {
   cellName,
   countBlanks,

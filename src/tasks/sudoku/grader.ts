@@ -9,9 +9,18 @@
  *                       candidates), pointing pairs (a digit confined to one row/column inside a
  *                       box leaves the rest of that line) and box-line reduction (a digit
  *                       confined to one box inside a line leaves the rest of that box);
- *   4. guess          — the techniques above get stuck: solving needs search.
+ *   4. advanced       — eliminations by hidden pairs (two digits with the same two places in a
+ *                       unit: those cells hold nothing else), naked triples (three cells of a
+ *                       unit whose candidates together are three digits: the rest of the unit
+ *                       loses them), hidden triples (three digits confined to the same three cells
+ *                       of a unit: those cells lose every other digit) and X-wings (a digit with
+ *                       exactly two places in each of two rows, in the same two columns, leaves
+ *                       the rest of those columns; the same with rows and columns swapped);
+ *   5. guess          — the techniques above get stuck: solving needs search (trial and error,
+ *                       or techniques not implemented here: chains, swordfish, uniqueness …).
  * The reported technique is the hardest one used. Difficulty mapping:
- *   naked-single → easy, hidden-single → medium, pairs → hard, guess → expert.
+ *   naked-single → easy, hidden-single → medium, pairs → hard, advanced and guess → expert
+ * (`advanced` split off `guess` later; the difficulty of every puzzle stayed what it was).
  * A grid with no blanks grades naked-single/easy. A contradiction found by these (sound)
  * deductions means the puzzle has no solution and throws.
  *
@@ -24,15 +33,18 @@ import { cellName, countBlanks, digitOf, geometry, gridSize, parseGrid, POPCOUNT
 // ---------------------------------------------------------------------------------------------
 // Grader
 
-export type Technique = 'naked-single' | 'hidden-single' | 'pairs' | 'guess';
+export type Technique = 'naked-single' | 'hidden-single' | 'pairs' | 'advanced' | 'guess';
 export type Difficulty = 'easy' | 'medium' | 'hard' | 'expert';
+/** The eliminations of the `advanced` level. */
+export type AdvancedKind = 'hidden-pair' | 'naked-triple' | 'hidden-triple' | 'x-wing';
 
-export const TECHNIQUES: readonly Technique[] = ['naked-single', 'hidden-single', 'pairs', 'guess'];
+export const TECHNIQUES: readonly Technique[] = ['naked-single', 'hidden-single', 'pairs', 'advanced', 'guess'];
 /** The documented mapping from the hardest technique needed to a difficulty label. */
 export const DIFFICULTY: Readonly<Record<Technique, Difficulty>> = {
   'naked-single': 'easy',
   'hidden-single': 'medium',
   pairs: 'hard',
+  advanced: 'expert',
   guess: 'expert',
 };
 
@@ -41,8 +53,10 @@ export interface Grade {
   technique: Technique;
   blanks: number;
   difficulty: Difficulty;
-  /** How many times each technique made progress (placements for singles, eliminating steps for pairs). */
-  steps: { nakedSingles: number; hiddenSingles: number; pairs: number };
+  /** How many times each technique made progress (placements for singles, eliminating steps for pairs and advanced). */
+  steps: { nakedSingles: number; hiddenSingles: number; pairs: number; advanced: number };
+  /** The `advanced` steps by kind (each step is the first elimination found, looked for in this order). */
+  advanced: Record<AdvancedKind, number>;
   /** Blanks left when the techniques got stuck (0 unless technique is 'guess'). */
   stuckAt: number;
 }
@@ -185,6 +199,92 @@ class Logic {
     }
     return false;
   }
+
+  /** One elimination by hidden pairs, naked triples, hidden triples or an X-wing: which one, or null if none applies. */
+  advanced(): AdvancedKind | null {
+    const g = this.g;
+    const { n, units } = g;
+    for (const unit of units) {
+      const blanks: number[] = [];
+      for (const c of unit) if (this.v[c] === 0) blanks.push(c);
+      // where[d]: the blanks of the unit (as bits of `blanks`) that can take digit d.
+      const where: number[] = [];
+      let open = 0;
+      for (let d = 0; d < n; d++) {
+        let w = 0;
+        for (let i = 0; i < blanks.length; i++) if (this.cand[blanks[i]] & (1 << d)) w |= 1 << i;
+        where.push(w);
+        if (w !== 0) open |= 1 << d;
+      }
+      for (const k of [2, 3]) {
+        // Hidden subsets: k digits whose places together are k cells.
+        for (const digits of combinations(open, k)) {
+          let cells = 0;
+          for (let m = digits; m !== 0; m &= m - 1) cells |= where[digitOf(m & -m) - 1];
+          if (POPCOUNT[cells] !== k) continue;
+          let any = false;
+          for (let i = 0; i < blanks.length; i++) if (cells & (1 << i)) any = this.eliminate(blanks[i], g.full & ~digits) || any;
+          if (any) return k === 2 ? 'hidden-pair' : 'hidden-triple';
+        }
+        if (k === 3) {
+          // Naked triples: k cells whose candidates together are k digits.
+          for (const cells of combinations((1 << blanks.length) - 1, k)) {
+            let digits = 0;
+            for (let i = 0; i < blanks.length; i++) if (cells & (1 << i)) digits |= this.cand[blanks[i]];
+            if (POPCOUNT[digits] !== k) continue;
+            let any = false;
+            for (let i = 0; i < blanks.length; i++) if (!(cells & (1 << i))) any = this.eliminate(blanks[i], digits) || any;
+            if (any) return 'naked-triple';
+          }
+        }
+      }
+    }
+    // X-wings: in two rows a digit has the same two columns (or in two columns the same two rows).
+    for (const byRow of [true, false]) {
+      for (let d = 0; d < n; d++) {
+        const bit = 1 << d;
+        const lines: number[] = []; // per line, the cross positions that can take d
+        for (let a = 0; a < n; a++) {
+          let m = 0;
+          for (let b = 0; b < n; b++) {
+            const c = byRow ? a * n + b : b * n + a;
+            if (this.v[c] === 0 && this.cand[c] & bit) m |= 1 << b;
+          }
+          lines.push(m);
+        }
+        for (let a1 = 0; a1 < n; a1++) {
+          if (POPCOUNT[lines[a1]] !== 2) continue;
+          for (let a2 = a1 + 1; a2 < n; a2++) {
+            if (lines[a2] !== lines[a1]) continue;
+            let any = false;
+            for (let m = lines[a1]; m !== 0; m &= m - 1) {
+              const b = digitOf(m & -m) - 1;
+              for (let a = 0; a < n; a++) {
+                if (a === a1 || a === a2) continue;
+                any = this.eliminate(byRow ? a * n + b : b * n + a, bit) || any;
+              }
+            }
+            if (any) return 'x-wing';
+          }
+        }
+      }
+    }
+    return null;
+  }
+}
+
+/** The k-bit subsets of `mask`, each as a mask. */
+function* combinations(mask: number, k: number): Generator<number> {
+  const bits: number[] = [];
+  for (let m = mask; m !== 0; m &= m - 1) bits.push(m & -m);
+  const rec = function* (from: number, left: number, acc: number): Generator<number> {
+    if (left === 0) {
+      yield acc;
+      return;
+    }
+    for (let i = from; i <= bits.length - left; i++) yield* rec(i + 1, left - 1, acc | bits[i]);
+  };
+  yield* rec(0, k, 0);
 }
 
 /**
@@ -197,7 +297,9 @@ export function grade(puzzle: GridInput): Grade {
   const g = geometry(gridSize(grid));
   const logic = new Logic(g, grid);
   const blanks = countBlanks(grid);
-  const steps = { nakedSingles: 0, hiddenSingles: 0, pairs: 0 };
+  const steps = { nakedSingles: 0, hiddenSingles: 0, pairs: 0, advanced: 0 };
+  const advanced: Record<AdvancedKind, number> = { 'hidden-pair': 0, 'naked-triple': 0, 'hidden-triple': 0, 'x-wing': 0 };
+  let kind: AdvancedKind | null;
   let level = 0;
   while (logic.blanks > 0) {
     if (logic.nakedSingle()) steps.nakedSingles++;
@@ -207,13 +309,17 @@ export function grade(puzzle: GridInput): Grade {
     } else if (logic.pairs()) {
       steps.pairs++;
       level = Math.max(level, 2);
+    } else if ((kind = logic.advanced()) !== null) {
+      steps.advanced++;
+      advanced[kind]++;
+      level = Math.max(level, 3);
     } else {
-      level = 3;
+      level = 4;
       break;
     }
   }
   const technique = TECHNIQUES[level];
-  return { technique, blanks, difficulty: DIFFICULTY[technique], steps, stuckAt: logic.blanks };
+  return { technique, blanks, difficulty: DIFFICULTY[technique], steps, advanced, stuckAt: logic.blanks };
 }
 
 // ---------------------------------------------------------------------------------------------

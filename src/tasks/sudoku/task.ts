@@ -1,6 +1,6 @@
 /** The Sudoku task adapter: 81-cell canvases for the built-in sudoku model, graded by the rule-based checker. */
 import type { Extras } from '../data.js';
-import { integerOrRangeOption } from '../options.js';
+import { integerOrRangeOption, type TaskOption } from '../options.js';
 import * as sudoku from '../sudoku.js';
 import { charId, selectionText, withExtra, type Task } from '../task.js';
 
@@ -11,12 +11,50 @@ export interface SudokuExample {
   extra?: Extras;
 }
 
+const GRADE_WORDS = [...sudoku.TECHNIQUES, ...new Set(Object.values(sudoku.DIFFICULTY))];
+
+/**
+ * The techniques a `grade=` value names: comma-separated techniques (naked-single, hidden-single,
+ * pairs, advanced, guess) or difficulties (easy, medium, hard, expert), each optionally with a
+ * trailing `+` for "this or harder" (`grade=pairs+`); a JSON array of such words too. Null if any
+ * word is unknown.
+ */
+export function parseGradeOption(value: unknown): sudoku.Technique[] | null {
+  const words = typeof value === 'string' ? value.split(',') : Array.isArray(value) && value.every((w) => typeof w === 'string') ? (value as string[]) : null;
+  if (!words || words.length === 0) return null;
+  const keep = new Set<sudoku.Technique>();
+  for (const raw of words) {
+    const w = raw.trim();
+    const plus = w.endsWith('+');
+    const name = plus ? w.slice(0, -1) : w;
+    const hits = sudoku.TECHNIQUES.filter((t) => t === name || sudoku.DIFFICULTY[t] === name);
+    if (hits.length === 0) return null;
+    const from = sudoku.TECHNIQUES.indexOf(hits[0]);
+    for (const t of plus ? sudoku.TECHNIQUES.slice(from) : hits) keep.add(t);
+  }
+  return sudoku.TECHNIQUES.filter((t) => keep.has(t));
+}
+
+/**
+ * The `grade=` task option (generate passes it on as `grades`). Not yet in `options` below: adding
+ * it changes the "valid: blanks" line that test/cli.test.ts pins; scripts/make-data.ts `--grade` uses it.
+ */
+export const gradeOption: TaskOption = {
+  valid: `one or more of ${GRADE_WORDS.join(', ')} (comma-separated; a trailing + means "or harder")`,
+  parse: parseGradeOption,
+};
+
 export const sudokuTask: Task<SudokuExample> = {
   name: 'sudoku',
   defaultModel: 'sudoku',
   options: { blanks: integerOrRangeOption(0, 81, 'an integer or [min, max] within 0..81') },
   generate: (seed, n, options) =>
-    sudoku.generateSet(seed, n, { blanks: (options.blanks as number | [number, number]) ?? [40, 50] }).map((p) => ({ puzzle: p.puzzle, solution: p.solution })),
+    sudoku
+      .generateSet(seed, n, {
+        blanks: (options.blanks as number | [number, number]) ?? [40, 50],
+        ...(options.grade ? { grades: options.grade as sudoku.Technique[] } : {}),
+      })
+      .map((p) => ({ puzzle: p.puzzle, solution: p.solution })),
   readData: (content, source, selection) => {
     const csv = sudoku.readSudokuCsv(content, source, selection);
     if (csv.rows === 0) throw new Error(`${source}: no puzzle: the file ${csv.header ? `holds only a header line (${csv.header.join(',')})` : 'is empty'}`);
