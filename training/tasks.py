@@ -160,7 +160,7 @@ class SudokuTask:
         self.heldout_path = heldout_path or DATA_DIR / "sudoku-heldout-45.csv"
         if not self.heldout_path.exists():
             make_data(["sudoku", "--n", "200", "--seed", "0", "--blanks", "45", "--out", str(self.heldout_path)])
-        rows = [ln.split(",") for ln in self.heldout_path.read_text().split("\n")[1:] if ln.strip()]
+        rows = [ln.split(",")[:2] for ln in self.heldout_path.read_text().split("\n")[1:] if ln.strip()]
         self.puzzles = [[int(ch) for ch in p] for p, _ in rows]
         self.solutions = [[int(ch) for ch in s] for _, s in rows]
         self.lut = torch.tensor([0] + self.digit_ids, dtype=torch.int64)  # digit -> token id
@@ -230,6 +230,126 @@ class SudokuTask:
     def load_state_dict(self, s: dict) -> None:
         self.rng.setstate(s["rng"])
         self.pool = [list(g) for g in s["pool"]]
+
+
+def sudoku_transform_pair(puzzle: np.ndarray, solution: np.ndarray, rng: random.Random) -> tuple[np.ndarray, np.ndarray]:
+    """`sudoku_transform` applied with one draw to a [9, 9] puzzle (0 = blank, kept blank) and its
+    solution, so the pair stays a puzzle and its solution (the blanks move with their cells)."""
+    def lines() -> list[int]:
+        bands = rng.sample(range(3), 3)
+        return [b * 3 + i for b in bands for i in rng.sample(range(3), 3)]
+    rows, cols = lines(), lines()
+    relabel = np.array([0] + rng.sample(range(1, 10), 9), dtype=np.int64)
+    p, s = puzzle[np.ix_(rows, cols)], solution[np.ix_(rows, cols)]
+    if rng.random() < 0.5:
+        p, s = p.T, s.T
+    return relabel[p], relabel[s]
+
+
+def read_sudoku_csv(path: Path) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """A make-data sudoku CSV: puzzles and solutions as int64 [N, 81] (0 = blank) and, when the file
+    has the `--describe 1` columns, each puzzle's technique (grader.ts); else empty strings."""
+    lines = [ln for ln in path.read_text().split("\n") if ln.strip()]
+    head = lines[0].split(",")
+    if head[:2] != ["puzzle", "solution"]:
+        raise SystemExit(f"{path}: expected a header starting puzzle,solution (scripts/make-data.ts sudoku), got {lines[0]!r}")
+    rows = [ln.split(",") for ln in lines[1:]]
+    tech = head.index("technique") if "technique" in head else -1
+    digits = lambda s: [ord(ch) - 48 for ch in s]  # noqa: E731
+    puzzles = np.array([digits(r[0]) for r in rows], dtype=np.int64).reshape(-1, 81)
+    solutions = np.array([digits(r[1]) for r in rows], dtype=np.int64).reshape(-1, 81)
+    return puzzles, solutions, [r[tech] if tech >= 0 else "" for r in rows]
+
+
+class SudokuHardTask(SudokuTask):
+    """sudoku-hard: the sudoku canvas (FORMATS.md), trained for 55–62-blank puzzles.
+
+    What changes against `sudoku`: a fraction PUZZLE_FRAC of each batch are real unique-solution
+    puzzles from the TypeScript generator (`training/data/sudoku-hard-train.csv`, `npm run
+    data:sudoku-hard`: 50,000 puzzles of 50–60 blanks), each under a random validity-preserving
+    transform (the same draw for the puzzle and its solution); their givens are never masked and
+    their blanks are the targets, so the diffusion loss masks a random subset of the blanks: the
+    states greedy decoding passes through (the puzzle, partly filled in). The rest of the batch is
+    `sudoku`'s random solved grids with all 81 cells targets. The held-out metric is greedy
+    confidence decoding on 200 puzzles of 55–62 blanks (`generateSet(1, 200, {blanks: [55, 62]})`;
+    seed 1, so not the seed-0 evaluation cell), overall and on the expert ones (advanced or guess)."""
+    name = "sudoku-hard"
+    defaults = dict(d_model=128, layers=8, heads=8, mlp_mult=3, batch=64, lr=2e-3, metric_n=200)
+    smoke = dict(SudokuTask.smoke)
+    PUZZLE_FRAC = 0.75
+    TRAIN = DATA_DIR / "sudoku-hard-train.csv"
+    TRAIN_ARGS = ["--n", "50000", "--seed", "1000000", "--blanks", "50-60", "--describe", "1"]
+    HELDOUT = DATA_DIR / "sudoku-hard-heldout.csv"
+    HELDOUT_ARGS = ["--n", "200", "--seed", "1", "--blanks", "55-62", "--describe", "1"]
+
+    def __init__(self, seed: int = 0, heldout_path: Path | None = None, train_path: Path | None = None,
+                 smoke: bool = False) -> None:
+        heldout_path = heldout_path or self.HELDOUT
+        if not heldout_path.exists():
+            make_data(["sudoku", *self.HELDOUT_ARGS, "--out", str(heldout_path)])
+        self.train_path = train_path or self.TRAIN
+        if not self.train_path.exists():
+            raise SystemExit(f"train.py: no training puzzles at {self.train_path}; make them with `npm run data:sudoku-hard` "
+                             f"(scripts/make-data.ts sudoku {' '.join(self.TRAIN_ARGS)} --out {self.train_path}), "
+                             f"or pass --data FILE")
+        super().__init__(seed=seed, heldout_path=heldout_path, smoke=smoke)
+        self.rng = random.Random(f"sudoku-hard-{seed}")
+        self.train_puzzles, self.train_solutions, _ = read_sudoku_csv(self.train_path)
+        hp, hs, self.techniques = read_sudoku_csv(heldout_path)
+        self.puzzles, self.solutions = hp.tolist(), hs.tolist()
+        self.heldout_blanks = (hp == 0)
+
+    def train_batch(self, B: int) -> tuple[torch.Tensor, torch.Tensor]:
+        for _ in range(self.REFRESH):
+            self.pool[self.rng.randrange(self.POOL)] = sudoku_fill(self.rng)
+        grids, targets = [], []
+        for _ in range(B):
+            if self.rng.random() < self.PUZZLE_FRAC:
+                k = self.rng.randrange(len(self.train_puzzles))
+                p, s = sudoku_transform_pair(self.train_puzzles[k].reshape(9, 9), self.train_solutions[k].reshape(9, 9), self.rng)
+                grids.append(s.reshape(81))
+                targets.append(p.reshape(81) == 0)
+            else:
+                grids.append(sudoku_transform(np.array(self.pool[self.rng.randrange(self.POOL)]).reshape(9, 9), self.rng).reshape(81))
+                targets.append(np.ones(81, dtype=bool))
+        x = self.lut[torch.from_numpy(np.stack(grids))]
+        return x, torch.from_numpy(np.stack(targets))
+
+    def heldout(self) -> tuple[torch.Tensor, torch.Tensor]:
+        x = self.lut[torch.tensor(self.solutions)]
+        return x, torch.from_numpy(self.heldout_blanks)
+
+    def metric(self, model: torch.nn.Module, n: int) -> dict:
+        puzzles = self.puzzles[:n]
+        x = torch.tensor([self.encode(p) for p in puzzles])
+        out = greedy_confidence_decode(model, x, self.tok.mask_id, self.digit_ids)
+        solved = [sudoku_check(p, self.decode(row)) for p, row in zip(puzzles, out.tolist())]
+        cells = (out == self.lut[torch.tensor(self.solutions[:n])])[x == self.tok.mask_id].float().mean().item()
+        self.last_sample = (puzzles[0], self.decode(out[0].tolist()), solved[0])
+        res = {"solved": sum(solved) / len(solved), "cell_acc": cells}
+        expert = [ok for ok, t in zip(solved, self.techniques[:n]) if t in ("advanced", "guess")]
+        if expert:
+            res["solved_expert"] = sum(expert) / len(expert)
+        return {**res, "n": len(solved)}
+
+    def metric_desc(self) -> str:
+        return ("`solved`: fraction of the held-out 55–62-blank puzzles (`training/data/sudoku-hard-heldout.csv`, "
+                "`generateSet(1, 200, {blanks: [55, 62]})` from `src/tasks/sudoku.ts`) that greedy confidence decoding, "
+                "one cell per step, restricted to the digits, solves by the rules; `solved_expert`: the same on those of "
+                "them graded advanced or guess (beyond singles and pairs); `cell_acc`: fraction of blank cells equal to "
+                "the stored (unique) solution. `heldout_loss` and `acc@r` count the puzzles' blanks as the targets")
+
+    def data_desc(self) -> str:
+        return (f"{self.PUZZLE_FRAC:.0%} of each batch: unique-solution puzzles of 50–60 blanks from the TypeScript generator "
+                f"(`{rel_data(self.train_path)}`, {len(self.train_puzzles):,} puzzles; `npm run data:sudoku-hard` = "
+                f"`scripts/make-data.ts sudoku {' '.join(self.TRAIN_ARGS)}`), each under a random validity-preserving "
+                "transform applied to the puzzle and its solution alike; the givens are never masked, the blanks are the "
+                "targets. The rest: " + super().data_desc())
+
+
+def rel_data(p: Path) -> str:
+    p = Path(p).resolve()
+    return str(p.relative_to(REPO)) if p.is_relative_to(REPO) else str(p)
 
 
 # ------------------------------------------------------------------------------ countdown
@@ -795,4 +915,4 @@ class DigitsTask:
         self.perm = self._perm()
 
 
-TASKS = {"sudoku": SudokuTask, "countdown": CountdownTask, "text": TextTask, "digits": DigitsTask}
+TASKS = {"sudoku": SudokuTask, "sudoku-hard": SudokuHardTask, "countdown": CountdownTask, "text": TextTask, "digits": DigitsTask}

@@ -19,6 +19,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import tasks  # noqa: E402
 from tasks import (BOX, UNITS, CountdownTask, SudokuTask, TextTask, countdown_check, format_prompt,  # noqa: E402
                    greedy_confidence_decode, read_countdown_jsonl, sudoku_check, sudoku_fill, sudoku_transform)
+from tasks import SudokuHardTask, read_sudoku_csv, sudoku_transform_pair  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -261,6 +262,61 @@ def test_sudoku_metric_counts_solved_puzzles_and_blank_cells(sudoku):
     assert (len(blanks), ones) == (51, 6)
     m = t.metric(FixedCanvas([4] * 81, 14), 1)
     assert m["solved"] == 0.0 and m["cell_acc"] == pytest.approx(6 / 51)
+
+
+
+# ------------------------------------------------------------------------------ sudoku-hard
+
+def test_sudoku_transform_pair_keeps_puzzle_and_solution_together():
+    p, s = np.array(PUZZLE).reshape(9, 9), np.array(SOLUTION).reshape(9, 9)
+    for seed in range(20):
+        tp, ts = sudoku_transform_pair(p, s, random.Random(seed))
+        tp, ts = tp.flatten().tolist(), ts.flatten().tolist()
+        assert sudoku_check(tp, ts) and sum(v == 0 for v in tp) == 51
+        # the solution part is what sudoku_transform makes from the same draws
+        assert ts == sudoku_transform(s, random.Random(seed)).flatten().tolist()
+
+
+@pytest.fixture()
+def sudoku_hard(tmp_path) -> SudokuHardTask:
+    row = "".join(map(str, PUZZLE)) + "," + "".join(map(str, SOLUTION))
+    held = tmp_path / "held.csv"
+    held.write_text("puzzle,solution,blanks,technique,difficulty\n" + row + ",51,naked-single,easy\n" + row + ",51,guess,expert\n")
+    train = tmp_path / "train.csv"
+    train.write_text("puzzle,solution\n" + row + "\n")
+    return SudokuHardTask(seed=0, heldout_path=held, train_path=train)
+
+
+def test_sudoku_hard_reads_make_data_csv_with_or_without_describe_columns(sudoku_hard, tmp_path):
+    p, s, tech = read_sudoku_csv(sudoku_hard.heldout_path)
+    assert p.shape == (2, 81) and p[0].tolist() == PUZZLE and s[1].tolist() == SOLUTION and tech == ["naked-single", "guess"]
+    assert read_sudoku_csv(sudoku_hard.train_path)[2] == [""]
+    bad = tmp_path / "bad.csv"
+    bad.write_text("quiz,answer\n")
+    with pytest.raises(SystemExit, match="puzzle,solution"):
+        read_sudoku_csv(bad)
+    with pytest.raises(SystemExit, match="npm run data:sudoku-hard"):
+        SudokuHardTask(seed=0, heldout_path=sudoku_hard.heldout_path, train_path=tmp_path / "missing.csv")
+
+
+def test_sudoku_hard_batches_mix_puzzles_blanks_as_targets_and_full_grids(sudoku_hard):
+    x, target = sudoku_hard.train_batch(64)
+    assert x.shape == (64, 81) and target.shape == (64, 81)
+    rows = [sudoku_hard.decode(r) for r in x.tolist()]
+    assert all(sudoku_check([0] * 81, r) for r in rows)  # every row a valid solved grid
+    n_targets = target.sum(1).tolist()
+    assert set(n_targets) == {51, 81}  # puzzle rows: its 51 blanks; grid rows: all 81
+    assert 32 <= n_targets.count(51) <= 60  # PUZZLE_FRAC = 0.75 of 64
+    again = SudokuHardTask(seed=0, heldout_path=sudoku_hard.heldout_path, train_path=sudoku_hard.train_path).train_batch(64)
+    assert torch.equal(x, again[0]) and torch.equal(target, again[1])
+
+
+def test_sudoku_hard_heldout_targets_are_the_blanks_and_metric_splits_expert(sudoku_hard):
+    x, target = sudoku_hard.heldout()
+    assert x.shape == (2, 81) and target[0].tolist() == [v == 0 for v in PUZZLE]
+    m = sudoku_hard.metric(FixedCanvas([v + 3 for v in SOLUTION], 14), 2)
+    assert m == {"solved": 1.0, "cell_acc": 1.0, "solved_expert": 1.0, "n": 2}
+    assert "solved_expert" not in sudoku_hard.metric(FixedCanvas([4] * 81, 14), 1)  # the first one is not expert
 
 
 # ------------------------------------------------------------------------------ greedy decoding

@@ -1,6 +1,6 @@
 """Train a masked-diffusion LM (training/mdm.py) on one task and export it as an infogain model directory.
 
-    /usr/bin/python3 training/train.py --task {sudoku,countdown,text,digits} --out models/<task> (--minutes M | --steps N)
+    /usr/bin/python3 training/train.py --task {sudoku,sudoku-hard,countdown,text,digits} --out models/<task> (--minutes M | --steps N)
     /usr/bin/python3 training/train.py --task sudoku --resume             # continue the run in training/runs/sudoku
     /usr/bin/python3 training/train.py --task sudoku --export-only        # export the run's checkpoint
     /usr/bin/python3 training/train.py --task sudoku --smoke              # ~1 min end-to-end self-test
@@ -108,7 +108,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     ap.add_argument("--no-check", action="store_true", help="skip the onnxruntime export check")
     ap.add_argument("--drills", type=float, default=0.0,
                     help="countdown: fraction of each batch that is arithmetic drill (steps `a op b=c` joined by commas, no prompt)")
-    ap.add_argument("--data", default=None, help="countdown: training JSONL (default training/data/countdown-train.jsonl); digits: training CSV (default training/data/digits-train.csv)")
+    ap.add_argument("--data", default=None, help="countdown: training JSONL (default training/data/countdown-train.jsonl); digits: training CSV (default training/data/digits-train.csv); sudoku-hard: training puzzles CSV (default training/data/sudoku-hard-train.csv)")
     ap.add_argument("--heldout", default=None, help="held-out file (default under training/data/)")
     ap.add_argument("--corpus", default=None, help="text: training corpus (default ../shared/data/tinyshakespeare-train.txt, "
                     "development checkouts only; --smoke: the committed data/text/heldout.txt)")
@@ -202,6 +202,11 @@ class Run:
                 kw["heldout_path"] = Path(self.a.heldout)
         elif self.a.task == "sudoku" and self.a.heldout:
             kw["heldout_path"] = Path(self.a.heldout)
+        elif self.a.task == "sudoku-hard":
+            if self.a.data:
+                kw["train_path"] = Path(self.a.data)
+            if self.a.heldout:
+                kw["heldout_path"] = Path(self.a.heldout)
         elif self.a.task == "text" and self.a.corpus:
             kw["corpus"] = Path(self.a.corpus)
         task = self.task_cls(**kw)
@@ -536,7 +541,8 @@ class Run:
         bf = "on" if hp["bf16"] else "off"
         data_file = Path(self.a.data).name if self.a.data else None
         data_cmd = {"countdown-train-mix50.jsonl": "npm run data:countdown-64\n", "digits-train-60k.csv": "npm run data:digits-60k\n"}.get(
-            data_file or "", {"countdown": "npm run data:countdown\n", "digits": "npm run data:digits\n"}.get(self.a.task, ""))
+            data_file or "", {"countdown": "npm run data:countdown\n", "digits": "npm run data:digits\n",
+                              "sudoku-hard": "npm run data:sudoku-hard\n"}.get(self.a.task, ""))
         ok = {True: "passed", False: "FAILED", None: "not run"}[check["ok"]]
         specials = (f"{tok.eos_id} `<|endoftext|>` (EOS and PAD), {tok.mask_id} `{tok.mask_token}` (mask), 2 `<|user|>`, "
                     f"3 `<|assistant|>` (never trained), 4–{3 + len(tok.chars)} the characters, {tok.unk_id} `<|unk|>`")
@@ -733,6 +739,16 @@ def smoke(a: argparse.Namespace) -> int:
             make_data(["countdown", "--n", "5000", "--seed", "1000000", "--exclude", str(CountdownTask.HELDOUT),
                        "--out", str(data)])
         base += ["--data", str(data)]
+    if a.task == "sudoku-hard":
+        # A small puzzle file and held-out set (the real ones take minutes to make): mechanics, not the model.
+        from tasks import make_data
+        data = Path(a.data) if a.data else tmp / "sudoku-hard-train.csv"
+        if not data.exists():
+            make_data(["sudoku", "--n", "300", "--seed", "1000000", "--blanks", "50-56", "--describe", "1", "--out", str(data)])
+        heldout = Path(a.heldout) if a.heldout else tmp / "sudoku-hard-heldout.csv"
+        if not heldout.exists():
+            make_data(["sudoku", "--n", "8", "--seed", "1", "--blanks", "55-58", "--describe", "1", "--out", str(heldout)])
+        base += ["--data", str(data), "--heldout", str(heldout)]
     if a.task == "digits" and not a.data:
         from tasks import DigitsTask
         if not DigitsTask.TRAIN.exists():
