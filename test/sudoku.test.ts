@@ -3,7 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../src/core/rng.js';
-import { parseGradeOption } from '../src/tasks/sudoku/task.js';
+import { parseGradeOption, sudokuTask } from '../src/tasks/sudoku/task.js';
 import {
   DIFFICULTY,
   MAX_BLANKS,
@@ -440,6 +440,9 @@ describe('generator', () => {
     expect(errorOf(() => generatePuzzle(new Rng(1), { blanks: 70 }))).toMatch(/at most 64 blanks: no 9×9 puzzle with fewer than 17 clues/);
     expect(errorOf(() => generatePuzzle(new Rng(1), { blanks: [55, 65] }))).toMatch(/at most 64 blanks/);
     expect(errorOf(() => generatePuzzle(new Rng(1), { blanks: 13, size: 4 }))).toMatch(/at most 12 blanks: no 4×4 puzzle with fewer than 4 clues/);
+    // the task (CLI) refuses 63–64 at once rather than search for minutes and fail
+    expect(errorOf(() => sudokuTask.generate(0, 1, { blanks: [55, 64] }))).toMatch(/reaches at most 62 blanks in reasonable time \(64 blanks = 17 clues/);
+    expect(errorOf(() => sudokuTask.generate(0, 1, { blanks: 70 }))).toMatch(/at most 64 blanks/);
     expect(errorOf(() => generatePuzzle(new Rng(1), { blanks: 82 }))).toMatch(/blanks must be/);
     expect(errorOf(() => generatePuzzle(new Rng(1), { blanks: [50, 40] }))).toMatch(/blanks must be/);
     expect(errorOf(() => generatePuzzle(new Rng(1), { blanks: 40, maxTries: 0 }))).toMatch(/maxTries/);
