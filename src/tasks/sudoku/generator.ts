@@ -86,7 +86,7 @@ export interface GenerateOptions {
   blanks: number | [number, number];
   /** Fresh grids the first phase tries (default 100). */
   maxTries?: number;
-  /** Fresh grids the second phase (local search) tries when the first misses (default 20). */
+  /** Fresh grids the second phase (local search) tries when the first misses (default 100). */
   searchTries?: number;
   /** Local-search moves per grid in the second phase (default 3000). */
   moves?: number;
@@ -138,7 +138,7 @@ export function generatePuzzle(rng: Rng, opts: GenerateOptions): GeneratedPuzzle
   }
   const maxTries = opts.maxTries ?? 100;
   if (!Number.isInteger(maxTries) || maxTries < 1) throw new SudokuError(`generatePuzzle: maxTries must be a positive integer, got ${maxTries}`);
-  const searchTries = intOption('searchTries', opts.searchTries, 20, 0);
+  const searchTries = intOption('searchTries', opts.searchTries, 100, 0);
   const moves = intOption('moves', opts.moves, 3000, 0);
   const gradeTries = intOption('gradeTries', opts.gradeTries, 1000, 1);
   const grades = opts.grades;
