@@ -7,9 +7,13 @@ import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
 interface Forward { rows: number; length: number; s: number[] }
-interface Load { loadS: number; rssAfterLoad: number; peakRss: number; forwards: Forward[]; top1: number[]; entropy?: number[]; maxMaskedTop1: number; reduceRowS: number }
+interface Load {
+  loadS: number; rssAfterLoad: number; peakRss: number; forwards: Forward[]; top1: number[]; entropy?: number[]; maxMaskedTop1: number; reduceRowS: number;
+  /** Runs since the statistics graph: `forwards` are its path, `forwardsJs` the same forwards reduced in JavaScript. */
+  forwardsJs?: Forward[]; statsRowS?: number; statsLogits?: string; pathsMaxDH?: number; pathsTop1?: number;
+}
 interface Cell { sampler: string; steps: number; threshold: number | null; complete: boolean; stepsRun: number; tokens: number; rowForwards: number; s: number; sPerToken: number; projectedS: number }
-interface WebCell { precision: string; where: string; error: string | null; peakRss: number; result: { loadMs: number; timings: { rows: number; length: number; ms: number[] }[]; top1: number[]; settings: { backend: string }; threadsInUse: number } | null }
+interface WebCell { precision: string; stats?: string; where: string; error: string | null; peakRss: number; result: { loadMs: number; timings: { rows: number; length: number; ms: number[] }[]; top1: number[]; settings: { backend: string }; threadsInUse: number; statistics?: string } | null }
 interface Report {
   command: string; options: { dir: string; threads: number; tokens: number; decodePrecision: string };
   machine: { cpu: string; cores: number; node: string; onnxruntimeNode: string };
@@ -43,11 +47,24 @@ export function markdownReport(file: string): string {
   if (r.load) {
     const length = Object.values(r.load)[0]?.forwards[0]?.length ?? 0;
     const rowCounts = [...new Set(Object.values(r.load).flatMap((l) => l.forwards.map((f) => f.rows)))];
-    out.push(row(['graph', 'external data', 'load', 'RSS after load', 'peak RSS', ...rowCounts.map((n) => `forward ${n} × ${length} (s)`), `JS reduction, 1 row (s)`, 'top-1 = fp32', 'mean abs. ΔH vs fp32 (nats)', 'max p(top-1) at a mask']));
-    out.push(row(['---', ...Array(7 + rowCounts.length).fill('---:'), '---:']));
-    for (const [p, l] of Object.entries(r.load))
-      out.push(row([`\`${GRAPHS[p]}\``, dataSize(r.options.dir, p), `${l.loadS.toFixed(1)} s`, gib(l.rssAfterLoad), gib(l.peakRss), ...rowCounts.map((n) => secs(l.forwards.find((f) => f.rows === n)?.s ?? [])), l.reduceRowS.toFixed(2), agreement(l.top1, r.load.fp32?.top1), entropyGap(l.entropy, r.load.fp32?.entropy), l.maxMaskedTop1.toFixed(2)]));
-    out.push('');
+    const split = Object.values(r.load).some((l) => l.forwardsJs);
+    if (split) {
+      // Forward + statistics end to end, both paths on the same session, then one row's statistics alone.
+      const heads = rowCounts.flatMap((n) => [`forward ${n} × ${length}, statistics graph (s)`, `forward ${n} × ${length}, JS reduction (s)`]);
+      out.push(row(['graph', 'external data', 'load', 'RSS after load', 'peak RSS', ...heads, 'statistics of 1 row: graph (s)', 'statistics of 1 row: JS (s)', 'top-1 = fp32', 'mean abs. ΔH vs fp32 (nats)', 'max p(top-1) at a mask']));
+      out.push(row(['---', ...Array(9 + heads.length).fill('---:')]));
+      for (const [p, l] of Object.entries(r.load))
+        out.push(row([`\`${GRAPHS[p]}\``, dataSize(r.options.dir, p), `${l.loadS.toFixed(1)} s`, gib(l.rssAfterLoad), gib(l.peakRss),
+          ...rowCounts.flatMap((n) => [secs(l.forwards.find((f) => f.rows === n)?.s ?? []), secs(l.forwardsJs?.find((f) => f.rows === n)?.s ?? [])]),
+          `${l.statsRowS?.toFixed(2) ?? ''} (${l.statsLogits ?? '?'})`, l.reduceRowS.toFixed(2), agreement(l.top1, r.load.fp32?.top1), entropyGap(l.entropy, r.load.fp32?.entropy), l.maxMaskedTop1.toFixed(2)]));
+      out.push('', `The two paths' first forwards agree on ${Object.entries(r.load).map(([p, l]) => `${p}: top-1 ${((l.pathsTop1 ?? NaN) * 100).toFixed(0)} %, max |ΔH| ${(l.pathsMaxDH ?? NaN).toExponential(1)} nats`).join('; ')}.`, '');
+    } else {
+      out.push(row(['graph', 'external data', 'load', 'RSS after load', 'peak RSS', ...rowCounts.map((n) => `forward ${n} × ${length} (s)`), `JS reduction, 1 row (s)`, 'top-1 = fp32', 'mean abs. ΔH vs fp32 (nats)', 'max p(top-1) at a mask']));
+      out.push(row(['---', ...Array(7 + rowCounts.length).fill('---:'), '---:']));
+      for (const [p, l] of Object.entries(r.load))
+        out.push(row([`\`${GRAPHS[p]}\``, dataSize(r.options.dir, p), `${l.loadS.toFixed(1)} s`, gib(l.rssAfterLoad), gib(l.peakRss), ...rowCounts.map((n) => secs(l.forwards.find((f) => f.rows === n)?.s ?? [])), l.reduceRowS.toFixed(2), agreement(l.top1, r.load.fp32?.top1), entropyGap(l.entropy, r.load.fp32?.entropy), l.maxMaskedTop1.toFixed(2)]));
+      out.push('');
+    }
   }
   if (r.decode) {
     const d = r.decode;
@@ -60,11 +77,13 @@ export function markdownReport(file: string): string {
   }
   if (r.web) {
     const length = r.web.find((w) => w.result)?.result?.timings[0]?.length ?? 0;
-    out.push(row(['Chromium, onnxruntime-web', 'where', 'load', `forward 1 × ${length} (s)`, 'peak renderer RSS', 'top-1 = Node']));
-    out.push(row(['---', '---', '---', '---:', '---:', '---:']));
+    const stats = r.web.some((w) => w.stats !== undefined);
+    out.push(row(['Chromium, onnxruntime-web', 'where', ...(stats ? ['statistics'] : []), 'load', `forward 1 × ${length} (s)`, 'peak renderer RSS', 'top-1 = Node']));
+    out.push(row(['---', '---', ...(stats ? ['---'] : []), '---', '---:', '---:', '---:']));
     for (const w of r.web) {
       const res = w.result;
-      out.push(row([`\`${GRAPHS[w.precision]}\``, w.where === 'main' ? 'main thread' : 'worker', res ? `${(res.loadMs / 1000).toFixed(1)} s (${res.settings.backend}, ${res.threadsInUse} thread)` : `failed: ${w.error}`, res ? secs(res.timings[0].ms.map((m) => m / 1000)) : '', gib(w.peakRss), res ? agreement(res.top1, r.load?.[w.precision]?.top1) : '']));
+      const path = res?.statistics ?? w.stats;
+      out.push(row([`\`${GRAPHS[w.precision]}\``, w.where === 'main' ? 'main thread' : 'worker', ...(stats ? [path === 'graph' ? 'statistics graph' : path === 'js' ? 'JavaScript' : String(path)] : []), res ? `${(res.loadMs / 1000).toFixed(1)} s (${res.settings.backend}, ${res.threadsInUse} thread)` : `failed: ${w.error}`, res ? secs(res.timings[0].ms.map((m) => m / 1000)) : '', gib(w.peakRss), res ? agreement(res.top1, r.load?.[w.precision]?.top1) : '']));
     }
   }
   return out.join('\n');

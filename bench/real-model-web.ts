@@ -16,6 +16,8 @@ import type { BenchRequest, ModelForwardResult } from '../web/src/bench.js';
 
 export interface WebCell {
   precision: string;
+  /** The statistics path asked for: graph (the app's default at this vocabulary) or js. */
+  stats?: string;
   where: 'main' | 'worker';
   /** The page's result, or the error it reported (verbatim). */
   result: ModelForwardResult | null;
@@ -92,6 +94,10 @@ export interface WebBenchOptions {
   timeoutS: number;
   /** onnxruntime-web's device: wasm, or webgpu where the browser has an adapter. */
   device: string;
+  /** The statistics paths to run each graph with: graph (the statistics graph, the default) and/or js. */
+  stats: string[];
+  /** Where to run: the page's main thread and/or the worker. */
+  where: ('main' | 'worker')[];
 }
 
 /** Every graph, on the main thread and then in the worker; a fresh browser context (renderer process) for each. */
@@ -108,8 +114,9 @@ export async function webBench(o: WebBenchOptions): Promise<WebCell[]> {
   const cells: WebCell[] = [];
   try {
     browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: o.device === 'webgpu' ? [...ARGS, ...WEBGPU_ARGS] : [...ARGS, '--disable-gpu'] });
-    for (const { precision, graph } of o.graphs) {
-      for (const where of ['main', 'worker'] as const) {
+    for (const { precision, graph } of o.graphs)
+      for (const stats of o.stats)
+      for (const where of o.where) {
         const page = await browser.newPage();
         const errors: string[] = [];
         page.on('pageerror', (e) => errors.push(e.message));
@@ -118,7 +125,7 @@ export async function webBench(o: WebBenchOptions): Promise<WebCell[]> {
         let result: ModelForwardResult | null = null;
         let error: string | null = null;
         try {
-          await page.goto(`${server.url}bench.html?device=${o.device}&threads=${o.threads}`);
+          await page.goto(`${server.url}bench.html?device=${o.device}&threads=${o.threads}&stats=${stats}`);
           await page.waitForSelector('body[data-ready=true]');
           const request: BenchRequest = { op: 'model', url: `hub/${name}/onnx/${graph}`, rows: o.rows, length: o.length, repeats: o.repeats, where };
           const limit = o.timeoutS;
@@ -129,13 +136,12 @@ export async function webBench(o: WebBenchOptions): Promise<WebCell[]> {
           // The page's own words (an allocation failure, an operator without a wasm kernel), first line only.
           error = (e instanceof Error ? e.message : String(e)).replace(/^page\.evaluate: (Error: )?/, '').split('\n')[0];
         }
-        const cell: WebCell = { precision, where, result, error: error ?? (errors.length > 0 ? errors.join('; ') : null), peakRss: sampler.stop(), wallS: (performance.now() - t0) / 1000 };
+        const cell: WebCell = { precision, stats, where, result, error: error ?? (errors.length > 0 ? errors.join('; ') : null), peakRss: sampler.stop(), wallS: (performance.now() - t0) / 1000 };
         cells.push(cell);
         o.onCell(cells);
-        o.log(`web ${precision} ${where}: ${cell.error ? `failed: ${cell.error}` : `on ${result!.settings.backend} (${result!.threadsInUse} thread), load ${(result!.loadMs / 1000).toFixed(1)} s, forwards ${result!.timings.map((t) => `${t.rows}×${t.length}: ${t.ms.map((m) => (m / 1000).toFixed(1)).join(' / ')} s`).join('; ')}`}; peak renderer RSS ${(cell.peakRss / 2 ** 30).toFixed(2)} GiB`);
+        o.log(`web ${precision} ${where}, statistics ${result?.statistics ?? stats}: ${cell.error ? `failed: ${cell.error}` : `on ${result!.settings.backend} (${result!.threadsInUse} thread), load ${(result!.loadMs / 1000).toFixed(1)} s, forwards ${result!.timings.map((t) => `${t.rows}×${t.length}: ${t.ms.map((m) => (m / 1000).toFixed(1)).join(' / ')} s`).join('; ')}`}; peak renderer RSS ${(cell.peakRss / 2 ** 30).toFixed(2)} GiB`);
         await page.close();
       }
-    }
   } finally {
     await browser?.close();
     await server.close();

@@ -6,7 +6,10 @@
  *   load    each graph (fp32, fp16, 4-bit) loaded in a child process of its own: load time and
  *           peak resident memory (so the precisions do not pollute each other's figures);
  *   forward in the same child, the forward `npm run bench:web` times (web/src/bench-request.ts)
- *           at `--length` positions with 1 and 8 rows (the first call and a second one apart);
+ *           at `--length` positions with 1 and 8 rows (the first call and a second one apart),
+ *           with the statistics from infogain's statistics graph (the default for these
+ *           head-less graphs: a second onnxruntime session on the logits) and again, on the same
+ *           session, reduced in JavaScript; and each path's statistics of one row on its own;
  *   decode  a chat prompt + `--tokens` masks (block length 32) with confidence and Info-Gain
  *           (N = 8) at steps = tokens and tokens / 2, with and without threshold decoding, in s per
  *           token (the chat prompt padded to whole blocks); a cell stops after its share of
@@ -18,7 +21,7 @@
  *   npm run bench:real -- [--dir tmp/qwen3-bd3lm-full] [--size full|small] [--only load,forward,decode,web]
  *       [--precision fp32,fp16,q4] [--decode-precision fp16] [--threads 1] [--length 256] [--rows 1,8]
  *       [--web-rows 1] [--tokens 128] [--cell-seconds 240] [--until HH:MM] [--out out/real-model]
- *       [--device cuda] [--web-device wasm|webgpu] [--web-timeout 300]
+ *       [--device cuda] [--web-device wasm|webgpu] [--web-timeout 300] [--web-stats graph,js] [--web-where main,worker]
  *
  *   npm run bench:real -- --report out/real-model/<run>.json   (a run's figures as Markdown tables)
  *
@@ -33,8 +36,11 @@ import { cpus } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Table from 'cli-table3';
+import type { InferenceSession, Tensor } from 'onnxruntime-common';
 import { decode, loadModel, type Model } from '../src/node.js';
 import { reduceLogits } from '../src/models/denoiser.js';
+import { hubGraphPath, loadHubDir } from '../src/models/hub-dir.js';
+import { OnnxDenoiser, type OrtRuntime } from '../src/models/onnx.js';
 import { benchRequest } from '../web/src/bench-request.js';
 import { markdownReport } from './real-model-report.js';
 import { webBench, type WebCell } from './real-model-web.js';
@@ -49,6 +55,8 @@ interface Options {
   length: number; rows: number[]; webRows: number[]; tokens: number; cellSeconds: number; out: string;
   /** onnxruntime-node's execution provider (`--device cuda` on a GPU machine), and the page's (`wasm` or `webgpu`). */
   device: string | undefined; webDevice: string; webTimeoutS: number;
+  /** The page's statistics paths (--web-stats graph,js) and where it runs (--web-where main,worker). */
+  webStats: string[]; webWhere: ('main' | 'worker')[];
   /** Decode cells share the time left until then (ms since the epoch), at most cellSeconds each. */
   until: number | null;
 }
@@ -90,6 +98,7 @@ function parseOptions(argv: string[]): Options {
     precisions: list('precision', 'fp32,fp16,q4', Object.keys(GRAPHS)), decodePrecision, threads: int('threads', 1, 1), length: int('length', 256, 2),
     rows: rowsOf('rows', '1,8'), webRows: rowsOf('web-rows', '1'), tokens: int('tokens', 128, 2), cellSeconds: int('cell-seconds', 240, 1), out: value('out', 'out/real-model'),
     device: argv.includes('--device') ? value('device', '') : undefined, webDevice, webTimeoutS: int('web-timeout', 300, 1), until: untilMs,
+    webStats: list('web-stats', 'graph', ['graph', 'js']), webWhere: list('web-where', 'main,worker', ['main', 'worker']) as ('main' | 'worker')[],
   };
 }
 
@@ -109,7 +118,8 @@ function ensureStandIn(o: Options, log: (s: string) => void): void {
 
 interface ChildResult {
   loadS: number; rssBeforeLoad: number; rssAfterLoad: number; peakRssLoad: number; peakRss: number;
-  forwards: { rows: number; length: number; s: number[] }[]; top1: number[];
+  /** Forwards with the statistics from the statistics graph (the default here), then the same forwards reduced in JavaScript. */
+  forwards: { rows: number; length: number; s: number[] }[]; forwardsJs: { rows: number; length: number; s: number[] }[]; top1: number[];
   /** Entropies (nats) of the first forward's first row: with random weights the top-1 is a near-tie (p ≤ 0.25), so precisions are compared by these. */
   entropy: number[];
   /** The largest top-1 probability at a masked position of the first forward: whether a threshold of 0.9 can commit anything. */
@@ -120,6 +130,13 @@ interface ChildResult {
    * (these exports have no statistics head); the fastest of two.
    */
   reduceRowS: number;
+  /**
+   * Seconds the statistics graph's session takes for the same row's logits (given as the model
+   * returns them: `statsLogits`), the fastest of two after the forwards ran it at this shape.
+   */
+  statsRowS: number; statsLogits: string;
+  /** The largest |ΔH| (nats) and the top-1 agreement between the two paths' first forwards. */
+  pathsMaxDH: number; pathsTop1: number;
 }
 
 const maxRss = () => process.resourceUsage().maxRSS * 1024;
@@ -128,46 +145,110 @@ const maxRss = () => process.resourceUsage().maxRSS * 1024;
 async function childMain({ graph, threads, rows, length, device }: { graph: string; threads: number; rows: number[]; length: number; device?: string }): Promise<void> {
   const rssBeforeLoad = process.memoryUsage().rss;
   const t0 = performance.now();
-  const model = await loadModel(graph, { threads, device });
+  const hub = hubGraphPath(graph);
+  const ort = (await import('onnxruntime-node')) as unknown as OrtRuntime;
+  // statsGraph true: the statistics graph's path at any vocabulary (the small stand-in's too), as at the real one's by default.
+  const loaded = hub ? await loadHubDir(hub.dir, { graph: hub.graph, threads, device, ort, statsGraph: true }) : null;
+  const model = loaded ? null : await loadModel(graph, { threads, device });
+  const denoiser = (loaded?.model ?? model!.denoiser) as OnnxDenoiser;
+  const card = denoiser.card;
   const loadS = (performance.now() - t0) / 1000;
   const [rssAfterLoad, peakRssLoad] = [process.memoryUsage().rss, maxRss()];
+  // The JavaScript path on the same session (no second copy of the weights).
+  const js = OnnxDenoiser.fromSession(ort, denoiser.session, card, { source: denoiser.source, threads, device, statsGraph: false });
   const forwards: ChildResult['forwards'] = [];
+  const forwardsJs: ChildResult['forwards'] = [];
   let top1: number[] = [];
   let entropy: number[] = [];
   let maxMaskedTop1 = NaN;
-  for (const n of rows) {
-    const request = benchRequest(model.card, n, length);
-    const s: number[] = [];
-    // One row twice (the first call allocates and prepacks), more rows once: the cost is linear in rows.
-    for (let i = 0; i < (n === 1 ? 2 : 1); i++) {
-      const t = performance.now();
-      const p = await model.denoiser.forward(request);
-      s.push((performance.now() - t) / 1000);
-      if (top1.length === 0) {
-        top1 = Array.from(p.top1Id.subarray(0, length));
-        entropy = Array.from(p.entropy.subarray(0, length));
-        const masked = Array.from(request.rows[0].canvas).flatMap((id, t) => (id === model.card.maskId ? [p.top1Prob[t]] : []));
-        maxMaskedTop1 = Math.max(...masked);
+  let pathsMaxDH = NaN;
+  let pathsTop1 = NaN;
+  for (const [path, list] of [[denoiser, forwards], [js, forwardsJs]] as const)
+    for (const n of rows) {
+      const request = benchRequest(card, n, length);
+      const s: number[] = [];
+      // One row twice (the first call allocates and prepacks), more rows once: the cost is linear in rows.
+      for (let i = 0; i < (n === 1 ? 2 : 1); i++) {
+        const t = performance.now();
+        const p = await path.forward(request);
+        s.push((performance.now() - t) / 1000);
+        if (path === denoiser && top1.length === 0) {
+          top1 = Array.from(p.top1Id.subarray(0, length));
+          entropy = Array.from(p.entropy.subarray(0, length));
+          const masked = Array.from(request.rows[0].canvas).flatMap((id, t) => (id === card.maskId ? [p.top1Prob[t]] : []));
+          maxMaskedTop1 = Math.max(...masked);
+        }
+        if (path === js && n === rows[0] && i === 0) {
+          pathsMaxDH = entropy.reduce((m, h, t) => Math.max(m, Math.abs(h - p.entropy[t])), 0);
+          pathsTop1 = top1.filter((id, t) => id === p.top1Id[t]).length / length;
+        }
       }
+      list.push({ rows: n, length, s });
     }
-    forwards.push({ rows: n, length, s });
-  }
-  await model.dispose();
+  const logitsType = denoiser.io.logitsType;
+  const statsRowS = denoiser.statistics === 'graph' ? await statsGraphTime(ort, await denoiser.statsGraphSession(logitsType), logitsType, card.vocabSize, length) : NaN;
+  await denoiser.dispose();
   const peakRss = maxRss(); // before the reduction's own made-up logits
-  const result: ChildResult = { loadS, rssBeforeLoad, rssAfterLoad, peakRssLoad, peakRss, forwards, top1, entropy, maxMaskedTop1, reduceRowS: reductionTime(model, length) };
+  const result: ChildResult = {
+    loadS, rssBeforeLoad, rssAfterLoad, peakRssLoad, peakRss, forwards, forwardsJs, top1, entropy, maxMaskedTop1,
+    reduceRowS: reductionTime(card, length), statsRowS, statsLogits: logitsType, pathsMaxDH, pathsTop1,
+  };
   process.stdout.write(`RESULT ${JSON.stringify(result)}\n`);
 }
 
-/** reduceLogits on one row of made-up logits (spread over a few nats, as the stand-in's), fastest of two, s. */
-function reductionTime(model: Model, length: number): number {
-  const V = model.card.vocabSize;
+/** Made-up logits of one row (spread over a few nats, as the stand-in's), length × V. */
+function madeUpLogits(V: number, length: number): Float32Array {
   const logits = new Float32Array(length * V);
   for (let i = 0; i < logits.length; i++) logits[i] = 3 * Math.sin(i * 0.7071);
-  const request = benchRequest(model.card, 1, length);
+  return logits;
+}
+
+/**
+ * The statistics graph's session on one row of the made-up logits, given as `type` (as the
+ * model returns them), greedy (no draws, as benchRequest), fastest of two after one warm-up, s.
+ */
+async function statsGraphTime(ort: OrtRuntime, session: InferenceSession, type: string, V: number, length: number): Promise<number> {
+  const values = madeUpLogits(V, length);
+  const Ort = ort.Tensor;
+  let logits: Tensor;
+  if (type === 'float16') {
+    const bits = new Uint16Array(values.length);
+    const f = new Float32Array(1);
+    const u = new Uint32Array(f.buffer);
+    for (let i = 0; i < values.length; i++) {
+      f[0] = values[i]; // |x| ≤ 3: a normal half, rounded by truncation (a benchmark's input)
+      const x = u[0];
+      const e = ((x >>> 23) & 0xff) - 112;
+      bits[i] = ((x >>> 16) & 0x8000) | (e > 0 ? (e << 10) | ((x >>> 13) & 0x3ff) : 0);
+    }
+    logits = new Ort('float16', bits, [1, length, V]);
+  } else logits = new Ort('float32', values, [1, length, V]);
+  const feeds = {
+    logits,
+    input_ids: new Ort('int64', new BigInt64Array(length), [1, length]),
+    logit_bias: new Ort('float32', new Float32Array(V), [V]),
+    shift: new Ort('int64', new BigInt64Array(1), [1]),
+    sample_positions: new Ort('int64', new BigInt64Array(0), [1, 0]),
+    sample_uniforms: new Ort('float32', new Float32Array(0), [1, 0, 0]),
+    temperature: new Ort('float32', Float32Array.from([1]), [1]),
+  };
+  let best = Infinity;
+  for (let i = 0; i < 3; i++) {
+    const t = performance.now();
+    await session.run(feeds);
+    if (i > 0) best = Math.min(best, (performance.now() - t) / 1000);
+  }
+  return best;
+}
+
+/** reduceLogits on one row of made-up logits (spread over a few nats, as the stand-in's), fastest of two, s. */
+function reductionTime(card: Model['card'], length: number): number {
+  const logits = madeUpLogits(card.vocabSize, length);
+  const request = benchRequest(card, 1, length);
   let best = Infinity;
   for (let i = 0; i < 2; i++) {
     const t = performance.now();
-    reduceLogits(model.card, logits.slice(), request);
+    reduceLogits(card, logits.slice(), request);
     best = Math.min(best, (performance.now() - t) / 1000);
   }
   return best;
@@ -304,14 +385,15 @@ async function main(): Promise<void> {
     for (const p of o.precisions) {
       const r = await runChild(join(o.dir, 'onnx', GRAPHS[p]), o, o.only.has('forward') ? o.rows : []);
       loads[p] = r;
-      log(`${p}: load ${r.loadS.toFixed(1)} s, peak RSS ${gib(r.peakRssLoad)} GiB after load, ${gib(r.peakRss)} GiB with forwards; ${r.forwards.map((f) => `${f.rows}×${f.length}: ${f.s.map((s) => s.toFixed(1)).join(' / ')} s`).join('; ')}`);
+      const fwd = (list: ChildResult['forwards']) => list.map((f) => `${f.rows}×${f.length}: ${f.s.map((s) => s.toFixed(1)).join(' / ')} s`).join('; ');
+      log(`${p}: load ${r.loadS.toFixed(1)} s, peak RSS ${gib(r.peakRssLoad)} GiB after load, ${gib(r.peakRss)} GiB with forwards; statistics graph ${fwd(r.forwards)}; JavaScript ${fwd(r.forwardsJs)}; one row's statistics: graph ${r.statsRowS?.toFixed(2)} s (${r.statsLogits} logits), JavaScript ${r.reduceRowS.toFixed(2)} s; paths agree: top-1 ${(r.pathsTop1 * 100).toFixed(0)} %, max |ΔH| ${r.pathsMaxDH?.toExponential(1)}`);
       report.load = loads;
       save();
     }
   }
   let web: WebCell[] = [];
   if (o.only.has('web')) {
-    web = await webBench({ root: ROOT, dir: o.dir, graphs: o.precisions.map((p) => ({ precision: p, graph: GRAPHS[p] })), rows: o.webRows, length: o.length, repeats: 2, threads: o.threads, device: o.webDevice, timeoutS: o.webTimeoutS, workDir: resolve(o.out), log, onCell: (cells) => ((report.web = cells), save()) });
+    web = await webBench({ root: ROOT, dir: o.dir, graphs: o.precisions.map((p) => ({ precision: p, graph: GRAPHS[p] })), rows: o.webRows, length: o.length, repeats: 2, threads: o.threads, device: o.webDevice, stats: o.webStats, where: o.webWhere, timeoutS: o.webTimeoutS, workDir: resolve(o.out), log, onCell: (cells) => ((report.web = cells), save()) });
   }
   const decodeResult = o.only.has('decode') ? await decodeBench(o, log, (d) => ((report.decode = d), save())) : null;
   const finished = { at: new Date().toISOString(), uptime: uptime() };
@@ -323,11 +405,12 @@ async function main(): Promise<void> {
 
 function printTables(o: Options, loads: Record<string, ChildResult>, decoded: { canvas: number; cells: DecodeCell[] } | null, web: WebCell[]): void {
   if (Object.keys(loads).length > 0) {
-    const t = new Table({ head: ['graph', 'load s', 'RSS after load GiB', 'peak RSS GiB', ...o.rows.map((r) => `forward ${r}×${o.length} s`), 'of which JS per row s', 'top-1 = fp32', 'max p(top-1) at a mask'] });
+    const t = new Table({ head: ['graph', 'load s', 'RSS after load GiB', 'peak RSS GiB', ...o.rows.map((r) => `forward ${r}×${o.length} s (graph)`), ...o.rows.map((r) => `forward ${r}×${o.length} s (JS)`), 'stats 1 row: graph s', 'JS s', 'top-1 = fp32', 'max p(top-1) at a mask'] });
     const ref = loads.fp32?.top1;
     for (const [p, r] of Object.entries(loads)) {
       const agree = ref && r.top1.length ? `${((r.top1.filter((id, i) => id === ref[i]).length / ref.length) * 100).toFixed(0)} %` : '';
-      t.push([GRAPHS[p], r.loadS.toFixed(1), gib(r.rssAfterLoad), gib(r.peakRss), ...o.rows.map((n) => r.forwards.find((f) => f.rows === n)?.s.map((s) => s.toFixed(1)).join(' / ') ?? ''), r.reduceRowS.toFixed(2), agree, r.maxMaskedTop1.toFixed(3)]);
+      const secs = (list: ChildResult['forwards'], n: number) => list.find((f) => f.rows === n)?.s.map((s) => s.toFixed(1)).join(' / ') ?? '';
+      t.push([GRAPHS[p], r.loadS.toFixed(1), gib(r.rssAfterLoad), gib(r.peakRss), ...o.rows.map((n) => secs(r.forwards, n)), ...o.rows.map((n) => secs(r.forwardsJs, n)), r.statsRowS?.toFixed(2) ?? '', r.reduceRowS.toFixed(2), agree, r.maxMaskedTop1.toFixed(3)]);
     }
     console.log(t.toString());
   }
@@ -337,11 +420,11 @@ function printTables(o: Options, loads: Record<string, ChildResult>, decoded: { 
     console.log(t.toString());
   }
   if (web.length > 0) {
-    const t = new Table({ head: ['Chromium wasm', 'where', 'load s', ...o.webRows.map((r) => `forward ${r}×${o.length} s`), 'peak renderer RSS GiB', 'top-1 = node'] });
+    const t = new Table({ head: ['Chromium wasm', 'where', 'statistics', 'load s', ...o.webRows.map((r) => `forward ${r}×${o.length} s`), 'peak renderer RSS GiB', 'top-1 = node'] });
     for (const c of web) {
       const node = loads[c.precision]?.top1;
       const agree = node && c.result ? `${((c.result.top1.filter((id, i) => id === node[i]).length / node.length) * 100).toFixed(0)} %` : '';
-      t.push([GRAPHS[c.precision], c.where, c.result ? (c.result.loadMs / 1000).toFixed(1) : c.error!.slice(0, 60), ...o.webRows.map((n) => c.result?.timings.find((f) => f.rows === n)?.ms.map((m) => (m / 1000).toFixed(1)).join(' / ') ?? ''), gib(c.peakRss), agree]);
+      t.push([GRAPHS[c.precision], c.where, c.result?.statistics ?? c.stats ?? '', c.result ? (c.result.loadMs / 1000).toFixed(1) : c.error!.slice(0, 60), ...o.webRows.map((n) => c.result?.timings.find((f) => f.rows === n)?.ms.map((m) => (m / 1000).toFixed(1)).join(' / ') ?? ''), gib(c.peakRss), agree]);
     }
     console.log(t.toString());
   }

@@ -4,8 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { Rng } from '../src/core/rng.js';
 import { parseCard, type ModelCard } from '../src/models/card.js';
 import { drawUniform, prepareLogits, reduceLogits, type ForwardRequest, type Predictions } from '../src/models/denoiser.js';
-import { OnnxDenoiser, type OrtRuntime } from '../src/models/onnx.js';
-import { statsGraphLocation } from '../src/models/stats-graph.js';
+import { OnnxDenoiser, statisticsPath, type GraphIO, type OrtRuntime } from '../src/models/onnx.js';
+import { statsGraphByDefault, statsGraphLocation } from '../src/models/stats-graph.js';
 
 const DIR = 'test/fixtures/stats-head';
 const baseCard = parseCard(JSON.parse(readFileSync(`${DIR}/model.json`, 'utf8')), 'model.json');
@@ -93,6 +93,18 @@ describe('the in-graph statistics head and the standalone statistics graph equal
       /model "fixture-nan-logits" \(.*model\.onnx, statistics graph\): row 0 \(batch index\), position 0 has entropy NaN/,
     );
     await graph.dispose();
+  });
+
+  it('the default: the statistics graph from V = 1,024 up in Node (a file: module), the head where the graph has one', () => {
+    const io = { hasStatsHead: false } as GraphIO;
+    expect(statsGraphByDefault()).toBe(true);
+    expect(statisticsPath(io, 151936, {})).toBe('graph');
+    expect(statisticsPath(io, 1024, {})).toBe('graph');
+    expect(statisticsPath(io, 1023, {})).toBe('js');
+    expect(statisticsPath(io, 37, { statsGraph: true })).toBe('graph');
+    expect(statisticsPath(io, 151936, { statsGraph: false })).toBe('js');
+    expect(statisticsPath(io, 151936, { statsHead: false })).toBe('js');
+    expect(statisticsPath({ hasStatsHead: true } as GraphIO, 151936, {})).toBe('head');
   });
 
   it('statsHead false turns the statistics graph off too; statsGraph false keeps JavaScript at any vocabulary', async () => {

@@ -30,7 +30,7 @@ import { additiveMask, type AttentionMaskInput } from './attention-mask.js';
 import { CacheGraph } from './onnx-cache.js';
 import { deviceHint, deviceOptions, type OrtRuntime } from './runtime.js';
 import { drawUniform, LogitsDenoiser, ModelOutputError, Predictions, validateRequest, type ForwardRequest } from './denoiser.js';
-import { STATS_GRAPH_MIN_VOCAB, statsGraphLocation, type StatsGraphType } from './stats-graph.js';
+import { STATS_GRAPH_MIN_VOCAB, statsGraphByDefault, statsGraphLocation, type StatsGraphType } from './stats-graph.js';
 
 /** A probability from the head: finite and in [0, 1] (with float32 slack). */
 const isProb = (p: number): boolean => p >= 0 && p <= 1 + 1e-5;
@@ -155,8 +155,10 @@ export interface OnnxOptions {
   /**
    * For a graph without a statistics head: compute the statistics with infogain's statistics
    * graph in a second onnxruntime session (stats-graph.ts) rather than in JavaScript. Default:
-   * when the vocabulary has at least STATS_GRAPH_MIN_VOCAB (1,024) ids (below that the
-   * JavaScript reduction takes microseconds); true at any vocabulary; false never.
+   * in Node, when the vocabulary has at least STATS_GRAPH_MIN_VOCAB (1,024) ids (below that the
+   * JavaScript reduction takes microseconds); in browsers, no (`statsGraphByDefault`: no gain
+   * measured, and the second session's memory broke the fp16 Qwen3 graph in wasm32's 4 GiB);
+   * true at any vocabulary, anywhere; false never.
    */
   statsGraph?: boolean;
   /** The graph's external data files when it is given as bytes (onnxruntime's `externalData`: the name the graph records, and the file's bytes or URL). */
@@ -203,7 +205,7 @@ export function statisticsPath(io: GraphIO, vocabSize: number, options: Pick<Onn
   if (options.statsHead === false) return 'js';
   if (io.hasStatsHead) return 'head';
   if (options.statsGraph === false) return 'js';
-  return options.statsGraph === true || vocabSize >= STATS_GRAPH_MIN_VOCAB ? 'graph' : 'js';
+  return options.statsGraph === true || (vocabSize >= STATS_GRAPH_MIN_VOCAB && statsGraphByDefault()) ? 'graph' : 'js';
 }
 
 export class OnnxDenoiser extends LogitsDenoiser {
@@ -233,7 +235,9 @@ export class OnnxDenoiser extends LogitsDenoiser {
     if (!session) {
       const location = statsGraphLocation(type);
       const create = this.ort.InferenceSession.create as (model: Uint8Array | string, options?: InferenceSession.SessionOptions) => Promise<InferenceSession>;
-      const sessionOptions: InferenceSession.SessionOptions = { graphOptimizationLevel: 'all', ...deviceOptions(this.ort, this.options.device, location) };
+      // No memory pattern: onnxruntime then plans one block for every intermediate of a call, which
+      // at V = 151,936 held 1.5 GiB after a 256-position row against 0.77 GiB without it (measured; ~5 % slower).
+      const sessionOptions: InferenceSession.SessionOptions = { graphOptimizationLevel: 'all', enableMemPattern: false, ...deviceOptions(this.ort, this.options.device, location) };
       if (this.options.threads !== undefined) sessionOptions.intraOpNumThreads = this.options.threads;
       session = create.call(this.ort.InferenceSession, location, sessionOptions).catch((e: Error) => {
         this.statsGraphs.delete(type);

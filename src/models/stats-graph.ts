@@ -16,6 +16,15 @@
 /** Vocabularies from this size up use the statistics graph by default (OnnxOptions.statsGraph). */
 export const STATS_GRAPH_MIN_VOCAB = 1024;
 
+/**
+ * Whether the statistics graph is on by default here: where this module is a file (Node), yes; in
+ * a browser (an http(s) module, onnxruntime-web), no. Measured in Chromium on the full-size
+ * Qwen3 stand-in (docs/real-models.md): no gain for the 4-bit graph (a 256-position forward
+ * 25–28 s either way, wasm, 1 thread), and the fp16 graph's forward fails with std::bad_alloc,
+ * every session sharing one wasm32 heap of at most 4 GiB. `statsGraph: true` still runs it there.
+ */
+export const statsGraphByDefault = (): boolean => new URL(import.meta.url).protocol === 'file:';
+
 export type StatsGraphType = 'float32' | 'float16';
 
 /**

@@ -91,6 +91,8 @@ export interface ModelForwardResult {
   timings: { rows: number; length: number; ms: number[] }[];
   /** Top-1 ids of the first forward's first row, to compare with onnxruntime-node's (the same request). */
   top1: number[];
+  /** Where the statistics came from (OnnxDenoiser.statistics: head, graph, js). */
+  statistics?: string;
 }
 
 /**
@@ -102,7 +104,10 @@ export interface ModelForwardResult {
 export async function modelForwardBench(base: string, search: string, url: string, rowCounts: number[], length: number, repeats: number): Promise<ModelForwardResult> {
   const { settings, runtime, threadsInUse } = await configureRuntime(new URLSearchParams(search), base);
   const started = performance.now();
-  const model = await loadModel(new URL(url, base), { runtime, device: settings.backend });
+  // ?stats=js: the statistics reduced in JavaScript (statsHead false), to compare with the statistics graph the app uses.
+  const statsHead = new URLSearchParams(search).get('stats') === 'js' ? false : undefined;
+  const model = await loadModel(new URL(url, base), { runtime, device: settings.backend, ...(statsHead === false ? { statsHead } : {}) });
+  const statistics = (model.denoiser as { statistics?: string }).statistics;
   const loadMs = performance.now() - started;
   const timings: ModelForwardResult['timings'] = [];
   let top1: number[] = [];
@@ -121,7 +126,7 @@ export async function modelForwardBench(base: string, search: string, url: strin
   } finally {
     await model.dispose();
   }
-  return { settings, threadsInUse: threadsInUse(), loadMs, timings, top1 };
+  return { settings, threadsInUse: threadsInUse(), loadMs, timings, top1, statistics };
 }
 
 /** A bench call run where it is made: the page's main thread (bench.ts), or the bench's worker. */
