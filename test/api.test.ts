@@ -114,7 +114,7 @@ describe('options a JavaScript caller misplaces or misspells', () => {
 
   it('loadModel: the nearest option, or the call a decode option belongs to', async () => {
     // @ts-expect-error: what a JavaScript caller can write
-    await expect(loadModel('hmm-demo', { thread: 2 })).rejects.toThrow(/^loadModel: unknown option thread; did you mean threads\? \(valid: runtime, threads, device, task, genLength, statsHead\)$/);
+    await expect(loadModel('hmm-demo', { thread: 2 })).rejects.toThrow(/^loadModel: unknown option thread; did you mean threads\? \(valid: runtime, threads, device, task, genLength, statsHead, statsGraph\)$/);
     // @ts-expect-error: a decode option given to loadModel
     await expect(neutral.loadModel({ oracle: {} }, { sampler: 'confidence' })).rejects.toThrow(/"sampler" is an option of decode and generate, not of loadModel/);
     await expect(loadModel('hmm-demo', { threads: 1, genLength: 3 })).resolves.toMatchObject({ genLength: 3 });

@@ -1,4 +1,6 @@
-import { readFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../src/core/rng.js';
@@ -207,4 +209,32 @@ describe('the statistics graph at the Qwen3 vocabulary (V = 151,936), float32 an
           }),
         );
       });
+});
+
+describe('loadModel passes the statistics path options through (library, Node)', () => {
+  it('statsHead false reduces in JavaScript; statsGraph true runs the statistics graph; the defaults', async () => {
+    const { loadModel } = await import('../src/api/node-load.js');
+    const path = async (source: string, options: { statsHead?: boolean; statsGraph?: boolean }) => {
+      const model = await loadModel(source, options);
+      try {
+        return (model.denoiser as OnnxDenoiser).statistics;
+      } finally {
+        await model.dispose();
+      }
+    };
+    // A graph that carries the head (the fixture's model directory): used unless turned off.
+    const dir = mkdtempSync(join(tmpdir(), 'infogain-head-dir-'));
+    copyFileSync('test/fixtures/stats-head/with-head.onnx', join(dir, 'model.onnx'));
+    copyFileSync('test/fixtures/stats-head/model.json', join(dir, 'model.json'));
+    expect(await path(dir, {})).toBe('head');
+    expect(await path(dir, { statsHead: false })).toBe('js');
+    // A small vocabulary without a head: JavaScript, unless the graph is asked for.
+    expect(await path('sudoku', {})).toBe('js');
+    expect(await path('sudoku', { statsGraph: true })).toBe('graph');
+    // The head-less Qwen3 stand-in folder (V = 512, below the default's 1,024): asked for, the graph; statsHead false wins.
+    expect(await path('models/tiny/qwen3-mdlm-tiny', {})).toBe('js');
+    expect(await path('models/tiny/qwen3-mdlm-tiny', { statsGraph: true })).toBe('graph');
+    expect(await path('models/tiny/qwen3-mdlm-tiny', { statsGraph: true, statsHead: false })).toBe('js');
+    await expect(loadModel('sudoku', { statsGrph: true } as never)).rejects.toThrow(/statsGrph.*statsGraph/);
+  });
 });

@@ -65,8 +65,13 @@ export interface LoadModelOptions {
   task?: Task<unknown>;
   /** Masks appended after a prompt by default (default 32). */
   genLength?: number;
-  /** Use the graph's statistics head when it has one (default true). */
+  /** Use the graph's statistics head when it has one (default true); false: statistics reduced in JavaScript. */
   statsHead?: boolean;
+  /**
+   * For a graph without a head: run the standalone statistics graph on its logits in a second
+   * session (default: in Node for vocabularies of ≥ 1,024 ids, never in browsers; docs/decisions.md D15).
+   */
+  statsGraph?: boolean;
 }
 
 export class ModelLoadError extends Error {
@@ -113,7 +118,7 @@ async function loadOnnxModel(files: OnnxModelSource, options: LoadModelOptions, 
   const bytes = await readBytes(files.onnx, source);
   const facts = readOnnxFacts(bytes, source);
   const externalData = (files.externalData ?? defaultExternalData(files.onnx, externalDataNeeds(facts)))?.map((f) => ({ path: f.path, data: externalBytes(f.data) }));
-  const sessionOptions = { source, threads: options.threads, device: options.device, statsHead: options.statsHead, ...(externalData ? { externalData } : {}) };
+  const sessionOptions = { source, threads: options.threads, device: options.device, statsHead: options.statsHead, statsGraph: options.statsGraph, ...(externalData ? { externalData } : {}) };
   const session = await openSession(options.runtime, bytes, sessionOptions);
   const graph = hub ? graphCardValues(session, summarize(facts), source) : undefined;
   let denoiser: OnnxDenoiser;

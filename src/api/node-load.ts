@@ -40,7 +40,7 @@ export async function loadModel(source: ModelSource, options: LoadModelOptions =
   const isDir = existsSync(ref) && statSync(ref).isDirectory();
   const builtin = builtinByName(ref);
   const runtime = options.runtime ?? (builtin?.kind === 'onnx' || isDir || ref.endsWith('.onnx') ? await nodeRuntime() : undefined);
-  const loaded = await loadCliModel(builtin ? ref : resolve(ref), { threads: options.threads, device: options.device, ort: runtime });
+  const loaded = await loadCliModel(builtin ? ref : resolve(ref), { threads: options.threads, device: options.device, ort: runtime, statsHead: options.statsHead, statsGraph: options.statsGraph });
   const taskName = builtin?.task;
   const denoiser = loaded.model;
   return {

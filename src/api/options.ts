@@ -112,7 +112,7 @@ export function checkCallOptions(call: string, options: unknown, sampler: AnySam
 
 /** LoadModelOptions' keys at run time, kept equal to the interface by the compiler. */
 const LOAD_KEYS = Object.keys({
-  runtime: true, threads: true, device: true, task: true, genLength: true, statsHead: true,
+  runtime: true, threads: true, device: true, task: true, genLength: true, statsHead: true, statsGraph: true,
 } satisfies Record<keyof LoadModelOptions, true>);
 
 /** Throw a TypeError for a key `loadModel`'s options do not have: the nearest one, or the decode call that takes it. */

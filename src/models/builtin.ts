@@ -6,9 +6,8 @@ import { join } from 'node:path';
 import { packageRoot } from '../node/paths.js';
 import type { Denoiser } from './denoiser.js';
 import { hubGraphPath, isHubModelDir, loadHubDir, type HubGraphInfo } from './hub-dir.js';
-import { checkThreads, isModelDir, loadModelDir } from './model-dir.js';
+import { checkThreads, isModelDir, loadModelDir, type DirLoadOptions } from './model-dir.js';
 import { loadOracleFile } from './oracles/file.js';
-import type { OrtRuntime } from './onnx.js';
 import type { HfTokenizer } from './tokenizer.js';
 import { noTokenizerNote } from './tokenizer-files.js';
 
@@ -78,7 +77,7 @@ export interface LoadedModel {
  * A built-in name, an oracle JSON file, a model directory (model.onnx + model.json), a Hugging Face
  * ONNX folder (graphs under onnx/, hub-layout.ts), or one graph of such a folder (`<folder>/onnx/<file>.onnx`).
  */
-export async function loadModel(ref: string, options: { threads?: number; device?: string; ort?: OrtRuntime } = {}): Promise<LoadedModel> {
+export async function loadModel(ref: string, options: DirLoadOptions = {}): Promise<LoadedModel> {
   checkThreads(options.threads);
   const builtin = builtinByName(ref);
   if (builtin?.kind === 'oracle') return { model: await loadOracleFile(join(packageRoot(), 'models', builtin.file)), builtin, tokenizer: null };
@@ -106,7 +105,7 @@ export async function loadModel(ref: string, options: { threads?: number; device
   return { model: await loadOracleFile(ref), tokenizer: null };
 }
 
-async function hubModel(dir: string, options: { graph?: string; threads?: number; device?: string; ort?: OrtRuntime }): Promise<LoadedModel> {
+async function hubModel(dir: string, options: DirLoadOptions & { graph?: string }): Promise<LoadedModel> {
   const { model, tokenizer, hub } = await loadHubDir(dir, options);
   return tokenizer ? { model, tokenizer, hub } : { model, tokenizer, hub, noTokenizer: noTokenizerNote(dir) };
 }

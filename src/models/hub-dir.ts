@@ -10,7 +10,7 @@ import { CardError } from './card.js';
 import { attachTokenizer } from './card-json.js';
 import { GraphError } from './graph-error.js';
 import { checkExternalLocation, defaultGraph, externalDataNeeds, GRAPH_FOLDER, graphCardValues, resolveFolderCard } from './hub-layout.js';
-import { checkThreads, loadDirTokenizer, type LoadedModelDir } from './model-dir.js';
+import { checkThreads, loadDirTokenizer, type DirLoadOptions, type LoadedModelDir } from './model-dir.js';
 import { openSession, OnnxDenoiser, type OrtRuntime } from './onnx.js';
 import { readOnnxFacts, summarize, type GraphSummary } from './onnx-proto.js';
 
@@ -48,7 +48,7 @@ const READ_LIMIT = 256 * 2 ** 20;
  * Load a folder. `statsGraph` (OnnxOptions): the statistics graph for these head-less exports,
  * by default at their vocabularies (151,936); false reduces the logits in JavaScript.
  */
-export async function loadHubDir(dir: string, options: { graph?: string; threads?: number; device?: string; ort?: OrtRuntime; statsGraph?: boolean } = {}): Promise<LoadedHubDir> {
+export async function loadHubDir(dir: string, options: DirLoadOptions & { graph?: string } = {}): Promise<LoadedHubDir> {
   checkThreads(options.threads);
   const graphs = hubGraphs(dir);
   const graph = options.graph ?? defaultGraph(graphs);
@@ -81,7 +81,7 @@ export async function loadHubDir(dir: string, options: { graph?: string; threads
     if (tokenizer) attachTokenizer(resolved, tokenizer, cardFile);
     const named = (raw as Record<string, unknown>).preset;
     convention = named === undefined ? `${graphValues.preset} (${graphValues.presetReason})` : `${String(named)} (model.json)`;
-    denoiser = OnnxDenoiser.fromSession(ort, session, resolved.card, { source, threads: options.threads, device: options.device, vocabOrigin: resolved.origins.vocabSize, statsGraph: options.statsGraph });
+    denoiser = OnnxDenoiser.fromSession(ort, session, resolved.card, { source, threads: options.threads, device: options.device, vocabOrigin: resolved.origins.vocabSize, statsHead: options.statsHead, statsGraph: options.statsGraph });
   } catch (e) {
     await session.release();
     throw e;

@@ -59,7 +59,16 @@ async function resolveCard(dir: string, tokenizer: HfTokenizer | null): Promise<
   return resolveCardJson(raw, { file, dir, tokenizer });
 }
 
-export async function loadModelDir(dir: string, options: { threads?: number; device?: string; ort?: OrtRuntime } = {}): Promise<LoadedModelDir> {
+/** How a model directory or folder loads: onnxruntime's threads and device, and the statistics path (OnnxOptions). */
+export interface DirLoadOptions {
+  threads?: number;
+  device?: string;
+  ort?: OrtRuntime;
+  statsHead?: boolean;
+  statsGraph?: boolean;
+}
+
+export async function loadModelDir(dir: string, options: DirLoadOptions = {}): Promise<LoadedModelDir> {
   const onnxPath = join(dir, 'model.onnx');
   if (!existsSync(onnxPath)) throw new Error(`${dir}: no model.onnx in the model directory`);
   checkThreads(options.threads);
@@ -75,7 +84,7 @@ export async function loadModelDir(dir: string, options: { threads?: number; dev
     return readFile(path);
   };
   const model = await OnnxDenoiser.create(ort, await readFile(onnxPath), card, {
-    source: onnxPath, threads: options.threads, device: options.device, vocabOrigin: origins.vocabSize, ...(cachePath ? { cacheGraph: () => cacheGraph(cachePath) } : {}),
+    source: onnxPath, threads: options.threads, device: options.device, statsHead: options.statsHead, statsGraph: options.statsGraph, vocabOrigin: origins.vocabSize, ...(cachePath ? { cacheGraph: () => cacheGraph(cachePath) } : {}),
   });
   return { dir, card, model, tokenizer };
 }

@@ -104,9 +104,9 @@ export interface ModelForwardResult {
 export async function modelForwardBench(base: string, search: string, url: string, rowCounts: number[], length: number, repeats: number): Promise<ModelForwardResult> {
   const { settings, runtime, threadsInUse } = await configureRuntime(new URLSearchParams(search), base);
   const started = performance.now();
-  // ?stats=js: the statistics reduced in JavaScript (statsHead false), to compare with the statistics graph the app uses.
-  const statsHead = new URLSearchParams(search).get('stats') === 'js' ? false : undefined;
-  const model = await loadModel(new URL(url, base), { runtime, device: settings.backend, ...(statsHead === false ? { statsHead } : {}) });
+  // ?stats=js: the statistics reduced in JavaScript; ?stats=graph: the standalone statistics graph (off by default in browsers).
+  const stats = new URLSearchParams(search).get('stats');
+  const model = await loadModel(new URL(url, base), { runtime, device: settings.backend, ...(stats === 'js' ? { statsHead: false } : stats === 'graph' ? { statsGraph: true } : {}) });
   const statistics = (model.denoiser as { statistics?: string }).statistics;
   const loadMs = performance.now() - started;
   const timings: ModelForwardResult['timings'] = [];
