@@ -67,7 +67,7 @@ describe('infogain generate', () => {
     [['compare', '--samplers', 'info-gain,nope'], /unknown sampler "nope"/],
     // margin is not chosen, so margin.* would be skipped, but its key is still checked.
     [['compare', '--set', 'margin.gamma=2', '--samplers', 'info-gain'], /--set margin\.gamma: unknown parameter "gamma" for margin; valid: steps/],
-    [['compare', '--model', 'sudoku', '--task-option', 'bogus=1'], /--task-option bogus: unknown option for task sudoku; valid: blanks$/],
+    [['compare', '--model', 'sudoku', '--task-option', 'bogus=1'], /--task-option bogus: unknown option for task sudoku; valid: blanks, grade$/],
     [['compare', '--model', 'sudoku', '--task-option', 'blanks=100'], /blanks must be an integer or \[min, max\] within 0\.\.81, got 100/],
     [['compare', '--model', 'sudoku', '--task-option', 'blanks'], /--task-option "blanks": expected key=value/],
     [['compare', '--model', 'sudoku', '--gen-length', '5'], /--gen-length is for oracle models; the sudoku task sets the canvas/],

@@ -23,7 +23,7 @@ export function lineValue(kind: ReportKind, l: ResultLine | undefined): number |
   return finiteScore(l);
 }
 
-const KNOWN_ORDER = ['easy', 'medium', 'hard', 'expert', 'naked-single', 'hidden-single', 'pairs', 'guess'];
+const KNOWN_ORDER = ['easy', 'medium', 'hard', 'expert', 'naked-single', 'hidden-single', 'pairs', 'advanced', 'guess'];
 
 function compareValues(a: string | number | boolean, b: string | number | boolean): number {
   if (typeof a === 'number' && typeof b === 'number') return a - b;

@@ -38,10 +38,7 @@ export function parseGradeOption(value: unknown): sudoku.Technique[] | null {
   return sudoku.TECHNIQUES.filter((t) => keep.has(t));
 }
 
-/**
- * The `grade=` task option (generate passes it on as `grades`). Not yet in `options` below: adding
- * it changes the "valid: blanks" line that test/cli.test.ts pins; scripts/make-data.ts `--grade` uses it.
- */
+/** The `grade=` task option (generate passes it on as `grades`; scripts/make-data.ts `--grade` uses it too). */
 export const gradeOption: TaskOption = {
   valid: `one or more of ${GRADE_WORDS.join(', ')} (comma-separated; a trailing + means "or harder")`,
   parse: parseGradeOption,
@@ -50,7 +47,7 @@ export const gradeOption: TaskOption = {
 export const sudokuTask: Task<SudokuExample> = {
   name: 'sudoku',
   defaultModel: 'sudoku',
-  options: { blanks: integerOrRangeOption(0, 81, 'an integer or [min, max] within 0..81') },
+  options: { blanks: integerOrRangeOption(0, 81, 'an integer or [min, max] within 0..81'), grade: gradeOption },
   generate: (seed, n, options) => {
     const blanks = (options.blanks as number | [number, number]) ?? [40, 50];
     const hi = typeof blanks === 'number' ? blanks : blanks[1];
