@@ -125,7 +125,7 @@ const program = new Command('npm run results --')
   .option('--threads <n>', 'onnxruntime threads per evaluation (default: the runtime\'s choice)', positiveInt('--threads'))
   .option('--tables-only', 'evaluate nothing; assemble the tables from the existing runs')
   .option('--write-docs', 'also write docs/results.md and docs/results/<cell>.md (refused if a cell is missing or smaller than documented)')
-  .option('--write-frontier-docs', "write only the frontier's part of docs/results.md (its section and the reading) and its pages and PNGs in docs/results/")
+  .option('--write-frontier-docs', "write only the frontier's part of docs/results.md (its section and the reading) and its pages and PNGs in docs/results/; with no cell named, from the existing runs only (evaluates nothing)")
   .option('--force', 'with --write-docs: write even if cells are missing or smaller than documented')
   .showHelpAfterError(false)
   .parse();
@@ -151,9 +151,19 @@ for (const arg of program.args) {
   wanted.push(id);
 }
 const THREADS = opts.threads;
-const tablesOnly = opts.tablesOnly === true;
+// Rewriting the frontier's docs from what was run is the common case: it starts no evaluation unless cells are named.
+const tablesOnly = opts.tablesOnly === true || (opts.writeFrontierDocs === true && wanted.length === 0);
 
 const outOf = (cell: { id: string }) => join('out', 'results', cell.id);
+// Tables of existing runs state the n those runs have (a cell extended with `<cell>:200` keeps it).
+if (tablesOnly)
+  for (const cell of ALL_CELLS) {
+    const meta = join(outOf(cell), 'meta.json');
+    if (!program.args.some((a) => a.startsWith(`${cell.id}:`)) && existsSync(meta)) {
+      const n = (JSON.parse(readFileSync(meta, 'utf8')) as { n?: unknown }).n;
+      if (typeof n === 'number' && Number.isInteger(n) && n > 0) cell.n = n;
+    }
+  }
 const labCommandOf = (cell: LabCell) => `infogain lab --n ${cell.n} --out ${outOf(cell)} ${cell.args.join(' ')}`;
 const commandOf = (cell: Cell) => `infogain eval --config ${cell.config} --n ${cell.n} --out ${outOf(cell)} ${cell.options.join(' ')}`.trim();
 
