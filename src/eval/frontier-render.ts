@@ -158,6 +158,7 @@ ${frontierTables(f).map(htmlTable).join('\n')}
 <script>/* Chart.js v4 (MIT), inlined from node_modules/chart.js/dist/chart.umd.min.js */
 ${lib}
 </script>
+<script>\n${pageAsset('chart-common.js')}</script>
 <script>\n${pageAsset('frontier-page.js')}</script>
 </body>
 </html>

@@ -5,11 +5,9 @@
   // interval whiskers, dashed verticals at k× greedy's compute. Drawn once, no animation, so a
   // headless browser can screenshot them as PNGs (src/eval/frontier-png.ts).
   var D = JSON.parse(document.getElementById('frontier-data').textContent);
-  var PAL = ['#4e79a7', '#f28e2b', '#e15759', '#76b7b2', '#59a14f', '#edc948', '#b07aa1', '#ff9da7', '#9c755f', '#bab0ac'];
+  var C = window.infogainCharts; // chart-common.js
+  var PAL = C.PAL;
   var acc = D.kind === 'accuracy';
-  Chart.defaults.animation = false;
-  Chart.defaults.font.family = 'system-ui, sans-serif';
-  Chart.defaults.maintainAspectRatio = false;
   Chart.defaults.devicePixelRatio = window.devicePixelRatio || 1;
 
   function decorations(axisKey) {
@@ -29,27 +27,11 @@
         });
       },
       afterDatasetsDraw: function (chart) {
-        var ctx = chart.ctx, y = chart.scales.y, area = chart.chartArea;
+        var ctx = chart.ctx, area = chart.chartArea;
         ctx.save();
         ctx.beginPath(); ctx.rect(area.left, area.top, area.right - area.left, area.bottom - area.top); ctx.clip();
-        chart.data.datasets.forEach(function (ds, i) {
-          var meta = chart.getDatasetMeta(i);
-          if (meta.hidden) return;
-          meta.data.forEach(function (pt, j) {
-            var d = ds.data[j];
-            ctx.save();
-            ctx.strokeStyle = ds.borderColor; ctx.lineWidth = 1.2;
-            if (d.lo !== null && d.hi !== null) {
-              var top = y.getPixelForValue(d.hi), bot = y.getPixelForValue(d.lo);
-              ctx.beginPath();
-              ctx.moveTo(pt.x, top); ctx.lineTo(pt.x, bot);
-              ctx.moveTo(pt.x - 3, top); ctx.lineTo(pt.x + 3, top);
-              ctx.moveTo(pt.x - 3, bot); ctx.lineTo(pt.x + 3, bot);
-              ctx.stroke();
-            }
-            if (d.label) { ctx.fillStyle = '#333'; ctx.font = '10px system-ui, sans-serif'; ctx.fillText(d.label, pt.x + 5, pt.y - 5); }
-            ctx.restore();
-          });
+        C.whiskers(chart, 1.2, 3, function (ctx, pt, d) {
+          if (d.label) { ctx.fillStyle = '#333'; ctx.font = '10px system-ui, sans-serif'; ctx.fillText(d.label, pt.x + 5, pt.y - 5); }
         });
         ctx.restore();
       }

@@ -112,8 +112,8 @@ export function chartData(report: Report, lines: readonly ResultLine[]) {
   };
 }
 
-/** An asset file beside this module (`page.js`, `page.css`, the frontier page's `frontier-page.js`), as text. */
-export function pageAsset(name: 'page.js' | 'page.css' | 'frontier-page.js'): string {
+/** An asset file beside this module (`chart-common.js`, `page.js`, `page.css`, the frontier page's `frontier-page.js`), as text. */
+export function pageAsset(name: 'chart-common.js' | 'page.js' | 'page.css' | 'frontier-page.js'): string {
   const path = fileURLToPath(new URL(name, import.meta.url));
   try {
     return readFileSync(path, 'utf8');
@@ -172,6 +172,7 @@ ${heats}
 <script>/* Chart.js v4 (MIT), inlined from node_modules/chart.js/dist/chart.umd.min.js */
 ${lib}
 </script>
+<script>\n${pageAsset('chart-common.js')}</script>
 <script>\n${pageAsset('page.js')}</script>
 </body>
 </html>

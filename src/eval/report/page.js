@@ -1,43 +1,18 @@
 (function () {
   'use strict';
   var D = JSON.parse(document.getElementById('report-data').textContent);
-  var PAL = ['#4e79a7', '#f28e2b', '#e15759', '#76b7b2', '#59a14f', '#edc948', '#b07aa1', '#ff9da7', '#9c755f', '#bab0ac'];
-  function col(i, a) {
-    var h = PAL[i % PAL.length];
-    var r = parseInt(h.slice(1, 3), 16), g = parseInt(h.slice(3, 5), 16), b = parseInt(h.slice(5, 7), 16);
-    return 'rgba(' + r + ',' + g + ',' + b + ',' + (a === undefined ? 1 : a) + ')';
-  }
+  var C = window.infogainCharts; // chart-common.js
+  var PAL = C.PAL, col = C.col;
   var acc = D.kind === 'accuracy';
-  Chart.defaults.animation = false;
-  Chart.defaults.font.family = 'system-ui, sans-serif';
-  Chart.defaults.maintainAspectRatio = false;
 
   // (a) accuracy or mean score against mean row-forwards: labelled points with interval whiskers.
   var labels = {
     id: 'pointLabels',
     afterDatasetsDraw: function (chart) {
-      var ctx = chart.ctx, y = chart.scales.y;
-      chart.data.datasets.forEach(function (ds, i) {
-        var meta = chart.getDatasetMeta(i);
-        if (meta.hidden) return;
-        meta.data.forEach(function (pt, j) {
-          var d = ds.data[j];
-          ctx.save();
-          ctx.strokeStyle = ds.borderColor;
-          ctx.lineWidth = 1.5;
-          if (d.lo !== null && d.hi !== null) {
-            var top = y.getPixelForValue(d.hi), bot = y.getPixelForValue(d.lo);
-            ctx.beginPath();
-            ctx.moveTo(pt.x, top); ctx.lineTo(pt.x, bot);
-            ctx.moveTo(pt.x - 4, top); ctx.lineTo(pt.x + 4, top);
-            ctx.moveTo(pt.x - 4, bot); ctx.lineTo(pt.x + 4, bot);
-            ctx.stroke();
-          }
-          ctx.fillStyle = '#222';
-          ctx.font = '12px system-ui, sans-serif';
-          ctx.fillText(ds.label, pt.x + 8, pt.y - 6);
-          ctx.restore();
-        });
+      C.whiskers(chart, 1.5, 4, function (ctx, pt, d, ds) {
+        ctx.fillStyle = '#222';
+        ctx.font = '12px system-ui, sans-serif';
+        ctx.fillText(ds.label, pt.x + 8, pt.y - 6);
       });
     }
   };
