@@ -84,7 +84,7 @@ describe('Countdown JSONL layouts', () => {
     expect(e.promptLength).toBe('98,97,99,96:864='.length);
     const card48 = await readCard('models/countdown', null);
     expect(() => countdownTask.readData(line, 'cd4-public.jsonl', undefined, card48)).toThrow(
-      /^cd4-public\.jsonl:1: the countdown model cannot take this problem: the prompt 98,97,99,96:864= \(16 characters\) leaves 31 of the 48 canvas positions .* the file's solution has 35; countdown-64 has a 64-token canvas \(--model countdown-64\)$/,
+      /^cd4-public\.jsonl:1: the countdown model cannot take this problem: the prompt 98,97,99,96:864= \(16 characters\) leaves 31 of the 48 canvas positions .* the file's solution has 35; it fits the 64-token canvas of countdown-64 \(--model countdown-64\)$/,
     );
   });
 

@@ -76,7 +76,7 @@ const CASES: Case[] = [
   [
     'countdown problem too large for the canvas',
     () => evalOn('countdown', file('big.jsonl', '{"input":"12345678,23456789,34567890,45678901","output":"98765432"}\n')),
-    /big\.jsonl:1: the countdown model cannot take this problem: the prompt 12345678,23456789,34567890,45678901:98765432= \(45 characters\) leaves 2 of the 48 canvas positions for the solution \(one more for EOS\), fewer than the shortest step a\+b=c$/,
+    /big\.jsonl:1: the countdown model cannot take this problem: the prompt 12345678,23456789,34567890,45678901:98765432= \(45 characters\) leaves 2 of the 48 canvas positions for the solution \(one more for EOS\), fewer than the shortest step a\+b=c; it fits the 64-token canvas of countdown-64 \(--model countdown-64\)$/,
   ],
   [
     "countdown file solution longer than the canvas's room",

@@ -10,6 +10,8 @@ import { charId, selectionText, textOf, type Task } from '../task.js';
 
 /** The canvas of the built-in `countdown` model: what a file is checked against when no model is named. */
 const DEFAULT_CANVAS_LENGTH = 48;
+/** The canvas of the built-in `countdown-64`, named when a problem is refused by a shorter one that it would fit. */
+const COUNTDOWN_64 = 64;
 /** Beyond this a card's context is not a Countdown canvas (the card left contextLimit out: unlimited). */
 const MAX_CANVAS_LENGTH = 512;
 
@@ -62,7 +64,7 @@ export const countdownTask: Task<countdown.CountdownRecord> = {
       if (fit.refuse)
         throw new Error(
           `${source}:${file.lines[i]}: the ${modelName} model cannot take this problem: ${fit.refuse}` +
-            (length < 64 ? '; countdown-64 has a 64-token canvas (--model countdown-64)' : ''),
+            (length < COUNTDOWN_64 && !countdownRoom(r, COUNTDOWN_64).refuse ? `; it fits the ${COUNTDOWN_64}-token canvas of countdown-64 (--model countdown-64)` : ''),
         );
       if (fit.tight) tight++;
     });
