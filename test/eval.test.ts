@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
-import { appendFileSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { appendFileSync, cpSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
@@ -50,6 +51,22 @@ describe('infogain eval', () => {
     expect(readResults(join(out, 'results.jsonl')).slice(0, 2)).toEqual(first);
     expect((await cli(...base, '--n', '1', '--out', out)).stdout).toContain('0 new lines, 2 already there');
     expect(JSON.parse(readFileSync(join(out, 'meta.json'), 'utf8')).n).toBe(2);
+  });
+
+  it('records the hashes of the model files in meta.json, and refuses to resume once the model changed', async () => {
+    const model = join(root, 'sudoku-copy');
+    cpSync('models/sudoku', model, { recursive: true });
+    const args = ['eval', '--task', 'sudoku', '--model', model, '--samplers', 'confidence', '--task-option', 'blanks=20', '--n', '1'];
+    const out = freshDir();
+    expect((await cli(...args, '--out', out)).code).toBe(0);
+    const files = JSON.parse(readFileSync(join(out, 'meta.json'), 'utf8')).modelFiles as Record<string, string>;
+    expect(Object.keys(files)).toEqual(['model.onnx', 'model.json', 'tokenizer.json', 'tokenizer_config.json']);
+    expect(files['model.onnx']).toBe(`sha256:${createHash('sha256').update(readFileSync(join(model, 'model.onnx'))).digest('hex')}`);
+    // The same card with other bytes (a trailing newline) is another file: the run says which one changed.
+    appendFileSync(join(model, 'model.json'), '\n');
+    const r = await cli(...args, '--out', out, '--n', '2');
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toMatch(/the model's files differ from the existing run's \(model\.json\): the model changed since that run/);
   });
 
   it('refuses to mix a different evaluation into an existing directory', async () => {

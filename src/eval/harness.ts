@@ -37,6 +37,8 @@ export interface RunMeta {
   data: string | null;
   taskOptions: Record<string, unknown>;
   samplers: { name: string; params: Params; decode: Params }[];
+  /** SHA-256 of the files the model was built from (graph, external data, card, tokenizer), by path relative to the model. */
+  modelFiles?: Record<string, string>;
 }
 
 export interface EvalOptions {
@@ -59,6 +61,10 @@ export type EvalEntry = DecodeEntry;
 function sameMeta(a: RunMeta, b: RunMeta): string | null {
   for (const k of Object.keys(a) as (keyof RunMeta)[]) {
     if (k === 'n' && a.data === null && b.data === null) continue;
+    if (k === 'modelFiles' && b.modelFiles && JSON.stringify(a.modelFiles) !== JSON.stringify(b.modelFiles)) {
+      const changed = Object.keys({ ...a.modelFiles, ...b.modelFiles }).filter((f) => a.modelFiles?.[f] !== b.modelFiles?.[f]);
+      return `the model's files differ from the existing run's (${changed.join(', ')}): the model changed since that run`;
+    }
     if (JSON.stringify(a[k]) !== JSON.stringify(b[k])) return `${k} is ${JSON.stringify(b[k])} here but ${JSON.stringify(a[k])} in the existing run`;
   }
   return null;

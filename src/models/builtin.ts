@@ -2,7 +2,7 @@
  * Built-in models, shipped in the repo's `models/` folder so everything runs offline.
  */
 import { existsSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { packageRoot } from '../node/paths.js';
 import type { Denoiser } from './denoiser.js';
 import { hubGraphPath, isHubModelDir, loadHubDir, type HubGraphInfo } from './hub-dir.js';
@@ -71,7 +71,11 @@ export interface LoadedModel {
   noTokenizer?: string;
   /** A Hugging Face ONNX folder's graph: which one runs, its precision and external data, the convention detected. */
   hub?: HubGraphInfo;
+  /** The files the model was built from: `names` relative to `root` (eval's meta.json records their hashes). */
+  files: { root: string; names: string[] };
 }
+
+const oracleFiles = (file: string) => ({ root: dirname(file), names: [basename(file)] });
 
 /**
  * A built-in name, an oracle JSON file, a model directory (model.onnx + model.json), a Hugging Face
@@ -80,12 +84,15 @@ export interface LoadedModel {
 export async function loadModel(ref: string, options: DirLoadOptions = {}): Promise<LoadedModel> {
   checkThreads(options.threads);
   const builtin = builtinByName(ref);
-  if (builtin?.kind === 'oracle') return { model: await loadOracleFile(join(packageRoot(), 'models', builtin.file)), builtin, tokenizer: null };
+  if (builtin?.kind === 'oracle') {
+    const file = join(packageRoot(), 'models', builtin.file);
+    return { model: await loadOracleFile(file), builtin, tokenizer: null, files: oracleFiles(file) };
+  }
   if (builtin) {
     const dir = join(packageRoot(), 'models', builtin.file);
     if (!isModelDir(dir)) throw new Error(`built-in model ${builtin.name} is not in this checkout (${dir}); build it with \`npm run train:${builtin.task}\``);
-    const { model, tokenizer } = await loadModelDir(dir, options);
-    return { model, tokenizer, builtin };
+    const { model, tokenizer, files } = await loadModelDir(dir, options);
+    return { model, tokenizer, builtin, files: { root: dir, names: files } };
   }
   if (!existsSync(ref))
     throw new Error(`--model ${JSON.stringify(ref)}: no such file or directory, and not a built-in model (${BUILTIN_MODELS.map((m) => m.name).join(', ')}); ${EXPORT_GUIDE_NOTE}`);
@@ -99,13 +106,15 @@ export async function loadModel(ref: string, options: DirLoadOptions = {}): Prom
         `${ref}: ${missing.join(' and ')} ${missing.length === 1 ? 'is' : 'are'} missing; a model directory needs model.onnx and model.json (the model card), or its graphs under onnx/ (a Hugging Face ONNX export: docs/real-models.md)`,
       );
     }
-    const { model, tokenizer } = await loadModelDir(ref, options);
-    return tokenizer ? { model, tokenizer } : { model, tokenizer, noTokenizer: noTokenizerNote(ref) };
+    const { model, tokenizer, files: names } = await loadModelDir(ref, options);
+    const files = { root: ref, names };
+    return tokenizer ? { model, tokenizer, files } : { model, tokenizer, files, noTokenizer: noTokenizerNote(ref) };
   }
-  return { model: await loadOracleFile(ref), tokenizer: null };
+  return { model: await loadOracleFile(ref), tokenizer: null, files: oracleFiles(ref) };
 }
 
 async function hubModel(dir: string, options: DirLoadOptions & { graph?: string }): Promise<LoadedModel> {
-  const { model, tokenizer, hub } = await loadHubDir(dir, options);
-  return tokenizer ? { model, tokenizer, hub } : { model, tokenizer, hub, noTokenizer: noTokenizerNote(dir) };
+  const { model, tokenizer, hub, files: names } = await loadHubDir(dir, options);
+  const files = { root: dir, names };
+  return tokenizer ? { model, tokenizer, hub, files } : { model, tokenizer, hub, files, noTokenizer: noTokenizerNote(dir) };
 }

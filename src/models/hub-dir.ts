@@ -10,7 +10,7 @@ import { CardError } from './card.js';
 import { attachTokenizer } from './card-json.js';
 import { GraphError } from './graph-error.js';
 import { checkExternalLocation, defaultGraph, externalDataNeeds, GRAPH_FOLDER, graphCardValues, resolveFolderCard } from './hub-layout.js';
-import { checkThreads, loadDirTokenizer, type DirLoadOptions, type LoadedModelDir } from './model-dir.js';
+import { checkThreads, loadDirTokenizer, presentFiles, TOKENIZER_FILES, type DirLoadOptions, type LoadedModelDir } from './model-dir.js';
 import { openSession, OnnxDenoiser, type OrtRuntime } from './onnx.js';
 import { readOnnxFacts, summarize, type GraphSummary } from './onnx-proto.js';
 
@@ -57,7 +57,8 @@ export async function loadHubDir(dir: string, options: DirLoadOptions & { graph?
   if (!existsSync(path)) throw new GraphError(`${path} does not exist; ${join(dir, GRAPH_FOLDER)} holds ${graphs.join(', ') || 'no graphs'}`);
   const size = statSync(path).size;
   const facts = size <= READ_LIMIT ? readOnnxFacts(await readFile(path), path) : { nodes: [], initializers: [] };
-  checkExternalData(path, externalDataNeeds(facts));
+  const needs = externalDataNeeds(facts);
+  checkExternalData(path, needs);
   const summary = summarize(facts);
   const tokenizer = await loadDirTokenizer(dir);
   const ort = options.ort ?? ((await import('onnxruntime-node')) as unknown as OrtRuntime);
@@ -86,7 +87,8 @@ export async function loadHubDir(dir: string, options: DirLoadOptions & { graph?
     await session.release();
     throw e;
   }
-  return { dir, card: denoiser.card, model: denoiser, tokenizer, hub: { graph: `${GRAPH_FOLDER}/${graph}`, graphs: graphs.map((g) => `${GRAPH_FOLDER}/${g}`), summary, convention } };
+  const files = [`${GRAPH_FOLDER}/${graph}`, ...[...needs.keys()].map((l) => `${GRAPH_FOLDER}/${l}`), ...presentFiles(dir, ['model.json', ...TOKENIZER_FILES])];
+  return { dir, card: denoiser.card, model: denoiser, tokenizer, files, hub: { graph: `${GRAPH_FOLDER}/${graph}`, graphs: graphs.map((g) => `${GRAPH_FOLDER}/${g}`), summary, convention } };
 }
 
 /** Every external data file the graph names is beside it and long enough, before onnxruntime reads any. */

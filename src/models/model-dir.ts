@@ -19,7 +19,13 @@ export interface LoadedModelDir {
   card: ModelCard;
   model: OnnxDenoiser;
   tokenizer: HfTokenizer | null;
+  /** What the model was built from, relative to `dir` (graph, external data, card, tokenizer files): eval's meta.json hashes them. */
+  files: string[];
 }
+
+/** The files of `dir` among `names` that exist (optional ones such as model.json of a folder or the tokenizer files). */
+export const presentFiles = (dir: string, names: readonly string[]): string[] => names.filter((n) => existsSync(join(dir, n)));
+export const TOKENIZER_FILES = ['tokenizer.json', 'tokenizer_config.json'] as const;
 
 export function isModelDir(path: string): boolean {
   return existsSync(join(path, 'model.json')) && existsSync(join(path, 'model.onnx'));
@@ -86,5 +92,5 @@ export async function loadModelDir(dir: string, options: DirLoadOptions = {}): P
   const model = await OnnxDenoiser.create(ort, await readFile(onnxPath), card, {
     source: onnxPath, threads: options.threads, device: options.device, statsHead: options.statsHead, statsGraph: options.statsGraph, vocabOrigin: origins.vocabSize, ...(cachePath ? { cacheGraph: () => cacheGraph(cachePath) } : {}),
   });
-  return { dir, card, model, tokenizer };
+  return { dir, card, model, tokenizer, files: presentFiles(dir, ['model.onnx', 'model.json', ...TOKENIZER_FILES]) };
 }

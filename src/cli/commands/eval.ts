@@ -1,4 +1,5 @@
 /** `infogain eval` and `infogain eval merge`: the evaluation harness on the command line. */
+import { fileHashes } from '../../node/hash.js';
 import { Command } from 'commander';
 import { decodeParamsOf } from '../../decode/config.js';
 import { resolveEntries } from '../../decode/entry.js';
@@ -67,7 +68,7 @@ export function registerEval(program: Command): void {
       // The model loads first: a data file is checked against its canvas (countdown-64 takes
       // problems the 48-token countdown refuses).
       const modelRef = pick<string>(opts.model, 'model', task.defaultModel);
-      const { model, tokenizer } = await loadModel(modelRef, { threads: opts.threads, device: opts.device });
+      const { model, tokenizer, files } = await loadModel(modelRef, { threads: opts.threads, device: opts.device });
       if (!tokenizer) throw new Error(`eval: model ${modelRef} has no tokenizer; task models are model directories`);
       // Read before meta.json is written: a file that yields nothing, or is ambiguous, stops here.
       const fromFile = await dataExamples(
@@ -89,6 +90,8 @@ export function registerEval(program: Command): void {
         taskOptions: fromFile ? {} : taskOptions,
         ...(fromFile ? { dataRead: fromFile.read } : {}),
         samplers: entries.map((e) => ({ name: e.sampler.name, params: e.params, decode: decodeParamsOf(e.decode) })),
+        // What the results were measured with: a resumed or merged run with other weights is refused.
+        modelFiles: await fileHashes(files.root, files.names),
       };
       const references = task.reference ? 1 : 0;
       const total = Math.ceil(examples.length / (shard?.count ?? 1)) * (entries.length + references);
