@@ -16,7 +16,7 @@ import { SAMPLERS, samplerByName } from '../src/samplers/index.js';
 import { leftToRight } from '../src/samplers/left-to-right.js';
 import { margin } from '../src/samplers/margin.js';
 import { dreamTimesteps, origin } from '../src/samplers/origin.js';
-import { resolveParams, type Params, type ParamSchema } from '../src/samplers/params.js';
+import { resolveParams, type Params, type ParamSchema, type ParamValue } from '../src/samplers/params.js';
 import { countBackground, loadBackground, pc } from '../src/samplers/pc.js';
 import { random } from '../src/samplers/random.js';
 import { remdm } from '../src/samplers/remdm.js';
@@ -584,6 +584,22 @@ describe('parameter validation', () => {
   it.each(bad.map(([spec, key, value]) => [spec.name, key, value, spec] as const))('%s rejects %s = %j, naming the key', (_n, key, value, spec) => {
     expect(() => resolveParams(spec.params, { [key]: value }, spec.name)).toThrow(new RegExp(`^${spec.name}: bad value for "${key}"`));
   });
+  it('values given as values (library objects, JSON) are checked like text: kind, integer, range, choices, null', () => {
+    const cases: [SamplerSpec, string, ParamValue][] = [
+      [remdm, 'unmask_k', 0],
+      [remdm, 'unmask_k', 1.5],
+      [fastDllm, 'threshold', 1.5],
+      [fastDllm, 'threshold', Number.NaN],
+      [fastDllm, 'rule', 'bogus'],
+      [fastDllm, 'factor', null],
+      [eb, 'gamma', true],
+      [confidence, 'alg_temp', '-0.1'],
+    ];
+    for (const [spec, key, value] of cases) expect(() => resolveParams(spec.params, { [key]: value }, spec.name), `${key} = ${value}`).toThrow(new RegExp(`^${spec.name}: bad value for "${key}"`));
+    expect(resolveParams(remdm.params, { unmask_k: 2 }, 'remdm')).toMatchObject({ unmask_k: 2 });
+    expect(resolveParams(fastDllm.params, { rule: 'factor', factor: 2 }, 'fast-dllm')).toMatchObject({ rule: 'factor', factor: 2 });
+  });
+
   it('unknown keys are rejected with the valid ones', () => {
     expect(() => resolveParams(origin.params, { gamma: '1' }, 'origin')).toThrow(/origin: unknown parameter "gamma"; valid: \(none\)/);
     expect(() => resolveParams(random.params, { alg_temp: '1' }, 'random')).toThrow(/unknown parameter "alg_temp"/);

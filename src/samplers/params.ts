@@ -89,6 +89,26 @@ export function parseParam(spec: ParamSpec, text: string, owner: string): ParamV
   }
 }
 
+/** A value given as a value (the library's parameter objects, JSON bodies): its kind and range, as parseParam checks text. */
+function checkValue(spec: ParamSpec, value: ParamValue, owner: string): ParamValue {
+  const ok =
+    value === null
+      ? spec.nullable === true
+      : spec.kind === 'number' || spec.kind === 'integer'
+        ? typeof value === 'number' &&
+          Number.isFinite(value) &&
+          (spec.kind === 'number' || Number.isInteger(value)) &&
+          (spec.min === undefined || value >= spec.min) &&
+          (spec.max === undefined || value <= spec.max)
+        : spec.kind === 'boolean'
+          ? typeof value === 'boolean'
+          : spec.kind === 'choice'
+            ? typeof value === 'string' && spec.choices!.includes(value)
+            : typeof value === 'string';
+  if (!ok) throw new ParamError(`${owner}: bad value for "${spec.key}": ${JSON.stringify(value)}, expected ${describe(spec)}`);
+  return value;
+}
+
 export function describe(spec: ParamSpec): string {
   const range =
     spec.min !== undefined && spec.max !== undefined
@@ -114,7 +134,7 @@ export function resolveParams<P = Params>(specs: ParamSchema<P>, overrides: Para
   for (const [key, value] of Object.entries(overrides)) {
     const spec = specs.find((s) => s.key === key);
     if (!spec) throw new ParamError(`${owner}: unknown parameter "${key}"; valid: ${specs.map((s) => s.key).join(', ') || '(none)'}`);
-    out[key] = typeof value === 'string' && spec.kind !== 'string' ? parseParam(spec, value, owner) : value;
+    out[key] = typeof value === 'string' && spec.kind !== 'string' ? parseParam(spec, value, owner) : checkValue(spec, value, owner);
   }
   return out as P;
 }
