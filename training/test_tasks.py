@@ -376,7 +376,8 @@ def test_text_task_windows_and_held_out_split(tmp_path):
 
 def test_tasks_table():
     assert {k: (v.T, v.name) for k, v in tasks.TASKS.items()} == {
-        "sudoku": (81, "sudoku"), "countdown": (48, "countdown"), "text": (128, "text"), "digits": (197, "digits")}
+        "sudoku": (81, "sudoku"), "countdown": (48, "countdown"), "text": (128, "text"), "digits": (197, "digits"),
+        "sudoku-hard": (81, "sudoku-hard")}
 
 
 def test_drill_steps_are_exact_countdown_steps_that_fit_the_canvas():
