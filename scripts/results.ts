@@ -7,12 +7,18 @@
  * `--write-frontier-docs` updates only the frontier's part of docs/results.md (its section and the
  * hand-written reading above the overview) and its files in docs/results/, from the frontier cells
  * that have results, leaving every other cell's tables as they are: the frontier cells can then
- * be committed from a checkout that has not run the task cells.
+ * be committed from a checkout that has not run the task cells. `--write-cell-docs` does the same
+ * for the task cells (CELLS) that have results: it replaces each one's `### <title>` section under
+ * "## Tables" and its column of the overview table (scripts/results-splice.ts), copies its page
+ * to docs/results/<cell>.md and leaves every other byte of docs/results.md as it was, so one
+ * re-run cell can be committed from a fresh checkout (out/ does not survive it). It refuses,
+ * naming the cell, when the section or column is missing or the run has fewer examples than
+ * documented (`--force` overrides the count). Both evaluate nothing unless cells are named.
  *
- * Only `--write-docs` touches the committed report (docs/results.md and docs/results/<cell>.md),
- * and it refuses when a cell has no results or fewer examples than docs/results.md documents
- * (a partial run would otherwise replace the tables that docs/results-reading.md quotes);
- * `--force` overrides that check.
+ * Only `--write-docs` rewrites the whole committed report (docs/results.md and
+ * docs/results/<cell>.md), and it refuses when a cell has no results or fewer examples than
+ * docs/results.md documents (a partial run would otherwise replace the tables that
+ * docs/results-reading.md quotes); `--force` overrides that check.
  *
  * The frontier cells (FRONTIER_CELLS, issue 21 §2) are evaluations whose samplers sweep each
  * family's compute knob (configs/frontier-*.yaml); each is read by `infogain frontier` into
@@ -37,6 +43,7 @@ import { digitsTable, fmtNum, fmtPct, mainTable, markdownTable, writeTaskReport,
 import { writeFrontier } from '../src/eval/frontier-files.js';
 import { decisionTable } from '../src/eval/frontier-render.js';
 import { DEFAULT_CHROMIUM } from '../src/eval/frontier-png.js';
+import { documentedCounts, replaceOverviewColumn, replaceSection } from './results-splice.js';
 
 const root = packageRoot();
 
@@ -126,17 +133,19 @@ const program = new Command('npm run results --')
   .option('--tables-only', 'evaluate nothing; assemble the tables from the existing runs')
   .option('--write-docs', 'also write docs/results.md and docs/results/<cell>.md (refused if a cell is missing or smaller than documented)')
   .option('--write-frontier-docs', "write only the frontier's part of docs/results.md (its section and the reading) and its pages and PNGs in docs/results/; with no cell named, from the existing runs only (evaluates nothing)")
-  .option('--force', 'with --write-docs: write even if cells are missing or smaller than documented')
+  .option('--write-cell-docs', "write only the task cells' parts of docs/results.md (each run cell's section and overview column) and their pages in docs/results/; with no cell named, from the existing runs only (evaluates nothing)")
+  .option('--force', 'with --write-docs or --write-cell-docs: write even if cells are missing or smaller than documented')
   .showHelpAfterError(false)
   .parse();
-const opts = program.opts<{ n?: number; chromium: string; threads?: number; tablesOnly?: boolean; writeDocs?: boolean; writeFrontierDocs?: boolean; force?: boolean }>();
+const opts = program.opts<{ n?: number; chromium: string; threads?: number; tablesOnly?: boolean; writeDocs?: boolean; writeFrontierDocs?: boolean; writeCellDocs?: boolean; force?: boolean }>();
 function usageError(message: string): never {
   return program.error(`results: ${message}`, { exitCode: 2 });
 }
-if (opts.force && !opts.writeDocs) usageError('--force only applies with --write-docs');
-if (opts.writeDocs && opts.writeFrontierDocs) usageError('--write-docs already writes the frontier; give one of the two');
+if (opts.force && !opts.writeDocs && !opts.writeCellDocs) usageError('--force only applies with --write-docs or --write-cell-docs');
+if ([opts.writeDocs, opts.writeFrontierDocs, opts.writeCellDocs].filter(Boolean).length > 1)
+  usageError('give one of --write-docs (everything), --write-frontier-docs and --write-cell-docs');
 // Links as the committed report has them (docs/results/…) or as the draft beside out/results/ has them.
-const docsLinks = opts.writeDocs === true || opts.writeFrontierDocs === true;
+const docsLinks = opts.writeDocs === true || opts.writeFrontierDocs === true || opts.writeCellDocs === true;
 
 if (opts.n !== undefined) for (const cell of ALL_CELLS) cell.n = opts.n;
 const wanted: string[] = [];
@@ -151,8 +160,8 @@ for (const arg of program.args) {
   wanted.push(id);
 }
 const THREADS = opts.threads;
-// Rewriting the frontier's docs from what was run is the common case: it starts no evaluation unless cells are named.
-const tablesOnly = opts.tablesOnly === true || (opts.writeFrontierDocs === true && wanted.length === 0);
+// Rewriting the frontier's or the cells' docs from what was run is the common case: it starts no evaluation unless cells are named.
+const tablesOnly = opts.tablesOnly === true || ((opts.writeFrontierDocs === true || opts.writeCellDocs === true) && wanted.length === 0);
 
 const outOf = (cell: { id: string }) => join('out', 'results', cell.id);
 // Tables of existing runs state the n those runs have (a cell extended with `<cell>:200` keeps it).
@@ -198,7 +207,8 @@ for (const cell of LAB_CELLS.filter((c) => !tablesOnly && (wanted.length === 0 |
 }
 
 // Assemble from every cell with results, whichever process ran it.
-const sections: string[] = [];
+// Each task cell's `### ` section, by cell id, in the order of CELLS.
+const sections = new Map<string, string>();
 const missing: string[] = [];
 const overview: { cell: Cell; report: Report }[] = [];
 const examples = new Map<string, number>();
@@ -253,7 +263,8 @@ for (const cell of CELLS) {
   examples.set(cell.id, report.examples.length);
   if (cell.id !== 'sudoku-sweep') overview.push({ cell, report });
   const partial = report.examples.length < cell.n ? ` **Partial: ${report.examples.length} of ${cell.n} examples so far.**` : '';
-  sections.push(
+  sections.set(
+    cell.id,
     [
       `### ${cell.title}`,
       '',
@@ -348,7 +359,7 @@ const doc = [
   ...(overview.length ? [overviewTable(), ''] : []),
   '## Tables',
   '',
-  ...sections,
+  ...sections.values(),
   ...(labSections.length ? ['## The oracle lab: exact log-probability and MAP agreement', '', ...labSections] : []),
   ...(missing.length ? ['', '## Not evaluated', '', ...missing.map((m) => `- ${m}`)] : []),
   '',
@@ -358,7 +369,7 @@ mkdirSync(join(root, 'out', 'results'), { recursive: true });
 writeFileSync(draft, doc);
 // The frontier's part alone, for splicing into a committed report whose other cells this checkout has not run.
 writeFileSync(join(root, 'out', 'results', 'frontier-section.md'), frontierSections.join('\n'));
-console.log(`\nwrote out/results/results.md (${sections.length} cells${missing.length ? `, ${missing.length} missing` : ''})`);
+console.log(`\nwrote out/results/results.md (${sections.size} cells${missing.length ? `, ${missing.length} missing` : ''})`);
 
 if (opts.writeFrontierDocs) {
   const docPath = join(root, 'docs', 'results.md');
@@ -389,9 +400,7 @@ if (opts.writeFrontierDocs) {
 if (opts.writeDocs) {
   const docPath = join(root, 'docs', 'results.md');
   // What the committed document shows per cell: the `--n N --out out/results/<cell>` of its commands.
-  const documented = new Map<string, number>();
-  if (existsSync(docPath))
-    for (const m of readFileSync(docPath, 'utf8').matchAll(/--n (\d+) --out out\/results\/([a-z0-9-]+)/g)) documented.set(m[2], Number(m[1]));
+  const documented = existsSync(docPath) ? documentedCounts(readFileSync(docPath, 'utf8')) : new Map<string, number>();
   const shortfalls = ALL_CELLS.flatMap((cell) => {
     const have = examples.get(cell.id);
     const want = documented.get(cell.id) ?? 0;
@@ -412,4 +421,39 @@ if (opts.writeDocs) {
       copyFileSync(join(root, outOf(cell), `${cell.id}-${which}.png`), join(root, 'docs', 'results', `${cell.id}-${which}.png`));
   writeFileSync(docPath, doc);
   console.log(`wrote docs/results.md and docs/results/*.md`);
+}
+
+if (opts.writeCellDocs) {
+  const docPath = join(root, 'docs', 'results.md');
+  const ran = CELLS.filter((c) => examples.has(c.id));
+  if (ran.length === 0) {
+    console.error('results: no task cell has results in out/results; nothing to write');
+    process.exit(2);
+  }
+  let text = readFileSync(docPath, 'utf8');
+  const documented = documentedCounts(text);
+  const table = overview.length ? overviewTable() : '';
+  const refused: string[] = [];
+  for (const cell of ran) {
+    const have = examples.get(cell.id) ?? 0;
+    const want = documented.get(cell.id) ?? 0;
+    if (have < want && !opts.force) refused.push(`${cell.id}: ${have} examples, docs/results.md has ${want} (--force writes anyway)`);
+    else
+      try {
+        text = replaceSection(text, `### ${cell.title}`, sections.get(cell.id) ?? '');
+        // sudoku-sweep has no overview column.
+        if (overview.some((o) => o.cell.id === cell.id)) text = replaceOverviewColumn(text, table, cell.id);
+      } catch (e) {
+        refused.push(`${cell.id}: ${(e as Error).message}; regenerate it with --write-docs`);
+      }
+  }
+  if (refused.length) {
+    console.error(`results: not writing docs/results.md (${refused.join('; ')}); the tables are in out/results/results.md`);
+    process.exit(2);
+  }
+  // As --write-docs: the page only (the digits grids in docs/results/ are not generated files).
+  mkdirSync(join(root, 'docs', 'results'), { recursive: true });
+  for (const cell of ran) copyFileSync(join(root, outOf(cell), pageOf(cell)), join(root, 'docs', 'results', `${cell.id}.md`));
+  writeFileSync(docPath, text);
+  console.log(`wrote the sections and overview columns of docs/results.md and docs/results/<cell>.md for ${ran.map((c) => c.id).join(', ')}`);
 }

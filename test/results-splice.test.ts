@@ -1,0 +1,178 @@
+/**
+ * scripts/results-splice.ts, which `npm run results -- --write-cell-docs` uses to put one task
+ * cell's fresh section and overview column into the committed docs/results.md: exactly the named
+ * section or column changes, every other byte stays, and what is missing is an error naming it.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { documentedCounts, replaceOverviewColumn, replaceSection } from '../scripts/results-splice.js';
+
+const DOC = [
+  '# Results',
+  '',
+  '## Overview',
+  '',
+  'Accuracy · CU · rf.',
+  '',
+  '| sampler | a-1 (n 200) | b-2 (n 100) | c (n 200) |',
+  '|---|---:|---:|---:|',
+  '| info-gain | 97.5% · CU 0.21 · 45 rf | 11.0% · CU 10.58 · 51 rf | 45.5% win · CU 61.39 · 82 rf |',
+  '| confidence | 97.5% · CU 0.20 · 45 rf | 8.0% · CU 11.45 · 31 rf | baseline · CU 63.26 · 22 rf |',
+  '| pc | 3.0% · CU 7.82 · 45 rf | 3.0% · CU 14.97 · 29 rf | 26.0% win · CU 65.66 · 22 rf |',
+  '| (every sampler vs the reference) | – | – | 99.0–100.0% win vs bigram |',
+  '',
+  '## Tables',
+  '',
+  '### Cell A',
+  '',
+  '`infogain eval --config configs/a.yaml --n 200 --out out/results/a-1` — full report.',
+  '',
+  '| sampler | n | accuracy |',
+  '|---|---:|---:|',
+  '| confidence | 200 | 97.5% |',
+  '',
+  'Reading of A.',
+  '',
+  '### Cell B',
+  '',
+  '`infogain eval --config configs/b.yaml --n 100 --out out/results/b-2` — full report.',
+  '',
+  '| sampler | n | accuracy |',
+  '|---|---:|---:|',
+  '| confidence | 100 | 8.0% |',
+  '',
+  'Reading of B.',
+  '',
+  '## The oracle lab',
+  '',
+  '### Lab cell',
+  '',
+  'Lab text.',
+  '',
+].join('\n');
+
+/** The document with lines [from, to) (0-based) replaced by `by`. */
+const withLines = (doc: string, from: number, to: number, by: string[]) => {
+  const lines = doc.split('\n');
+  lines.splice(from, to - from, ...by);
+  return lines.join('\n');
+};
+
+describe('replaceSection', () => {
+  it('replaces exactly the named section and keeps the blank line before the next heading', () => {
+    const fresh = '### Cell B\n\n`infogain eval --n 200 --out out/results/b-2`\n\n| sampler | n |\n|---|---:|\n| confidence | 200 |\n\nNew reading.\n';
+    const out = replaceSection(DOC, '### Cell B', fresh);
+    const start = DOC.split('\n').indexOf('### Cell B');
+    const end = DOC.split('\n').indexOf('## The oracle lab');
+    expect(out).toBe(withLines(DOC, start, end, [...fresh.trimEnd().split('\n'), '']));
+    // Before and after the section, byte for byte.
+    expect(out.slice(0, DOC.indexOf('### Cell B'))).toBe(DOC.slice(0, DOC.indexOf('### Cell B')));
+    expect(out.slice(out.indexOf('\n## The oracle lab'))).toBe(DOC.slice(DOC.indexOf('\n## The oracle lab')));
+  });
+
+  it('ends a section at the next "### " heading, and the same text gives the same document', () => {
+    const a = DOC.slice(DOC.indexOf('### Cell A'), DOC.indexOf('### Cell B'));
+    expect(replaceSection(DOC, '### Cell A', a)).toBe(DOC);
+    expect(replaceSection(DOC, '### Cell A', a.trimEnd())).toBe(DOC);
+    const out = replaceSection(DOC, '### Cell A', '### Cell A\n\nShort.\n');
+    expect(out).toBe(DOC.replace(a, '### Cell A\n\nShort.\n\n'));
+  });
+
+  it('replaces a last section that runs to the end of the document', () => {
+    expect(replaceSection(DOC, '### Lab cell', '### Lab cell\n\nOther.\n')).toBe(DOC.replace('Lab text.', 'Other.'));
+  });
+
+  it('errors on a missing or repeated section and on a fresh text that is not that section', () => {
+    expect(() => replaceSection(DOC, '### Cell C', '### Cell C\n')).toThrow('no section "### Cell C"');
+    expect(() => replaceSection(`${DOC}### Cell A\n`, '### Cell A', '### Cell A\n')).toThrow('2 sections "### Cell A"');
+    expect(() => replaceSection(DOC, '### Cell A', '### Cell B\n')).toThrow('not "### Cell A"');
+    expect(() => replaceSection(DOC, '### Cell A', '### Cell A\n\n## Sneaked in\n')).toThrow('another heading, "## Sneaked in"');
+  });
+});
+
+describe('replaceOverviewColumn', () => {
+  // The overview as generated from a checkout that ran only b-2 (with another row order and a row
+  // for a sampler b-2 did not run), or b-2 and a new cell.
+  const fresh = [
+    '| sampler | b-2 (n 150) |',
+    '|---|---:|',
+    '| confidence | 9.0% · CU 11.00 · 31 rf |',
+    '| info-gain | 12.0% · CU 10.00 · 50 rf |',
+  ].join('\n');
+
+  it('replaces the header and each row of that column and nothing else', () => {
+    const out = replaceOverviewColumn(DOC, fresh, 'b-2');
+    const lines = DOC.split('\n');
+    const from = lines.indexOf('| sampler | a-1 (n 200) | b-2 (n 100) | c (n 200) |');
+    expect(out).toBe(withLines(DOC, from, from + 6, [
+      '| sampler | a-1 (n 200) | b-2 (n 150) | c (n 200) |',
+      '|---|---:|---:|---:|',
+      '| info-gain | 97.5% · CU 0.21 · 45 rf | 12.0% · CU 10.00 · 50 rf | 45.5% win · CU 61.39 · 82 rf |',
+      '| confidence | 97.5% · CU 0.20 · 45 rf | 9.0% · CU 11.00 · 31 rf | baseline · CU 63.26 · 22 rf |',
+      // pc did not run in the fresh b-2: "–", as the generated overview writes it.
+      '| pc | 3.0% · CU 7.82 · 45 rf | – | 26.0% win · CU 65.66 · 22 rf |',
+      '| (every sampler vs the reference) | – | – | 99.0–100.0% win vs bigram |',
+    ]));
+  });
+
+  it('takes the column from a fresh table with more columns, and its own values are kept', () => {
+    const wide = [
+      '| sampler | c (n 300) | b-2 (n 100) |',
+      '|---|---:|---:|',
+      '| info-gain | 1.0% win · CU 1.00 · 1 rf | 11.0% · CU 10.58 · 51 rf |',
+      '| confidence | baseline · CU 1.00 · 1 rf | 8.0% · CU 11.45 · 31 rf |',
+      '| pc | 2.0% win · CU 1.00 · 1 rf | 3.0% · CU 14.97 · 29 rf |',
+      '| (every sampler vs the reference) | 98.0–99.0% win vs bigram | – |',
+    ].join('\n');
+    expect(replaceOverviewColumn(DOC, wide, 'b-2')).toBe(DOC);
+    const out = replaceOverviewColumn(DOC, wide, 'c');
+    expect(out).toBe(DOC
+      .replace('| c (n 200) |', '| c (n 300) |')
+      .replace('45.5% win · CU 61.39 · 82 rf', '1.0% win · CU 1.00 · 1 rf')
+      .replace('baseline · CU 63.26 · 22 rf', 'baseline · CU 1.00 · 1 rf')
+      .replace('26.0% win · CU 65.66 · 22 rf', '2.0% win · CU 1.00 · 1 rf')
+      .replace('99.0–100.0% win vs bigram', '98.0–99.0% win vs bigram'));
+  });
+
+  it('errors naming a sampler row the old table lacks, unless that column has no value there', () => {
+    const extra = `${fresh}\n| lookum | 5.0% · CU 9.00 · 90 rf |\n| eb | 4.0% · CU 9.00 · 20 rf |`;
+    expect(() => replaceOverviewColumn(DOC, extra, 'b-2')).toThrow('no row for "lookum", "eb"');
+    const dash = '| sampler | a-1 (n 200) | b-2 (n 100) |\n|---|---:|---:|\n| lookum | 1.0% · CU 1.00 · 1 rf | – |';
+    expect(() => replaceOverviewColumn(DOC, dash, 'b-2')).not.toThrow();
+  });
+
+  it('errors on a missing column, overview or table', () => {
+    expect(() => replaceOverviewColumn(DOC, fresh, 'd')).toThrow('no column "d (n …)" in the overview of docs/results.md');
+    // "b" is not "b-2": a header matches the whole cell id.
+    expect(() => replaceOverviewColumn(DOC, fresh, 'b')).toThrow('no column "b (n …)"');
+    expect(() => replaceOverviewColumn(DOC, fresh.replace('b-2', 'x'), 'b-2')).toThrow('no column "b-2 (n …)" in the new overview');
+    expect(() => replaceOverviewColumn(DOC.replace('## Overview', '## Summary'), fresh, 'b-2')).toThrow('no "## Overview" section');
+    const noTable = DOC.replace(/\n\| sampler[\s\S]*?\n\n/, '\n\n');
+    expect(() => replaceOverviewColumn(noTable, fresh, 'b-2')).toThrow('no table under "## Overview"');
+  });
+});
+
+describe('docs/results.md', () => {
+  const doc = readFileSync(join(import.meta.dirname, '..', 'docs', 'results.md'), 'utf8');
+
+  it('documents the n of each cell command, as --write-docs and --write-cell-docs compare it', () => {
+    const counts = documentedCounts(doc);
+    expect(counts.get('countdown-4')).toBe(100);
+    expect(counts.get('sudoku-sweep')).toBe(60);
+  });
+
+  it('splices its own section and overview column back unchanged', () => {
+    const lines = doc.split('\n');
+    const from = lines.findIndex((l, i) => i > lines.indexOf('## Overview') && l.startsWith('|'));
+    const overview = lines.slice(from, lines.findIndex((l, i) => i > from && !l.startsWith('|'))).join('\n');
+    const heading = lines.find((l, i) => i > lines.indexOf('## Tables') && l.startsWith('### ')) ?? '';
+    const start = doc.indexOf(`\n${heading}\n`) + 1;
+    const section = doc.slice(start, doc.indexOf('\n### ', start) + 1);
+    expect(section).toMatch(/^### .*\n/);
+    expect(replaceSection(doc, heading, section)).toBe(doc);
+    expect(replaceSection(doc, heading, `${heading}\n\nOther.\n`)).toBe(doc.replace(section, `${heading}\n\nOther.\n\n`));
+    const id = /--out out\/results\/([a-z0-9-]+)/.exec(section)?.[1] ?? '';
+    expect(replaceOverviewColumn(doc, overview, id)).toBe(doc);
+  });
+});
