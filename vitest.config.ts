@@ -19,6 +19,7 @@ const UNIT = [
   'test/digits.test.ts',
   'test/oracles.test.ts',
   'test/render.test.ts',
+  'test/results-splice.test.ts',
   'test/sudoku.test.ts',
   'test/tasks.test.ts',
   'test/text-task.test.ts',
