@@ -1,8 +1,10 @@
 /**
  * Splicing freshly generated parts of one task cell into the committed docs/results.md, every other
  * byte as it was (`npm run results -- --write-cell-docs`, scripts/results.ts): its `### <title>`
- * section and its column of the overview table. Pure: text in, text out; what cannot be found
- * throws an Error that names it.
+ * section and its column of the overview table, each replaced where the document has it and
+ * inserted in the order of the cells where it does not yet (spliceSection, spliceOverviewColumn),
+ * and its line dropped from the `## Not evaluated` list (dropNotEvaluated). Pure: text in, text
+ * out; what cannot be found throws an Error that names it.
  */
 
 const isHeading = (line: string) => line.startsWith('## ') || line.startsWith('### ');
@@ -19,18 +21,59 @@ const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
  */
 export function replaceSection(doc: string, heading: string, fresh: string): string {
   const lines = doc.split('\n');
-  const at = lines.flatMap((l, i) => (l === heading ? [i] : []));
+  const at = headingLines(lines, heading);
   if (at.length !== 1) throw new Error(at.length ? `${at.length} sections "${heading}", expected one` : `no section "${heading}"`);
   const start = at[0];
   let end = lines.findIndex((l, i) => i > start && isHeading(l));
   if (end < 0) end = lines.length;
+  const freshLines = sectionLines(heading, fresh);
+  let blank = end;
+  while (blank > start + 1 && lines[blank - 1] === '') blank--;
+  return [...lines.slice(0, start), ...freshLines, ...lines.slice(blank)].join('\n');
+}
+
+/** The line indices of the line `heading`. */
+const headingLines = (lines: readonly string[], heading: string) => lines.flatMap((l, i) => (l === heading ? [i] : []));
+
+/** `fresh` (one section, starting with the line `heading` and holding no other) as lines, trailing blank lines dropped. */
+function sectionLines(heading: string, fresh: string): string[] {
   const freshLines = fresh.replace(/\n+$/, '').split('\n');
   if (freshLines[0] !== heading) throw new Error(`the new section starts with "${freshLines[0]}", not "${heading}"`);
   const inner = freshLines.slice(1).find(isHeading);
   if (inner !== undefined) throw new Error(`the new section "${heading}" holds another heading, "${inner}"`);
-  let blank = end;
-  while (blank > start + 1 && lines[blank - 1] === '') blank--;
-  return [...lines.slice(0, start), ...freshLines, ...lines.slice(blank)].join('\n');
+  return freshLines;
+}
+
+/**
+ * Puts the section `fresh` (starting with the line `heading`) into the document: replaces it
+ * where the document has it (replaceSection), else inserts it, followed by one blank line, before
+ * the first of `later` (the headings of the cells that come after it, in their order) that the
+ * document has; where it has none of them, after the last section under `## Tables`, i.e. before
+ * the next `## ` heading after that one (or at the end). Every other byte stays.
+ */
+export function spliceSection(doc: string, heading: string, fresh: string, later: readonly string[]): string {
+  const lines = doc.split('\n');
+  if (headingLines(lines, heading).length) return replaceSection(doc, heading, fresh);
+  const freshLines = sectionLines(heading, fresh);
+  let at = -1;
+  for (const next of later) {
+    const found = headingLines(lines, next);
+    if (found.length > 1) throw new Error(`${found.length} sections "${next}", expected one`);
+    if (found.length) {
+      at = found[0];
+      break;
+    }
+  }
+  if (at < 0) {
+    const tables = lines.indexOf('## Tables');
+    if (tables < 0) throw new Error(`no "## Tables" section to put "${heading}" in`);
+    at = lines.findIndex((l, i) => i > tables && l.startsWith('## '));
+  }
+  if (at >= 0) return [...lines.slice(0, at), ...freshLines, '', ...lines.slice(at)].join('\n');
+  // The tables run to the end: after the last section, one blank line between, its trailing blank lines kept.
+  let end = lines.length;
+  while (end > 0 && lines[end - 1] === '') end--;
+  return [...lines.slice(0, end), '', ...freshLines, ...lines.slice(end)].join('\n');
 }
 
 /** The first markdown table after the line `## Overview` (before the next heading): its line range. */
@@ -43,12 +86,31 @@ function overviewRange(lines: readonly string[]): { from: number; to: number } {
   return { from, to: to < 0 ? lines.length : to };
 }
 
+/** The segment indices of the columns headed `<cellId> (n N)` in a table's header line. */
+function columnsOf(header: string, cellId: string): number[] {
+  const pattern = new RegExp(`^${escapeRegExp(cellId)} \\(n \\d+\\)$`);
+  return segments(header).flatMap((s, i) => (pattern.test(s.trim()) ? [i] : []));
+}
+
 /** The segment index of the column headed `<cellId> (n N)` in a table's header line. */
 function columnOf(header: string, cellId: string, where: string): number {
-  const pattern = new RegExp(`^${escapeRegExp(cellId)} \\(n \\d+\\)$`);
-  const at = segments(header).flatMap((s, i) => (pattern.test(s.trim()) ? [i] : []));
+  const at = columnsOf(header, cellId);
   if (at.length !== 1) throw new Error(`${at.length ? `${at.length} columns` : 'no column'} "${cellId} (n …)" in ${where}`);
   return at[0];
+}
+
+/** The fresh overview's header, its separator segment and each sampler's value in the column of `cellId`. */
+function freshColumn(freshTable: string, cellId: string) {
+  const lines = freshTable.split('\n').filter((l) => l.startsWith('|'));
+  const [head, ...rows] = lines.filter((l) => !isSeparator(l));
+  if (head === undefined) throw new Error('the new overview has no table');
+  const column = columnOf(head, cellId, 'the new overview');
+  const separator = lines.find(isSeparator);
+  return {
+    header: segments(head)[column].trim(),
+    separator: separator === undefined ? '---:' : segments(separator)[column] ?? '---:',
+    values: new Map(rows.map((l) => [segments(l)[1].trim(), segments(l)[column].trim()])),
+  };
 }
 
 /**
@@ -63,10 +125,7 @@ export function replaceOverviewColumn(doc: string, freshTable: string, cellId: s
   const lines = doc.split('\n');
   const { from, to } = overviewRange(lines);
   const column = columnOf(lines[from], cellId, 'the overview of docs/results.md');
-  const [freshHead, ...freshRows] = freshTable.split('\n').filter((l) => l.startsWith('|') && !isSeparator(l));
-  if (freshHead === undefined) throw new Error('the new overview has no table');
-  const freshColumn = columnOf(freshHead, cellId, 'the new overview');
-  const fresh = new Map(freshRows.map((l) => [segments(l)[1].trim(), segments(l)[freshColumn].trim()]));
+  const { header, values: fresh } = freshColumn(freshTable, cellId);
   const put = (line: string, value: string) => {
     const s = segments(line);
     if (s.length <= column) throw new Error(`the overview row "${s[1]?.trim()}" has no "${cellId}" column`);
@@ -74,7 +133,7 @@ export function replaceOverviewColumn(doc: string, freshTable: string, cellId: s
     return s.join('|');
   };
   const out = [...lines];
-  out[from] = put(lines[from], segments(freshHead)[freshColumn].trim());
+  out[from] = put(lines[from], header);
   const names = new Set<string>();
   for (let i = from + 1; i < to; i++) {
     if (isSeparator(lines[i])) continue;
@@ -85,6 +144,87 @@ export function replaceOverviewColumn(doc: string, freshTable: string, cellId: s
   const lost = [...fresh].filter(([name, value]) => !names.has(name) && value !== '–').map(([name]) => `"${name}"`);
   if (lost.length) throw new Error(`the overview of docs/results.md has no row for ${lost.join(', ')} (the "${cellId}" column has a value there)`);
   return out.join('\n');
+}
+
+/** The first cell of the overview rows that are not samplers but a summary across them (kept last). */
+const REFERENCE_ROW = '(every sampler vs the reference)';
+
+/**
+ * Puts the column of `cellId` from `freshTable` into docs/results.md's overview: replaces it where
+ * the overview has it (replaceOverviewColumn), else inserts it before the column of the first of
+ * `later` (the ids of the cells after it, in their order) that the overview has, or after the
+ * last column. Each existing row gets the fresh value of its sampler or `–`; a sampler with a
+ * value there that the overview has no row for gets a new row, `–` in every other column, after
+ * the existing rows but before the `(every sampler vs the reference)` row. Every other cell keeps
+ * its bytes.
+ */
+export function spliceOverviewColumn(doc: string, freshTable: string, cellId: string, later: readonly string[]): string {
+  const lines = doc.split('\n');
+  const { from, to } = overviewRange(lines);
+  if (columnsOf(lines[from], cellId).length) return replaceOverviewColumn(doc, freshTable, cellId);
+  const { header, separator, values } = freshColumn(freshTable, cellId);
+  const width = segments(lines[from]).length;
+  let column = width - 1;
+  for (const next of later) {
+    const found = columnsOf(lines[from], next);
+    if (found.length > 1) throw new Error(`${found.length} columns "${next} (n …)" in the overview of docs/results.md`);
+    if (found.length) {
+      column = found[0];
+      break;
+    }
+  }
+  const put = (line: string, value: string) => {
+    const s = segments(line);
+    if (s.length !== width) throw new Error(`the overview row "${s[1]?.trim()}" has ${s.length - 2} columns, its header ${width - 2}`);
+    s.splice(column, 0, value);
+    return s.join('|');
+  };
+  const out = lines.slice(0, from);
+  const names = new Set<string>();
+  let reference = -1;
+  for (let i = from; i < to; i++) {
+    if (isSeparator(lines[i])) {
+      out.push(put(lines[i], separator));
+      continue;
+    }
+    const name = segments(lines[i])[1].trim();
+    if (i > from) names.add(name);
+    if (name === REFERENCE_ROW) reference = out.length;
+    out.push(put(lines[i], ` ${i === from ? header : values.get(name) ?? '–'} `));
+  }
+  const added = [...values]
+    .filter(([name, value]) => !names.has(name) && value !== '–')
+    .map(([name, value]) => {
+      const row = ['', ` ${name} `, ...Array.from({ length: width - 3 }, () => ' – '), ''];
+      row.splice(column, 0, ` ${value} `);
+      return row.join('|');
+    });
+  out.splice(reference >= 0 ? reference : out.length, 0, ...added);
+  return [...out, ...lines.slice(to)].join('\n');
+}
+
+/**
+ * Drops the line of `cellId` (`- <title>: not evaluated yet (`npm run results -- <cellId>`)`, as
+ * `npm run results` writes it) from the `## Not evaluated` list; a list left empty goes with its
+ * heading and the blank line before it, as the generator writes no list then. A document without
+ * that list or line is returned as it is.
+ */
+export function dropNotEvaluated(doc: string, cellId: string): string {
+  const lines = doc.split('\n');
+  const at = lines.indexOf('## Not evaluated');
+  if (at < 0) return doc;
+  let end = lines.findIndex((l, i) => i > at && isHeading(l));
+  if (end < 0) end = lines.length;
+  const item = lines.findIndex((l, i) => i > at && i < end && l.startsWith('- ') && l.includes(`(\`npm run results -- ${cellId}\`)`));
+  if (item < 0) return doc;
+  lines.splice(item, 1);
+  end--;
+  if (lines.slice(at + 1, end).some((l) => l !== '')) return lines.join('\n');
+  // The list is empty now: it goes from the blank line before its heading to where its item was,
+  // the blank lines that followed the item kept (the generator then writes no list).
+  const first = at > 0 && lines[at - 1] === '' ? at - 1 : at;
+  lines.splice(first, item - first);
+  return lines.join('\n');
 }
 
 /** What a committed document shows per cell: the N of each `--n N --out out/results/<cell>` in its commands. */

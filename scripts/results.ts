@@ -9,11 +9,13 @@
  * that have results, leaving every other cell's tables as they are: the frontier cells can then
  * be committed from a checkout that has not run the task cells. `--write-cell-docs` does the same
  * for the task cells (CELLS) that have results: it replaces each one's `### <title>` section under
- * "## Tables" and its column of the overview table (scripts/results-splice.ts), copies its page
- * to docs/results/<cell>.md and leaves every other byte of docs/results.md as it was, so one
- * re-run cell can be committed from a fresh checkout (out/ does not survive it). It refuses,
- * naming the cell, when the section or column is missing or the run has fewer examples than
- * documented (`--force` overrides the count). Both evaluate nothing unless cells are named.
+ * "## Tables" and its column of the overview table (scripts/results-splice.ts), or inserts them
+ * in the order of CELLS where docs/results.md does not show that cell yet (and drops it from the
+ * document's "## Not evaluated" list), copies its page to docs/results/<cell>.md and leaves every
+ * other byte of docs/results.md as it was, so one re-run or new cell can be committed from a
+ * fresh checkout (out/ does not survive it). It refuses, naming the cell, when the run has fewer
+ * examples than documented (`--force` overrides the count) or a fresh overview row has no row to
+ * go in; cells without results stay as documented. Both evaluate nothing unless cells are named.
  *
  * Only `--write-docs` rewrites the whole committed report (docs/results.md and
  * docs/results/<cell>.md), and it refuses when a cell has no results or fewer examples than
@@ -25,8 +27,8 @@
  * out/results/<cell>/frontier.md, frontier.html and two PNG charts (headless Chromium, skipped
  * with a note when there is none), and their decision tables and figures open the document.
  *
- * Default example counts are those of the committed report (200 per cell; 100 for countdown-4,
- * 60 for the sweep; the oracle lab's cells 1,000 prompts, 200 for the Markov chain); `--n` sets every cell's.
+ * Default example counts are those of the committed report (200 per cell; 60 for the sweep; the
+ * oracle lab's cells 1,000 prompts, 200 for the Markov chain); `--n` sets every cell's.
  * The oracle lab's cells (LAB_CELLS) run `infogain lab` instead of `infogain eval`; their tables
  * come from the lab.json it writes. Cells can run in separate processes
  * (`npm run results -- sudoku-40-50` and, at the same time, `npm run results -- countdown-3`);
@@ -43,7 +45,7 @@ import { digitsTable, fmtNum, fmtPct, mainTable, markdownTable, writeTaskReport,
 import { writeFrontier } from '../src/eval/frontier-files.js';
 import { decisionTable } from '../src/eval/frontier-render.js';
 import { DEFAULT_CHROMIUM } from '../src/eval/frontier-png.js';
-import { documentedCounts, replaceOverviewColumn, replaceSection } from './results-splice.js';
+import { documentedCounts, dropNotEvaluated, spliceOverviewColumn, spliceSection } from './results-splice.js';
 
 const root = packageRoot();
 
@@ -56,12 +58,14 @@ interface Cell {
   options: string[];
 }
 
-// n: the example counts of the committed docs/results.md, so a plain run reproduces (or resumes) it.
+// n: the example counts of the committed docs/results.md, so a plain run reproduces (or resumes) it
+// (countdown-4: 200, as its frontier cell; docs/results.md shows its n = 100 run until the re-run is spliced in).
 const CELLS: Cell[] = [
   { id: 'sudoku-40-50', title: 'Sudoku 9×9, 40–50 blanks', config: 'configs/sudoku.yaml', model: 'sudoku', n: 200, options: ['--task-option', 'blanks=[40,50]'] },
   { id: 'sudoku-51-56', title: 'Sudoku 9×9, 51–56 blanks (harder)', config: 'configs/sudoku.yaml', model: 'sudoku', n: 200, options: ['--task-option', 'blanks=[51,56]'] },
+  { id: 'sudoku-hard-55-62', title: 'Sudoku 9×9, 55–62 blanks (the sudoku-hard model)', config: 'configs/sudoku.yaml', model: 'sudoku-hard', n: 200, options: ['--task-option', 'blanks=[55,62]'] },
   { id: 'countdown-3', title: 'Countdown, 3 numbers', config: 'configs/countdown.yaml', model: 'countdown', n: 200, options: ['--task-option', 'count=3'] },
-  { id: 'countdown-4', title: 'Countdown, 4 numbers', config: 'configs/countdown.yaml', model: 'countdown', n: 100, options: ['--task-option', 'count=4'] },
+  { id: 'countdown-4', title: 'Countdown, 4 numbers', config: 'configs/countdown.yaml', model: 'countdown', n: 200, options: ['--task-option', 'count=4'] },
   { id: 'text-infilling', title: 'Text infilling (128 chars, 25% masked), judge win-rate', config: 'configs/text.yaml', model: 'text', n: 200, options: [] },
   { id: 'digits', title: 'Image generation: class-conditional 14×14 digits, independent CNN judge', config: 'configs/digits.yaml', model: 'digits', n: 200, options: [] },
   {
@@ -76,7 +80,7 @@ const CELLS: Cell[] = [
 
 /**
  * The compute-matched frontier's cells: every family swept over its knob on one task cell
- * (configs/frontier-*.yaml; docs/decisions.md D14). Their n: 200 (100 for 4-number Countdown).
+ * (configs/frontier-*.yaml; docs/decisions.md D14). Their n: 200.
  */
 interface FrontierCell extends Cell {
   /** Further runs of the same examples joined into the frontier, each in out/results/<id>-<suffix>/. */
@@ -90,7 +94,7 @@ const FRONTIER_CELLS: FrontierCell[] = [
   },
   { id: 'frontier-sudoku-40-50', title: 'Sudoku 9×9, 40–50 blanks', config: 'configs/frontier-sudoku.yaml', model: 'sudoku', n: 200, options: ['--task-option', 'blanks=[40,50]'] },
   { id: 'frontier-countdown-3', title: 'Countdown, 3 numbers', config: 'configs/frontier-countdown.yaml', model: 'countdown', n: 200, options: ['--task-option', 'count=3'] },
-  { id: 'frontier-countdown-4', title: 'Countdown, 4 numbers', config: 'configs/frontier-countdown.yaml', model: 'countdown', n: 100, options: ['--task-option', 'count=4'] },
+  { id: 'frontier-countdown-4', title: 'Countdown, 4 numbers', config: 'configs/frontier-countdown.yaml', model: 'countdown', n: 200, options: ['--task-option', 'count=4'] },
   { id: 'frontier-text', title: 'Text infilling (judge score)', config: 'configs/frontier-text.yaml', model: 'text', n: 200, options: [] },
   { id: 'frontier-digits', title: 'Class-conditional digits (judge accuracy)', config: 'configs/frontier-digits.yaml', model: 'digits', n: 200, options: [] },
 ];
@@ -127,7 +131,7 @@ const positiveInt = (name: string) => (v: string) => {
 const program = new Command('npm run results --')
   .description('Run (or resume) the reproduction evaluations into out/results/ and assemble out/results/results.md.')
   .argument('[cells...]', `cells to evaluate, each optionally with :n examples (${ALL_CELLS.map((c) => c.id).join(', ')}); default: all`)
-  .option('--n <n>', 'examples per cell for every cell (default: the committed report\'s, 200; countdown-4 100, sudoku-sweep 60)', positiveInt('--n'))
+  .option('--n <n>', 'examples per cell for every cell (default: the committed report\'s, 200; sudoku-sweep 60)', positiveInt('--n'))
   .option('--chromium <path>', `Chromium for the frontier cells' PNG charts (default ${DEFAULT_CHROMIUM}; none there: no PNGs)`, DEFAULT_CHROMIUM)
   .option('--threads <n>', 'onnxruntime threads per evaluation (default: the runtime\'s choice)', positiveInt('--threads'))
   .option('--tables-only', 'evaluate nothing; assemble the tables from the existing runs')
@@ -404,8 +408,9 @@ if (opts.writeDocs) {
   const shortfalls = ALL_CELLS.flatMap((cell) => {
     const have = examples.get(cell.id);
     const want = documented.get(cell.id) ?? 0;
-    // A frontier cell the committed report does not show yet is listed as not evaluated, not a loss.
-    if (have === undefined) return FRONTIER_CELLS.some((c) => c.id === cell.id) && want === 0 ? [] : [`${cell.id}: no results in ${outOf(cell)}`];
+    // A cell the committed report does not show yet (a frontier cell, a new task cell such as
+    // sudoku-hard-55-62) is listed as not evaluated, not a loss.
+    if (have === undefined) return want === 0 ? [] : [`${cell.id}: no results in ${outOf(cell)}`];
     return have < want ? [`${cell.id}: ${have} examples, docs/results.md has ${want}`] : [];
   });
   if (shortfalls.length && !opts.force) {
@@ -434,15 +439,20 @@ if (opts.writeCellDocs) {
   const documented = documentedCounts(text);
   const table = overview.length ? overviewTable() : '';
   const refused: string[] = [];
+  // The cells docs/results.md does not show yet, which get inserted.
+  const added = ran.filter((c) => !text.split('\n').includes(`### ${c.title}`)).map((c) => c.id);
   for (const cell of ran) {
     const have = examples.get(cell.id) ?? 0;
     const want = documented.get(cell.id) ?? 0;
     if (have < want && !opts.force) refused.push(`${cell.id}: ${have} examples, docs/results.md has ${want} (--force writes anyway)`);
     else
       try {
-        text = replaceSection(text, `### ${cell.title}`, sections.get(cell.id) ?? '');
+        // Replaced where the document shows the cell, else inserted before the next cell of CELLS it shows.
+        const later = CELLS.slice(CELLS.indexOf(cell) + 1);
+        text = spliceSection(text, `### ${cell.title}`, sections.get(cell.id) ?? '', later.map((c) => `### ${c.title}`));
         // sudoku-sweep has no overview column.
-        if (overview.some((o) => o.cell.id === cell.id)) text = replaceOverviewColumn(text, table, cell.id);
+        if (overview.some((o) => o.cell.id === cell.id)) text = spliceOverviewColumn(text, table, cell.id, later.map((c) => c.id));
+        text = dropNotEvaluated(text, cell.id);
       } catch (e) {
         refused.push(`${cell.id}: ${(e as Error).message}; regenerate it with --write-docs`);
       }
@@ -455,5 +465,5 @@ if (opts.writeCellDocs) {
   mkdirSync(join(root, 'docs', 'results'), { recursive: true });
   for (const cell of ran) copyFileSync(join(root, outOf(cell), pageOf(cell)), join(root, 'docs', 'results', `${cell.id}.md`));
   writeFileSync(docPath, text);
-  console.log(`wrote the sections and overview columns of docs/results.md and docs/results/<cell>.md for ${ran.map((c) => c.id).join(', ')}`);
+  console.log(`wrote the sections and overview columns of docs/results.md and docs/results/<cell>.md for ${ran.map((c) => c.id).join(', ')}${added.length ? ` (new: ${added.join(', ')})` : ''}`);
 }

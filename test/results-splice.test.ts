@@ -1,12 +1,13 @@
 /**
  * scripts/results-splice.ts, which `npm run results -- --write-cell-docs` uses to put one task
  * cell's fresh section and overview column into the committed docs/results.md: exactly the named
- * section or column changes, every other byte stays, and what is missing is an error naming it.
+ * section or column changes (or, for a cell the document does not show yet, is inserted in the
+ * cells' order), every other byte stays, and what cannot be placed is an error naming it.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { documentedCounts, replaceOverviewColumn, replaceSection } from '../scripts/results-splice.js';
+import { documentedCounts, dropNotEvaluated, replaceOverviewColumn, replaceSection, spliceOverviewColumn, spliceSection } from '../scripts/results-splice.js';
 
 const DOC = [
   '# Results',
@@ -153,6 +154,133 @@ describe('replaceOverviewColumn', () => {
   });
 });
 
+describe('spliceSection', () => {
+  const fresh = '### Cell AB\n\n`infogain eval --n 50 --out out/results/ab`\n\n| sampler | n |\n|---|---:|\n| confidence | 50 |\n\nReading of AB.\n';
+  const freshLines = fresh.trimEnd().split('\n');
+  const lines = DOC.split('\n');
+
+  it('inserts a new section before the first later cell the document has, with one blank line after it', () => {
+    const out = spliceSection(DOC, '### Cell AB', fresh, ['### Cell X', '### Cell B', '### Cell A']);
+    const at = lines.indexOf('### Cell B');
+    expect(out).toBe(withLines(DOC, at, at, [...freshLines, '']));
+    // Before and after, byte for byte; Cell A ends as it did, with its blank line.
+    expect(out.slice(0, DOC.indexOf('### Cell B'))).toBe(DOC.slice(0, DOC.indexOf('### Cell B')));
+    expect(out.slice(out.indexOf('### Cell B'))).toBe(DOC.slice(DOC.indexOf('### Cell B')));
+    expect(out).toContain('Reading of A.\n\n### Cell AB\n\n');
+    expect(out).toContain('Reading of AB.\n\n### Cell B\n');
+  });
+
+  it('inserts after the last task cell, before the next "## " heading, when no later cell is shown', () => {
+    const out = spliceSection(DOC, '### Cell Z', '### Cell Z\n\nZ.\n\n\n', ['### Cell Y']);
+    const at = lines.indexOf('## The oracle lab');
+    expect(out).toBe(withLines(DOC, at, at, ['### Cell Z', '', 'Z.', '']));
+    expect(out).toContain('Reading of B.\n\n### Cell Z\n\nZ.\n\n## The oracle lab\n');
+    expect(spliceSection(DOC, '### Cell Z', '### Cell Z\n\nZ.\n', [])).toBe(out);
+  });
+
+  it('appends at the end when the tables run to it', () => {
+    const short = DOC.slice(0, DOC.indexOf('## The oracle lab'));
+    expect(spliceSection(short, '### Cell Z', '### Cell Z\n\nZ.\n', [])).toBe(`${short.trimEnd()}\n\n### Cell Z\n\nZ.\n\n`);
+  });
+
+  it('replaces a section the document has, as replaceSection does', () => {
+    const b = '### Cell B\n\nNew B.\n';
+    expect(spliceSection(DOC, '### Cell B', b, [])).toBe(replaceSection(DOC, '### Cell B', b));
+    expect(spliceSection(DOC, '### Cell A', b.replace(/B/g, 'A'), ['### Cell B'])).toBe(replaceSection(DOC, '### Cell A', '### Cell A\n\nNew A.\n'));
+  });
+
+  it('errors on a fresh text that is not that section, a repeated neighbour and a document without tables', () => {
+    expect(() => spliceSection(DOC, '### Cell AB', '### Cell B\n', ['### Cell B'])).toThrow('not "### Cell AB"');
+    expect(() => spliceSection(DOC, '### Cell AB', '### Cell AB\n\n## Sneaked in\n', [])).toThrow('another heading');
+    expect(() => spliceSection(`${DOC}### Cell B\n`, '### Cell AB', fresh, ['### Cell B'])).toThrow('2 sections "### Cell B"');
+    expect(() => spliceSection(DOC.replace('## Tables', '## Tabellen'), '### Cell AB', fresh, ['### Cell X'])).toThrow('no "## Tables" section');
+  });
+});
+
+describe('spliceOverviewColumn', () => {
+  const header = '| sampler | a-1 (n 200) | b-2 (n 100) | c (n 200) |';
+  const from = DOC.split('\n').indexOf(header);
+  // The overview as generated from a checkout that ran a-1 and a new cell ab (between a-1 and b-2):
+  // ab has no pc row, and a sampler (eb) the committed overview has no row for.
+  const fresh = [
+    '| sampler | a-1 (n 200) | ab (n 50) |',
+    '|---|---:|---:|',
+    '| info-gain | 97.5% · CU 0.21 · 45 rf | 40.0% · CU 2.00 · 60 rf |',
+    '| confidence | 97.5% · CU 0.20 · 45 rf | 30.0% · CU 3.00 · 40 rf |',
+    '| eb | – | 20.0% · CU 4.00 · 20 rf |',
+    '| lookum | – | – |',
+  ].join('\n');
+
+  it('inserts a new column before the first later cell the overview has, "–" where the fresh run has no value', () => {
+    const out = spliceOverviewColumn(DOC, fresh, 'ab', ['d', 'b-2', 'c']);
+    expect(out).toBe(withLines(DOC, from, from + 6, [
+      '| sampler | a-1 (n 200) | ab (n 50) | b-2 (n 100) | c (n 200) |',
+      '|---|---:|---:|---:|---:|',
+      '| info-gain | 97.5% · CU 0.21 · 45 rf | 40.0% · CU 2.00 · 60 rf | 11.0% · CU 10.58 · 51 rf | 45.5% win · CU 61.39 · 82 rf |',
+      '| confidence | 97.5% · CU 0.20 · 45 rf | 30.0% · CU 3.00 · 40 rf | 8.0% · CU 11.45 · 31 rf | baseline · CU 63.26 · 22 rf |',
+      '| pc | 3.0% · CU 7.82 · 45 rf | – | 3.0% · CU 14.97 · 29 rf | 26.0% win · CU 65.66 · 22 rf |',
+      // A sampler only the new cell ran: a new row after the others, before the reference row; lookum has no value: no row.
+      '| eb | – | 20.0% · CU 4.00 · 20 rf | – | – |',
+      '| (every sampler vs the reference) | – | – | – | 99.0–100.0% win vs bigram |',
+    ]));
+    // Outside the overview table, byte for byte.
+    expect(out.slice(0, out.indexOf(header.slice(0, 22)))).toBe(DOC.slice(0, DOC.indexOf(header)));
+    expect(out.slice(out.indexOf('\n\n## Tables'))).toBe(DOC.slice(DOC.indexOf('\n\n## Tables')));
+  });
+
+  it('appends the column last when no later cell is shown, and new rows last when there is no reference row', () => {
+    const noRef = withLines(DOC, from + 5, from + 6, []);
+    const out = spliceOverviewColumn(noRef, fresh, 'ab', ['x']);
+    expect(out).toBe(withLines(noRef, from, from + 5, [
+      '| sampler | a-1 (n 200) | b-2 (n 100) | c (n 200) | ab (n 50) |',
+      '|---|---:|---:|---:|---:|',
+      '| info-gain | 97.5% · CU 0.21 · 45 rf | 11.0% · CU 10.58 · 51 rf | 45.5% win · CU 61.39 · 82 rf | 40.0% · CU 2.00 · 60 rf |',
+      '| confidence | 97.5% · CU 0.20 · 45 rf | 8.0% · CU 11.45 · 31 rf | baseline · CU 63.26 · 22 rf | 30.0% · CU 3.00 · 40 rf |',
+      '| pc | 3.0% · CU 7.82 · 45 rf | 3.0% · CU 14.97 · 29 rf | 26.0% win · CU 65.66 · 22 rf | – |',
+      '| eb | – | – | – | 20.0% · CU 4.00 · 20 rf |',
+    ]));
+    expect(spliceOverviewColumn(noRef, fresh, 'ab', [])).toBe(out);
+  });
+
+  it('replaces a column the overview has, with today\'s rules (a fresh row with a value and no old row is an error)', () => {
+    const b = '| sampler | b-2 (n 150) |\n|---|---:|\n| confidence | 9.0% · CU 11.00 · 31 rf |';
+    expect(spliceOverviewColumn(DOC, b, 'b-2', ['c'])).toBe(replaceOverviewColumn(DOC, b, 'b-2'));
+    expect(() => spliceOverviewColumn(DOC, `${b}\n| eb | 1.0% · CU 1.00 · 1 rf |`, 'b-2', ['c'])).toThrow('no row for "eb"');
+  });
+
+  it('errors on a column the fresh overview lacks and on a missing overview', () => {
+    expect(() => spliceOverviewColumn(DOC, fresh, 'd', [])).toThrow('no column "d (n …)" in the new overview');
+    expect(() => spliceOverviewColumn(DOC.replace('## Overview', '## Summary'), fresh, 'ab', [])).toThrow('no "## Overview" section');
+  });
+});
+
+describe('dropNotEvaluated', () => {
+  // The document as `npm run results` joins it: [...sections, '', '## Not evaluated', '', ...items, ''] or, with
+  // nothing missing, [...sections, ''], the last section ending in a newline of its own.
+  const item = (title: string, id: string) => `- ${title}: not evaluated yet (\`npm run results -- ${id}\`)`;
+  const generated = (...items: string[]) => [DOC, ...(items.length ? ['', '## Not evaluated', '', ...items] : []), ''].join('\n');
+  const listed = generated(item('Cell AB', 'ab'), item('Cell ABC', 'ab-c'));
+
+  it('drops exactly the line of that cell', () => {
+    expect(listed).toBe(`${DOC}\n\n## Not evaluated\n\n${item('Cell AB', 'ab')}\n${item('Cell ABC', 'ab-c')}\n`);
+    expect(dropNotEvaluated(listed, 'ab')).toBe(generated(item('Cell ABC', 'ab-c')));
+    expect(dropNotEvaluated(listed, 'ab-c')).toBe(generated(item('Cell AB', 'ab')));
+  });
+
+  it('drops the list with its heading when it is left empty, as the generator writes none then', () => {
+    expect(dropNotEvaluated(dropNotEvaluated(listed, 'ab'), 'ab-c')).toBe(generated());
+    // A list followed by another section: that section keeps its spacing.
+    const middle = `# R\n\nText.\n\n## Not evaluated\n\n${item('Cell AB', 'ab')}\n\n## Next\n`;
+    expect(dropNotEvaluated(middle, 'ab')).toBe('# R\n\nText.\n\n## Next\n');
+  });
+
+  it('leaves a document without that list or line as it is', () => {
+    expect(dropNotEvaluated(DOC, 'ab')).toBe(DOC);
+    expect(dropNotEvaluated(listed, 'a')).toBe(listed);
+    expect(dropNotEvaluated(listed, 'b-2')).toBe(listed);
+  });
+});
+
 describe('docs/results.md', () => {
   const doc = readFileSync(join(import.meta.dirname, '..', 'docs', 'results.md'), 'utf8');
 
@@ -174,5 +302,22 @@ describe('docs/results.md', () => {
     expect(replaceSection(doc, heading, `${heading}\n\nOther.\n`)).toBe(doc.replace(section, `${heading}\n\nOther.\n\n`));
     const id = /--out out\/results\/([a-z0-9-]+)/.exec(section)?.[1] ?? '';
     expect(replaceOverviewColumn(doc, overview, id)).toBe(doc);
+    expect(spliceOverviewColumn(doc, overview, id, [])).toBe(doc);
+    expect(spliceSection(doc, heading, section, [])).toBe(doc);
+  });
+
+  it('takes a new cell between its neighbours, section and column, every other byte kept', () => {
+    const lines = doc.split('\n');
+    const from = lines.findIndex((l, i) => i > lines.indexOf('## Overview') && l.startsWith('|'));
+    const head = lines[from];
+    const section = '### Sudoku 9×9, 55–62 blanks (the sudoku-hard model)\n\n`infogain eval --n 200 --out out/results/sudoku-hard-55-62`\n\nReading.\n';
+    let out = spliceSection(doc, '### Sudoku 9×9, 55–62 blanks (the sudoku-hard model)', section, ['### Countdown, 3 numbers', '### Countdown, 4 numbers']);
+    const fresh = '| sampler | sudoku-hard-55-62 (n 200) |\n|---|---:|\n| confidence | 50.0% · CU 1.00 · 60 rf |';
+    out = spliceOverviewColumn(out, fresh, 'sudoku-hard-55-62', ['countdown-3', 'countdown-4']);
+    expect(out.split('\n')[from]).toBe(head.replace('| countdown-3 (n ', '| sudoku-hard-55-62 (n 200) | countdown-3 (n '));
+    expect(out).toContain('Reading.\n\n### Countdown, 3 numbers\n');
+    expect(documentedCounts(out).get('sudoku-hard-55-62')).toBe(200);
+    expect(out.slice(out.indexOf('\n### Countdown, 3 numbers\n'))).toBe(doc.slice(doc.indexOf('\n### Countdown, 3 numbers\n')));
+    expect(out.slice(0, out.indexOf('\n## Overview\n'))).toBe(doc.slice(0, doc.indexOf('\n## Overview\n')));
   });
 });
