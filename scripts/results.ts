@@ -63,7 +63,7 @@ interface Cell {
 const CELLS: Cell[] = [
   { id: 'sudoku-40-50', title: 'Sudoku 9×9, 40–50 blanks', config: 'configs/sudoku.yaml', model: 'sudoku', n: 200, options: ['--task-option', 'blanks=[40,50]'] },
   { id: 'sudoku-51-56', title: 'Sudoku 9×9, 51–56 blanks (harder)', config: 'configs/sudoku.yaml', model: 'sudoku', n: 200, options: ['--task-option', 'blanks=[51,56]'] },
-  { id: 'sudoku-hard-55-62', title: 'Sudoku 9×9, 55–62 blanks (the sudoku-hard model)', config: 'configs/sudoku.yaml', model: 'sudoku-hard', n: 200, options: ['--task-option', 'blanks=[55,62]'] },
+  { id: 'sudoku-hard-55-62', title: 'Sudoku 9×9, 55–62 blanks (the sudoku-hard model)', config: 'configs/sudoku-hard.yaml', model: 'sudoku-hard', n: 200, options: [] },
   { id: 'countdown-3', title: 'Countdown, 3 numbers', config: 'configs/countdown.yaml', model: 'countdown', n: 200, options: ['--task-option', 'count=3'] },
   { id: 'countdown-4', title: 'Countdown, 4 numbers', config: 'configs/countdown.yaml', model: 'countdown', n: 200, options: ['--task-option', 'count=4'] },
   { id: 'text-infilling', title: 'Text infilling (128 chars, 25% masked), judge win-rate', config: 'configs/text.yaml', model: 'text', n: 200, options: [] },
