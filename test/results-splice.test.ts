@@ -286,7 +286,7 @@ describe('docs/results.md', () => {
 
   it('documents the n of each cell command, as --write-docs and --write-cell-docs compare it', () => {
     const counts = documentedCounts(doc);
-    expect(counts.get('countdown-4')).toBe(100);
+    expect(counts.get('countdown-4')).toBe(200);
     expect(counts.get('sudoku-sweep')).toBe(60);
   });
 
