@@ -192,7 +192,7 @@ describe('loadModel', () => {
   });
 
   it('refuses a name that is neither built in, a path nor a URL', async () => {
-    await expect(loadModel('sudok')).rejects.toThrow(/"sudok" is not a built-in model \(hmm-demo, markov-shakespeare, sudoku, countdown, countdown-64, text, text-long, digits\)/);
+    await expect(loadModel('sudok')).rejects.toThrow(/"sudok" is not a built-in model \(hmm-demo, markov-shakespeare, sudoku, sudoku-hard, countdown, countdown-64, text, text-long, digits\)/);
     await expect(loadModel('llada')).rejects.toThrow(/"llada" is not a built-in model .*; a real MDM \(LLaDA, Dream, SDAR, MMaDA\) runs from a model directory exported to ONNX: see docs\/onnx-models\.md$/);
   });
 });

@@ -23,7 +23,7 @@ export async function nodeRuntime(): Promise<OrtRuntime> {
 export const readTextFile = (path: string): Promise<string> => readFile(path, 'utf8');
 
 /**
- * A built-in name (`BUILTIN_MODELS`: `sudoku`, `countdown`, `countdown-64`, `text`, `text-long`, `digits`,
+ * A built-in name (`BUILTIN_MODELS`: `sudoku`, `sudoku-hard`, `countdown`, `countdown-64`, `text`, `text-long`, `digits`,
  * `hmm-demo`, `markov-shakespeare`), a model directory or oracle JSON file path, or a
  * `ModelSource` (bytes, parsed JSON, URLs).
  */

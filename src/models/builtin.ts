@@ -42,6 +42,7 @@ export const BUILTIN_MODELS: readonly BuiltinModel[] = [
     genLength: 48,
   },
   { name: 'sudoku', description: 'masked diffusion transformer that fills 9×9 Sudoku blanks in place', file: 'sudoku', kind: 'onnx', task: 'sudoku', promptLength: 0, genLength: 0 },
+  { name: 'sudoku-hard', description: 'masked diffusion transformer trained for hard 9×9 Sudoku (55–62 blanks, puzzles beyond naked singles)', file: 'sudoku-hard', kind: 'onnx', task: 'sudoku', promptLength: 0, genLength: 0 },
   { name: 'countdown', description: 'masked diffusion transformer that writes Countdown equations', file: 'countdown', kind: 'onnx', task: 'countdown', promptLength: 0, genLength: 0 },
   { name: 'countdown-64', description: 'masked diffusion transformer that writes Countdown equations on a 64-token canvas: 3 and 4 numbers, the public 4-number files as they are', file: 'countdown-64', kind: 'onnx', task: 'countdown', promptLength: 0, genLength: 0 },
   { name: 'text', description: 'character-level masked diffusion transformer on TinyShakespeare', file: 'text', kind: 'onnx', task: 'text', promptLength: 0, genLength: 0 },
