@@ -387,6 +387,12 @@ if (opts.writeFrontierDocs) {
     process.exit(2);
   }
   const ran = FRONTIER_CELLS.filter((c) => examples.has(c.id));
+  // The frontier part is rewritten whole: a documented frontier cell this checkout has not run would be lost.
+  const lost = FRONTIER_CELLS.filter((c) => !examples.has(c.id) && old.includes(`\n## Frontier: ${c.title} (n = `));
+  if (lost.length && !opts.force) {
+    console.error(`results: not writing docs/results.md, its frontier part would lose ${lost.map((c) => c.id).join(', ')} (no results in out/results here); run them, or --force`);
+    process.exit(2);
+  }
   if (ran.length === 0) {
     console.error('results: no frontier cell has results; nothing to write');
     process.exit(2);
