@@ -227,6 +227,20 @@ export function dropNotEvaluated(doc: string, cellId: string): string {
   return lines.join('\n');
 }
 
+/**
+ * The section of `doc` whose heading line starts with `prefix` (e.g. `## Frontier: Countdown, 3
+ * numbers (n = `), up to the next `## ` or `### ` heading or line equal to one of `stops`, ending in one newline (joined with
+ * `\n`, sections then keep one blank line between them); undefined where the document has none.
+ */
+export function sectionStartingWith(doc: string, prefix: string, stops: readonly string[] = []): string | undefined {
+  const lines = doc.split('\n');
+  const start = lines.findIndex((l) => l.startsWith(prefix));
+  if (start < 0) return undefined;
+  let end = lines.findIndex((l, i) => i > start && (isHeading(l) || stops.includes(l)));
+  if (end < 0) end = lines.length;
+  return `${lines.slice(start, end).join('\n').replace(/\n+$/, '')}\n`;
+}
+
 /** What a committed document shows per cell: the N of each `--n N --out out/results/<cell>` in its commands. */
 export function documentedCounts(doc: string): Map<string, number> {
   const counts = new Map<string, number>();

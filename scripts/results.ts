@@ -6,7 +6,8 @@
  *
  * `--write-frontier-docs` updates only the frontier's part of docs/results.md (its section and the
  * hand-written reading above the overview) and its files in docs/results/, from the frontier cells
- * that have results, leaving every other cell's tables as they are: the frontier cells can then
+ * that have results (a documented frontier cell this checkout has not run keeps its committed
+ * section), leaving every other cell's tables as they are: the frontier cells can then
  * be committed from a checkout that has not run the task cells. `--write-cell-docs` does the same
  * for the task cells (CELLS) that have results: it replaces each one's `### <title>` section under
  * "## Tables" and its column of the overview table (scripts/results-splice.ts), or inserts them
@@ -45,7 +46,7 @@ import { digitsTable, fmtNum, fmtPct, mainTable, markdownTable, writeTaskReport,
 import { writeFrontier } from '../src/eval/frontier-files.js';
 import { decisionTable } from '../src/eval/frontier-render.js';
 import { DEFAULT_CHROMIUM } from '../src/eval/frontier-png.js';
-import { documentedCounts, dropNotEvaluated, spliceOverviewColumn, spliceSection } from './results-splice.js';
+import { documentedCounts, dropNotEvaluated, sectionStartingWith, spliceOverviewColumn, spliceSection } from './results-splice.js';
 
 const root = packageRoot();
 
@@ -58,8 +59,7 @@ interface Cell {
   options: string[];
 }
 
-// n: the example counts of the committed docs/results.md, so a plain run reproduces (or resumes) it
-// (countdown-4: 200, as its frontier cell; docs/results.md shows its n = 100 run until the re-run is spliced in).
+// n: the example counts of the committed docs/results.md, so a plain run reproduces (or resumes) it.
 const CELLS: Cell[] = [
   { id: 'sudoku-40-50', title: 'Sudoku 9×9, 40–50 blanks', config: 'configs/sudoku.yaml', model: 'sudoku', n: 200, options: ['--task-option', 'blanks=[40,50]'] },
   { id: 'sudoku-51-56', title: 'Sudoku 9×9, 51–56 blanks (harder)', config: 'configs/sudoku.yaml', model: 'sudoku', n: 200, options: ['--task-option', 'blanks=[51,56]'] },
@@ -224,7 +224,8 @@ const reportLink = (cell: { id: string }) => (docsLinks ? `[docs/results/${cell.
 
 // The frontier cells: figures and the decision table per cell. In the committed report the PNGs
 // lie in docs/results/ as <cell>-row-forwards.png and <cell>-wall.png.
-const frontierSections: string[] = [];
+// Each frontier cell's `## Frontier: ` section, by cell id, in the order of FRONTIER_CELLS.
+const frontierSections = new Map<string, string>();
 const png = existsSync(opts.chromium) ? { chromium: opts.chromium } : null;
 if (!png) console.log(`note: no Chromium at ${opts.chromium}: the frontier cells get no PNG charts (--chromium <path>)`);
 const figure = (cell: { id: string }, which: string) => (docsLinks ? `results/${cell.id}-${which}.png` : `${cell.id}/${cell.id}-${which}.png`);
@@ -241,7 +242,8 @@ for (const cell of FRONTIER_CELLS) {
   examples.set(cell.id, frontier.examples.length);
   const table = decisionTable(frontier);
   const partial = frontier.examples.length < cell.n ? ` **Partial: ${frontier.examples.length} of ${cell.n} examples so far.**` : '';
-  frontierSections.push(
+  frontierSections.set(
+    cell.id,
     [
       // A level-2 heading: docs/results.md's "### " sections are the task cells, each with a sampler table.
       `## Frontier: ${cell.title} (n = ${frontier.examples.length})`,
@@ -332,14 +334,14 @@ function overviewTable(): string {
 }
 
 const reading = join(root, 'docs', 'results-reading.md');
-const frontierPart = () =>
-  frontierSections.length
+const frontierPart = (parts: readonly string[] = [...frontierSections.values()]) =>
+  parts.length
     ? [
         '## The compute-matched frontier: which sampler at which compute',
         '',
         "Each family swept over its compute knob on the same examples (`configs/frontier-*.yaml`); accuracy (text: the judge's mean score) against mean row-forwards and wall time per example, 95% paired bootstrap intervals. The tables give, for each budget of k × greedy confidence's row-forwards, the best point of any family within it, the families it cannot be separated from (p ≥ 0.05: McNemar's exact test, or a sign test for scores, on the same examples) and the best Info-Gain-family point against the best best-of-N point (docs/decisions.md D14).",
         '',
-        ...frontierSections,
+        ...parts,
       ]
     : [];
 const readingPart = () => (existsSync(reading) ? [readFileSync(reading, 'utf8').trim(), ''] : []);
@@ -373,9 +375,11 @@ const draft = join(root, 'out', 'results', 'results.md');
 mkdirSync(join(root, 'out', 'results'), { recursive: true });
 writeFileSync(draft, doc);
 // The frontier's part alone, for splicing into a committed report whose other cells this checkout has not run.
-writeFileSync(join(root, 'out', 'results', 'frontier-section.md'), frontierSections.join('\n'));
+writeFileSync(join(root, 'out', 'results', 'frontier-section.md'), [...frontierSections.values()].join('\n'));
 console.log(`\nwrote out/results/results.md (${sections.size} cells${missing.length ? `, ${missing.length} missing` : ''})`);
 
+/** The line that opens the list of frontier cells not run yet, after the last frontier section. */
+const NOT_RUN_HEAD = 'Frontier cells still to run:';
 if (opts.writeFrontierDocs) {
   const docPath = join(root, 'docs', 'results.md');
   const old = readFileSync(docPath, 'utf8');
@@ -387,12 +391,12 @@ if (opts.writeFrontierDocs) {
     process.exit(2);
   }
   const ran = FRONTIER_CELLS.filter((c) => examples.has(c.id));
-  // The frontier part is rewritten whole: a documented frontier cell this checkout has not run would be lost.
-  const lost = FRONTIER_CELLS.filter((c) => !examples.has(c.id) && old.includes(`\n## Frontier: ${c.title} (n = `));
-  if (lost.length && !opts.force) {
-    console.error(`results: not writing docs/results.md, its frontier part would lose ${lost.map((c) => c.id).join(', ')} (no results in out/results here); run them, or --force`);
-    process.exit(2);
-  }
+  // Each frontier cell's section: the fresh one where this checkout ran it, else the committed one (kept as it is).
+  const kept = new Map(FRONTIER_CELLS.flatMap((c) => {
+    const section = examples.has(c.id) ? undefined : sectionStartingWith(old, `## Frontier: ${c.title} (n = `, [NOT_RUN_HEAD]);
+    return section === undefined ? [] : [[c.id, section] as const];
+  }));
+  const parts = FRONTIER_CELLS.flatMap((c) => frontierSections.get(c.id) ?? kept.get(c.id) ?? []);
   if (ran.length === 0) {
     console.error('results: no frontier cell has results; nothing to write');
     process.exit(2);
@@ -402,10 +406,10 @@ if (opts.writeFrontierDocs) {
     copyFileSync(join(root, outOf(cell), 'frontier.md'), join(root, 'docs', 'results', `${cell.id}.md`));
     for (const which of png ? ['row-forwards', 'wall'] : []) copyFileSync(join(root, outOf(cell), `${cell.id}-${which}.png`), join(root, 'docs', 'results', `${cell.id}-${which}.png`));
   }
-  const notRun = FRONTIER_CELLS.filter((c) => !examples.has(c.id)).map((c) => `- Frontier, ${c.title}: not evaluated yet (\`npm run results -- ${c.id}\`)`);
-  const part = [...frontierPart(), ...(notRun.length ? ['Frontier cells still to run:', '', ...notRun, ''] : []), ...readingPart()].join('\n');
+  const notRun = FRONTIER_CELLS.filter((c) => !examples.has(c.id) && !kept.has(c.id)).map((c) => `- Frontier, ${c.title}: not evaluated yet (\`npm run results -- ${c.id}\`)`);
+  const part = [...frontierPart(parts), ...(notRun.length ? [NOT_RUN_HEAD, '', ...notRun, ''] : []), ...readingPart()].join('\n');
   writeFileSync(docPath, `${old.slice(0, from)}\n${part}${old.slice(to)}`);
-  console.log(`wrote the frontier part of docs/results.md (${ran.map((c) => c.id).join(', ')}) and docs/results/frontier-*`);
+  console.log(`wrote the frontier part of docs/results.md (${ran.map((c) => c.id).join(', ')}; kept as committed: ${[...kept.keys()].join(', ') || 'none'}) and docs/results/frontier-*`);
 }
 
 if (opts.writeDocs) {

@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { documentedCounts, dropNotEvaluated, replaceOverviewColumn, replaceSection, spliceOverviewColumn, spliceSection } from '../scripts/results-splice.js';
+import { documentedCounts, dropNotEvaluated, replaceOverviewColumn, replaceSection, sectionStartingWith, spliceOverviewColumn, spliceSection } from '../scripts/results-splice.js';
 
 const DOC = [
   '# Results',
@@ -319,5 +319,14 @@ describe('docs/results.md', () => {
     expect(documentedCounts(out).get('sudoku-extreme-63-64')).toBe(200);
     expect(out.slice(out.indexOf('\n### Countdown, 3 numbers\n'))).toBe(doc.slice(doc.indexOf('\n### Countdown, 3 numbers\n')));
     expect(out.slice(0, out.indexOf('\n## Overview\n'))).toBe(doc.slice(0, doc.indexOf('\n## Overview\n')));
+  });
+});
+
+describe('sectionStartingWith', () => {
+  it('returns the section whose heading starts with the prefix, to the next heading or stop line, ending in one newline', () => {
+    expect(sectionStartingWith(DOC, '### Cell B')).toBe(DOC.slice(DOC.indexOf('### Cell B'), DOC.indexOf('\n## The oracle lab')).replace(/\n+$/, '\n'));
+    expect(sectionStartingWith(DOC, '### Cell A', ['Reading of A.'])).toBe(`${DOC.slice(DOC.indexOf('### Cell A'), DOC.indexOf('Reading of A.')).trimEnd()}\n`);
+    expect(sectionStartingWith(DOC, '### Lab')).toBe('### Lab cell\n\nLab text.\n');
+    expect(sectionStartingWith(DOC, '### Cell C')).toBeUndefined();
   });
 });
