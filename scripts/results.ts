@@ -28,8 +28,9 @@
  * out/results/<cell>/frontier.md, frontier.html and two PNG charts (headless Chromium, skipped
  * with a note when there is none), and their decision tables and figures open the document.
  *
- * Default example counts are those of the committed report (200 per cell; 60 for the sweep; the
- * oracle lab's cells 1,000 prompts, 200 for the Markov chain); `--n` sets every cell's.
+ * Default example counts are those of the committed report (200 per cell; 60 for the sweep; 1,000 for
+ * the Countdown confirmation; the oracle lab's cells 1,000 prompts, 200 for the Markov chain); `--n`
+ * sets every cell's.
  * The oracle lab's cells (LAB_CELLS) run `infogain lab` instead of `infogain eval`; their tables
  * come from the lab.json it writes. Cells can run in separate processes
  * (`npm run results -- sudoku-40-50` and, at the same time, `npm run results -- countdown-3`);
@@ -57,6 +58,10 @@ interface Cell {
   model: string;
   n: number;
   options: string[];
+  /** The sampler the cell's paired tests are against (default: confidence). */
+  baseline?: string;
+  /** False: the cell has no column in the overview table (a sweep or a confirmation of one comparison). */
+  overview?: false;
 }
 
 // n: the example counts of the committed docs/results.md, so a plain run reproduces (or resumes) it.
@@ -66,6 +71,17 @@ const CELLS: Cell[] = [
   { id: 'sudoku-hard-55-62', title: 'Sudoku 9×9, 55–62 blanks (the sudoku-hard model)', config: 'configs/sudoku-hard.yaml', model: 'sudoku-hard', n: 200, options: [] },
   { id: 'countdown-3', title: 'Countdown, 3 numbers', config: 'configs/countdown.yaml', model: 'countdown', n: 200, options: ['--task-option', 'count=3'] },
   { id: 'countdown-4', title: 'Countdown, 4 numbers', config: 'configs/countdown.yaml', model: 'countdown', n: 200, options: ['--task-option', 'count=4'] },
+  {
+    // One comparison fixed in advance (configs/confirm-countdown-4.yaml), on 1,000 problems no other cell uses.
+    id: 'confirm-countdown-4',
+    title: 'Countdown, 4 numbers: the 8× frontier comparison again, on 1,000 fresh problems',
+    config: 'configs/confirm-countdown-4.yaml',
+    model: 'countdown',
+    n: 1000,
+    options: [],
+    baseline: 'best-of-n:n8',
+    overview: false,
+  },
   { id: 'text-infilling', title: 'Text infilling (128 chars, 25% masked), judge win-rate', config: 'configs/text.yaml', model: 'text', n: 200, options: [] },
   { id: 'digits', title: 'Image generation: class-conditional 14×14 digits, independent CNN judge', config: 'configs/digits.yaml', model: 'digits', n: 200, options: [] },
   {
@@ -75,6 +91,7 @@ const CELLS: Cell[] = [
     model: 'sudoku',
     n: 60,
     options: [],
+    overview: false,
   },
 ];
 
@@ -132,7 +149,7 @@ const positiveInt = (name: string) => (v: string) => {
 const program = new Command('npm run results --')
   .description('Run (or resume) the reproduction evaluations into out/results/ and assemble out/results/results.md.')
   .argument('[cells...]', `cells to evaluate, each optionally with :n examples (${ALL_CELLS.map((c) => c.id).join(', ')}); default: all`)
-  .option('--n <n>', 'examples per cell for every cell (default: the committed report\'s, 200; sudoku-sweep 60)', positiveInt('--n'))
+  .option('--n <n>', 'examples per cell for every cell (default: the committed report\'s, 200; sudoku-sweep 60, confirm-countdown-4 1,000)', positiveInt('--n'))
   .option('--chromium <path>', `Chromium for the frontier cells' PNG charts (default ${DEFAULT_CHROMIUM}; none there: no PNGs)`, DEFAULT_CHROMIUM)
   .option('--threads <n>', 'onnxruntime threads per evaluation (default: the runtime\'s choice)', positiveInt('--threads'))
   .option('--tables-only', 'evaluate nothing; assemble the tables from the existing runs')
@@ -264,11 +281,11 @@ for (const cell of CELLS) {
     missing.push(`${cell.title}: not evaluated yet (\`npm run results -- ${cell.id}\`)`);
     continue;
   }
-  const { report, digits } = await writeTaskReport(out, { baseline: 'confidence' });
+  const { report, digits } = await writeTaskReport(out, { baseline: cell.baseline ?? 'confidence' });
   // The run's own n (the largest requested), not this process's default.
   cell.n = report.meta.n;
   examples.set(cell.id, report.examples.length);
-  if (cell.id !== 'sudoku-sweep') overview.push({ cell, report });
+  if (cell.overview !== false) overview.push({ cell, report });
   const partial = report.examples.length < cell.n ? ` **Partial: ${report.examples.length} of ${cell.n} examples so far.**` : '';
   sections.set(
     cell.id,
@@ -461,7 +478,7 @@ if (opts.writeCellDocs) {
         // Replaced where the document shows the cell, else inserted before the next cell of CELLS it shows.
         const later = CELLS.slice(CELLS.indexOf(cell) + 1);
         text = spliceSection(text, `### ${cell.title}`, sections.get(cell.id) ?? '', later.map((c) => `### ${c.title}`));
-        // sudoku-sweep has no overview column.
+        // A cell with overview: false has no overview column.
         if (overview.some((o) => o.cell.id === cell.id)) text = spliceOverviewColumn(text, table, cell.id, later.map((c) => c.id));
         text = dropNotEvaluated(text, cell.id);
       } catch (e) {
