@@ -29,7 +29,8 @@ export { parseTrace, TRACE_FORMAT, TRACE_VERSION, type BeamEntry, type BeamStep,
 export { CardError, parseCard, type ModelCard } from './models/card.js';
 export { resolveCardJson } from './models/card-json.js';
 export type { Denoiser, ForwardRequest, ForwardRow } from './models/denoiser.js';
-export { GraphError, OnnxDenoiser, type OnnxOptions, type OrtRuntime } from './models/onnx.js';
+export { GraphError, OnnxDenoiser, type OrtRuntime } from './models/onnx.js';
+export type { OnnxOptions } from './models/onnx-graph.js';
 export { PRESETS } from './models/presets.js';
 export { HfTokenizer, type ChatMessage } from './models/tokenizer.js';
 export { TokenizerFileError } from './models/tokenizer-error.js';

@@ -6,7 +6,8 @@ import { describe, expect, it } from 'vitest';
 import { Rng } from '../src/core/rng.js';
 import { parseCard, type ModelCard } from '../src/models/card.js';
 import { drawUniform, prepareLogits, reduceLogits, type ForwardRequest, type Predictions } from '../src/models/denoiser.js';
-import { OnnxDenoiser, statisticsPath, type GraphIO, type OrtRuntime } from '../src/models/onnx.js';
+import { OnnxDenoiser, type OrtRuntime } from '../src/models/onnx.js';
+import { statisticsPath, type GraphIO } from '../src/models/onnx-graph.js';
 import { statsGraphByDefault, statsGraphLocation } from '../src/models/stats-graph.js';
 
 const DIR = 'test/fixtures/stats-head';

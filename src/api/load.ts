@@ -7,7 +7,8 @@
 import type { ModelCard } from '../models/card.js';
 import { attachTokenizer, resolveCardJson } from '../models/card-json.js';
 import { externalDataNeeds, graphCardValues, resolveFolderCard } from '../models/hub-layout.js';
-import { openSession, OnnxDenoiser, type OrtRuntime } from '../models/onnx.js';
+import { OnnxDenoiser, type OrtRuntime } from '../models/onnx.js';
+import { openSession } from '../models/onnx-graph.js';
 import { readOnnxFacts, summarize } from '../models/onnx-proto.js';
 import { parseOracle } from '../models/oracles/load.js';
 import { HfTokenizer } from '../models/tokenizer.js';

@@ -11,7 +11,8 @@ import { attachTokenizer } from './card-json.js';
 import { GraphError } from './graph-error.js';
 import { checkExternalLocation, defaultGraph, externalDataNeeds, GRAPH_FOLDER, graphCardValues, resolveFolderCard } from './hub-layout.js';
 import { checkThreads, loadDirTokenizer, presentFiles, TOKENIZER_FILES, type DirLoadOptions, type LoadedModelDir } from './model-dir.js';
-import { openSession, OnnxDenoiser, type OrtRuntime } from './onnx.js';
+import { OnnxDenoiser, type OrtRuntime } from './onnx.js';
+import { openSession } from './onnx-graph.js';
 import { readOnnxFacts, summarize, type GraphSummary } from './onnx-proto.js';
 
 /** What `inspect` reports about a folder's graph beyond the card. */

@@ -11,7 +11,7 @@ import type { InferenceSession } from 'onnxruntime-common';
 import { resolveCardJson, type GraphCardValues, type ResolvedCard } from './card-json.js';
 import { GraphError } from './graph-error.js';
 import type { GraphSummary } from './onnx-proto.js';
-import { attentionMaskInput } from './onnx.js';
+import { attentionMaskInput } from './onnx-graph.js';
 import { GRAPH_CONVENTION_PRESETS } from './presets.js';
 import type { HfTokenizer } from './tokenizer.js';
 

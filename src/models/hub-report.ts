@@ -1,7 +1,7 @@
 /** What `infogain inspect` says about a Hugging Face ONNX folder's graph, beyond the card (lines of text). */
 import type { ModelCard } from './card.js';
 import type { HubGraphInfo } from './hub-dir.js';
-import type { GraphIO } from './onnx.js';
+import type { GraphIO } from './onnx-graph.js';
 
 const bytes = (n: number): string => `${n.toLocaleString('en-US')} bytes${n >= 2 ** 20 ? ` (${(n / 2 ** 30 >= 1 ? `${(n / 2 ** 30).toFixed(2)} GiB` : `${(n / 2 ** 20).toFixed(1)} MiB`)})` : ''}`;
 
