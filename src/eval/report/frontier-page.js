@@ -71,7 +71,9 @@
         scales: {
           x: { type: 'logarithmic', title: { display: true, text: axisTitle }, ticks: { callback: tick, autoSkip: false } },
           y: { title: { display: true, text: acc ? 'accuracy (%), 95% interval' : 'mean score, 95% interval' }, grace: '5%',
-               suggestedMin: Math.min.apply(null, los), suggestedMax: Math.max.apply(null, his) }
+               suggestedMin: Math.min.apply(null, los), suggestedMax: Math.max.apply(null, his),
+               // grace would otherwise carry an accuracy axis past 100%.
+               max: acc ? 100 : undefined }
         }
       },
       plugins: [decorations(axisKey)]
