@@ -72,8 +72,8 @@
           x: { type: 'logarithmic', title: { display: true, text: axisTitle }, ticks: { callback: tick, autoSkip: false } },
           y: { title: { display: true, text: acc ? 'accuracy (%), 95% interval' : 'mean score, 95% interval' }, grace: '5%',
                suggestedMin: Math.min.apply(null, los), suggestedMax: Math.max.apply(null, his),
-               // grace would otherwise carry an accuracy axis past 100%.
-               max: acc ? 100 : undefined }
+               // Where grace would carry an accuracy axis past 100%, it ends there.
+               max: acc && Math.max.apply(null, his) + 0.05 * (Math.max.apply(null, his) - Math.min.apply(null, los)) >= 100 ? 100 : undefined }
         }
       },
       plugins: [decorations(axisKey)]
