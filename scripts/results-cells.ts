@@ -20,6 +20,17 @@ export interface Cell {
 export const CELLS: Cell[] = [
   { id: 'sudoku-40-50', title: 'Sudoku 9×9, 40–50 blanks', config: 'configs/sudoku.yaml', model: 'sudoku', n: 200, options: ['--task-option', 'blanks=[40,50]'] },
   { id: 'sudoku-51-56', title: 'Sudoku 9×9, 51–56 blanks (harder)', config: 'configs/sudoku.yaml', model: 'sudoku', n: 200, options: ['--task-option', 'blanks=[51,56]'] },
+  {
+    // One comparison fixed in advance (configs/confirm-sudoku-51-56.yaml), on 1,000 puzzles no other cell uses.
+    id: 'confirm-sudoku-51-56',
+    title: 'Sudoku 9×9, 51–56 blanks: the 4× frontier comparison again, on 1,000 fresh puzzles',
+    config: 'configs/confirm-sudoku-51-56.yaml',
+    model: 'sudoku',
+    n: 1000,
+    options: [],
+    baseline: 'best-of-n:n4',
+    overview: false,
+  },
   { id: 'sudoku-hard-55-62', title: 'Sudoku 9×9, 55–62 blanks (the sudoku-hard model)', config: 'configs/sudoku-hard.yaml', model: 'sudoku-hard', n: 200, options: [] },
   { id: 'countdown-3', title: 'Countdown, 3 numbers', config: 'configs/countdown.yaml', model: 'countdown', n: 200, options: ['--task-option', 'count=3'] },
   { id: 'countdown-4', title: 'Countdown, 4 numbers', config: 'configs/countdown.yaml', model: 'countdown', n: 200, options: ['--task-option', 'count=4'] },

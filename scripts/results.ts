@@ -29,7 +29,7 @@
  * with a note when there is none), and their decision tables and figures open the document.
  *
  * Default example counts are those of the committed report (200 per cell; 60 for the sweep; 1,000 for
- * the Countdown confirmation; the oracle lab's cells 1,000 prompts, 200 for the Markov chain); `--n`
+ * the confirmation cells; the oracle lab's cells 1,000 prompts, 200 for the Markov chain); `--n`
  * sets every cell's.
  * The oracle lab's cells (LAB_CELLS) run `infogain lab` instead of `infogain eval`; their tables
  * come from the lab.json it writes. Cells can run in separate processes
@@ -60,7 +60,7 @@ const positiveInt = (name: string) => (v: string) => {
 const program = new Command('npm run results --')
   .description('Run (or resume) the reproduction evaluations into out/results/ and assemble out/results/results.md.')
   .argument('[cells...]', `cells to evaluate, each optionally with :n examples (${ALL_CELLS.map((c) => c.id).join(', ')}); default: all`)
-  .option('--n <n>', 'examples per cell for every cell (default: the committed report\'s, 200; sudoku-sweep 60, confirm-countdown-4 1,000)', positiveInt('--n'))
+  .option('--n <n>', 'examples per cell for every cell (default: the committed report\'s, 200; sudoku-sweep 60, the confirmations 1,000)', positiveInt('--n'))
   .option('--chromium <path>', `Chromium for the frontier cells' PNG charts (default ${DEFAULT_CHROMIUM}; none there: no PNGs)`, DEFAULT_CHROMIUM)
   .option('--threads <n>', 'onnxruntime threads per evaluation (default: the runtime\'s choice)', positiveInt('--threads'))
   .option('--tables-only', 'evaluate nothing; assemble the tables from the existing runs')
