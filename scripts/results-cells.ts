@@ -76,7 +76,11 @@ export const FRONTIER_CELLS: FrontierCell[] = [
   { id: 'frontier-sudoku-40-50', title: 'Sudoku 9×9, 40–50 blanks', config: 'configs/frontier-sudoku.yaml', model: 'sudoku', n: 200, options: ['--task-option', 'blanks=[40,50]'] },
   { id: 'frontier-countdown-3', title: 'Countdown, 3 numbers', config: 'configs/frontier-countdown.yaml', model: 'countdown', n: 200, options: ['--task-option', 'count=3'] },
   { id: 'frontier-countdown-4', title: 'Countdown, 4 numbers', config: 'configs/frontier-countdown.yaml', model: 'countdown', n: 200, options: ['--task-option', 'count=4'] },
-  { id: 'frontier-text', title: 'Text infilling (judge score)', config: 'configs/frontier-text.yaml', model: 'text', n: 200, options: [] },
+  {
+    id: 'frontier-text', title: 'Text infilling (judge score)', config: 'configs/frontier-text.yaml', model: 'text', n: 200, options: [],
+    // Greedy confidence and Info-Gain at one token a step: the main grid's Fast-dLLM threshold rule commits about one.
+    joins: [{ config: 'configs/frontier-text-k1.yaml', suffix: 'k1' }],
+  },
   { id: 'frontier-digits', title: 'Class-conditional digits (judge accuracy)', config: 'configs/frontier-digits.yaml', model: 'digits', n: 200, options: [] },
 ];
 
