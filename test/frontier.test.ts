@@ -51,6 +51,10 @@ describe('families and knobs', () => {
     expect(familyOf(s('best-of-n:n4', { n: 4 }))).toMatchObject({ family: 'best-of-n', knob: 'N = 4', knobValue: 4 });
     expect(familyOf(s('info-gain:n8', { candidates: 8 }, { threshold: 0.8 }))).toMatchObject({ family: 'info-gain (bypass 0.8)', knob: 'N = 8' });
     expect(familyOf(s('info-gain:n8-nobypass', { candidates: 8 }))).toMatchObject({ family: 'info-gain (no bypass)' });
+    // Its own step count (one token a step) is a family of its own, not a point on the schedule's curve.
+    expect(familyOf(s('info-gain:n8-k1', { candidates: 8 }, { steps: 128 }))).toMatchObject({ family: 'info-gain (no bypass, 128 steps)', knob: 'N = 8' });
+    expect(familyOf(s('confidence:k1', {}, { steps: 128 }))).toMatchObject({ family: 'greedy rules (128 steps)', knob: 'confidence' });
+    expect(familyOf(s('best-of-n:n4', { n: 4 }, { steps: null }))).toMatchObject({ family: 'best-of-n' });
     expect(familyOf(s('info-gain-beam:b4', { beams: 4, candidates: 8 }, { threshold: 0.8 }))).toMatchObject({ family: 'info-gain-beam (bypass 0.8)', knob: 'B = 4, N = 8', knobValue: 32 });
     expect(familyOf(s('fast-dllm:f1', { rule: 'factor', factor: 1, threshold: 0.9 }))).toMatchObject({ family: 'fast-dllm', knob: 'factor 1' });
     expect(familyOf(s('fast-dllm', { rule: 'threshold', threshold: 0.9, factor: 1 }))).toMatchObject({ family: 'fast-dllm', knob: 'threshold 0.9' });

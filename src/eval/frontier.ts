@@ -121,31 +121,37 @@ const num = (v: unknown, what: string, sampler: string): number => {
 /**
  * A sampler's family and knob. The family splits where a setting changes what the knob buys:
  * Info-Gain and its beam with the decode bypass on are separate families from the same samplers
- * without it (the bypass skips the lookahead on confident steps, so the same N costs far less).
+ * without it (the bypass skips the lookahead on confident steps, so the same N costs far less),
+ * and a run with its own step count (`steps`, e.g. one token a step) is a family of its own, so its
+ * points are not drawn on the curve of the schedule's default pace.
  */
 export function familyOf(s: MetaSampler): { family: string; base: string; knob: string; knobValue: number } {
   const base = s.name.split(':')[0];
   const bypass = s.decode?.threshold;
-  const bypassText = bypass === null || bypass === undefined ? ' (no bypass)' : ` (bypass ${bypass})`;
-  if (GREEDY_RULES.has(base)) return { family: 'greedy rules', base, knob: base, knobValue: 1 };
+  const steps = s.decode?.steps;
+  const stepsText = steps === null || steps === undefined ? [] : [`${steps} steps`];
+  const named = (family: string, qualifiers: string[]) => (qualifiers.length ? `${family} (${qualifiers.join(', ')})` : family);
+  const withBypass = (family: string) => named(family, [bypass === null || bypass === undefined ? 'no bypass' : `bypass ${bypass}`, ...stepsText]);
+  if (GREEDY_RULES.has(base)) return { family: named('greedy rules', stepsText), base, knob: base, knobValue: 1 };
   if (base === 'best-of-n') {
     const n = num(s.params.n, 'params.n', s.name);
-    return { family: 'best-of-n', base, knob: `N = ${n}`, knobValue: n };
+    return { family: named('best-of-n', stepsText), base, knob: `N = ${n}`, knobValue: n };
   }
   if (base === 'info-gain' || base === 'lookum') {
     const n = num(s.params.candidates, 'params.candidates', s.name);
-    return { family: `${base}${bypassText}`, base, knob: `N = ${n}`, knobValue: n };
+    return { family: withBypass(base), base, knob: `N = ${n}`, knobValue: n };
   }
   if (base === 'info-gain-beam') {
     const b = num(s.params.beams, 'params.beams', s.name);
     const n = num(s.params.candidates, 'params.candidates', s.name);
-    return { family: `${base}${bypassText}`, base, knob: `B = ${b}, N = ${n}`, knobValue: b * n };
+    return { family: withBypass(base), base, knob: `B = ${b}, N = ${n}`, knobValue: b * n };
   }
   if (base === 'fast-dllm') {
-    if (s.params.rule === 'factor') return { family: 'fast-dllm', base, knob: `factor ${s.params.factor}`, knobValue: num(s.params.factor, 'params.factor', s.name) };
-    return { family: 'fast-dllm', base, knob: `threshold ${s.params.threshold}`, knobValue: 1 - num(s.params.threshold, 'params.threshold', s.name) };
+    const family = named('fast-dllm', stepsText);
+    if (s.params.rule === 'factor') return { family, base, knob: `factor ${s.params.factor}`, knobValue: num(s.params.factor, 'params.factor', s.name) };
+    return { family, base, knob: `threshold ${s.params.threshold}`, knobValue: 1 - num(s.params.threshold, 'params.threshold', s.name) };
   }
-  return { family: base, base, knob: s.name, knobValue: 1 };
+  return { family: named(base, stepsText), base, knob: s.name, knobValue: 1 };
 }
 
 /** The point of higher value; at equal value the cheaper one. */
