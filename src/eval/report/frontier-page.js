@@ -40,6 +40,7 @@
 
   var los = [], his = [];
   D.families.forEach(function (f) { f.points.forEach(function (p) { los.push(p.lo === null ? p.value : p.lo); his.push(p.hi === null ? p.value : p.hi); }); });
+  var lowest = Math.min.apply(null, los), highest = Math.max.apply(null, his);
   // Log-axis ticks at 1, 2, 5 × 10^k only, so neighbouring labels never overlap.
   function tick(v) { var m = v / Math.pow(10, Math.floor(Math.log10(v) + 1e-9)); return [1, 2, 5].some(function (x) { return Math.abs(m - x) < 1e-6; }) ? String(v) : ''; }
 
@@ -71,9 +72,9 @@
         scales: {
           x: { type: 'logarithmic', title: { display: true, text: axisTitle }, ticks: { callback: tick, autoSkip: false } },
           y: { title: { display: true, text: acc ? 'accuracy (%), 95% interval' : 'mean score, 95% interval' }, grace: '5%',
-               suggestedMin: Math.min.apply(null, los), suggestedMax: Math.max.apply(null, his),
-               // Where grace would carry an accuracy axis past 100%, it ends there.
-               max: acc && Math.max.apply(null, his) + 0.05 * (Math.max.apply(null, his) - Math.min.apply(null, los)) >= 100 ? 100 : undefined }
+               suggestedMin: lowest, suggestedMax: highest,
+               // Where grace (5% of the range) would carry an accuracy axis past 100%, it ends there.
+               max: acc && highest + 0.05 * (highest - lowest) >= 100 ? 100 : undefined }
         }
       },
       plugins: [decorations(axisKey)]
