@@ -21,6 +21,7 @@ import { buildBlockers, buildWebApp, prepareWebApp } from '../src/web/build.js';
 import { exportSite } from '../src/web/export.js';
 import { ISOLATION_HEADERS } from '../src/web/serve.js';
 import { cli } from './helpers/cli.js';
+import { clickDecode } from './helpers/web-page.js';
 
 const HAS_CHROMIUM = existsSync('/usr/bin/chromium');
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -96,7 +97,7 @@ async function decodeInPage(page: Page, sampler: string): Promise<Trace> {
     (input as HTMLInputElement).value = '0';
     input.dispatchEvent(new Event('input'));
   });
-  await page.click('#decode');
+  await clickDecode(page);
   await page.waitForSelector('#panel-a[data-state=done]', { timeout: 120_000 });
   return panelTrace(page);
 }

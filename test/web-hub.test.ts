@@ -15,6 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generate, loadModel, parseTrace, type Trace } from '../src/node.js';
 import { buildWebApp } from '../src/web/build.js';
 import { startWebServer, type WebServer } from '../src/web/serve.js';
+import { clickDecode } from './helpers/web-page.js';
 
 const HAS_CHROMIUM = existsSync('/usr/bin/chromium');
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -70,7 +71,7 @@ async function decodeInPage(): Promise<Trace> {
     (input as HTMLInputElement).value = '0';
     input.dispatchEvent(new Event('input'));
   });
-  await page.click('#decode');
+  await clickDecode(page);
   await page.waitForSelector('#panel-a[data-state=done]', { timeout: 120_000 });
   const text = await page.evaluate(async () => (await fetch(document.querySelector<HTMLAnchorElement>('#panel-a a.save-trace')!.href)).text());
   return parseTrace(JSON.parse(text), 'page');

@@ -18,6 +18,7 @@ import { generate, loadModel, parseTrace, type Model, type Trace } from '../src/
 import { buildWebApp } from '../src/web/build.js';
 import { startWebServer, type WebServer } from '../src/web/serve.js';
 import { cli } from './helpers/cli.js';
+import { clickDecode } from './helpers/web-page.js';
 
 const HAS_CHROMIUM = existsSync('/usr/bin/chromium');
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -116,7 +117,7 @@ describe.skipIf(!HAS_CHROMIUM)('the web app in Chromium', () => {
     const prompt = await page.inputValue('#prompt');
     await choose('info-gain');
     await page.fill('#a-candidates', '4'); // N = 4: half the lookahead rows of the default, the same code path
-    await page.click('#decode');
+    await clickDecode(page);
     await page.waitForSelector('#panel-a[data-state=done]', { timeout: 120_000 });
     const trace = await panelTrace('panel-a');
     const node = await generate(sudoku, prompt, { sampler: 'info-gain', params: { candidates: 4 }, seed: 0 });
@@ -156,7 +157,7 @@ describe.skipIf(!HAS_CHROMIUM)('the web app in Chromium', () => {
     await page.evaluate(() => (Reflect.get(window, 'longTasks') as number[]).splice(0));
     await choose('info-gain'); // N = 8: lookahead calls of 8 rows, 84 ms each in wasm on one thread
     await page.fill('#a-candidates', '8');
-    await page.click('#decode');
+    await clickDecode(page);
     await page.waitForSelector('#panel-a[data-state=done]', { timeout: 180_000 });
     await page.waitForTimeout(200); // entries are delivered after the task that ends
     const trace = await panelTrace('panel-a');
@@ -167,7 +168,7 @@ describe.skipIf(!HAS_CHROMIUM)('the web app in Chromium', () => {
 
   it('decodes two samplers side by side in lockstep (pause, single step, play), each equal to Node', async () => {
     await choose('confidence', { sideBySide: 'margin', delayMs: 150 });
-    await page.click('#decode');
+    await clickDecode(page);
     await page.waitForFunction(() => document.querySelectorAll('#panel-b .cell.committed').length >= 2, null, { timeout: 60_000 });
     await page.click('#play'); // pause
     await page.waitForFunction(() => document.querySelector('#play')?.textContent === 'play');
@@ -191,7 +192,7 @@ describe.skipIf(!HAS_CHROMIUM)('the web app in Chromium', () => {
 
   it('Abort stops a running decode before its next model call', async () => {
     await choose('best-of-n', { delayMs: 0 });
-    await page.click('#decode');
+    await clickDecode(page);
     await page.waitForSelector('#panel-a .cell.committed', { timeout: 60_000 });
     await page.click('#abort');
     await page.waitForSelector('#panel-a[data-state=aborted]', { timeout: 30_000 });
@@ -245,7 +246,7 @@ describe.skipIf(!HAS_CHROMIUM)('the web app in Chromium', () => {
     await page.fill('#prompt', 'ROMEO:');
     await page.fill('#gen-length', '12');
     await choose('confidence');
-    await page.click('#decode');
+    await clickDecode(page);
     await page.waitForSelector('#panel-a[data-state=done]', { timeout: 60_000 });
     const tiny = await loadModel(dir);
     try {
@@ -279,7 +280,7 @@ describe.skipIf(!HAS_CHROMIUM)('the web app in Chromium', () => {
       const none = entropies(await nodeTrace('none'));
       for (const mode of ['dual', 'prefix'] as const) {
         await page.selectOption('#decode-use_cache', mode);
-        await page.click('#decode');
+        await clickDecode(page);
         await page.waitForSelector('#panel-a[data-state=done]', { timeout: 60_000 });
         const node = await nodeTrace(mode);
         // The approximate cache changes what the model sees: equal traces mean the page ran the cache graph.
