@@ -55,6 +55,11 @@ describe('families and knobs', () => {
     expect(familyOf(s('info-gain:n8-k1', { candidates: 8 }, { steps: 128 }))).toMatchObject({ family: 'info-gain (no bypass, 128 steps)', knob: 'N = 8' });
     expect(familyOf(s('confidence:k1', {}, { steps: 128 }))).toMatchObject({ family: 'greedy rules (128 steps)', knob: 'confidence' });
     expect(familyOf(s('best-of-n:n4', { n: 4 }, { steps: null }))).toMatchObject({ family: 'best-of-n' });
+    // The run's own pace (the greedy reference's steps) qualifies nothing; the schedule's default in a run with a pace does.
+    expect(familyOf(s('best-of-n:n4', { n: 4 }, { steps: 28 }), 28)).toMatchObject({ family: 'best-of-n' });
+    expect(familyOf(s('info-gain:n8', { candidates: 8 }, { steps: 28, threshold: 0.8 }), 28)).toMatchObject({ family: 'info-gain (bypass 0.8)' });
+    expect(familyOf(s('confidence:k1', {}, { steps: 196 }), 28)).toMatchObject({ family: 'greedy rules (196 steps)' });
+    expect(familyOf(s('confidence:auto'), 28)).toMatchObject({ family: "greedy rules (the schedule's steps)" });
     expect(familyOf(s('info-gain-beam:b4', { beams: 4, candidates: 8 }, { threshold: 0.8 }))).toMatchObject({ family: 'info-gain-beam (bypass 0.8)', knob: 'B = 4, N = 8', knobValue: 32 });
     expect(familyOf(s('fast-dllm:f1', { rule: 'factor', factor: 1, threshold: 0.9 }))).toMatchObject({ family: 'fast-dllm', knob: 'factor 1' });
     expect(familyOf(s('fast-dllm', { rule: 'threshold', threshold: 0.9, factor: 1 }))).toMatchObject({ family: 'fast-dllm', knob: 'threshold 0.9' });
@@ -110,6 +115,14 @@ describe('buildFrontier', () => {
     const beam = cell(4).vsLeader.find((x) => x.sampler === 'info-gain-beam:b2')!;
     expect(beam).toMatchObject({ against: 'info-gain:n4-nobypass', b: 0, c: 6 });
     expect(beam.p).toBeCloseTo(mcnemarExact(0, 6), 12);
+  });
+
+  it('a run whose every sampler sets the same steps (the digits grid: steps 28) keeps the plain families, best-of-n the baseline', () => {
+    const paced = run(100, GRID.map((x) => ({ ...x, spec: { ...x.spec, decode: { ...x.spec.decode, steps: 28 } } })));
+    const g = buildFrontier(paced.meta, paced.lines, { bootstrap: 0 });
+    expect([...new Set(g.points.map((p) => p.family))].sort()).toEqual(['best-of-n', 'greedy rules', 'info-gain (no bypass)', 'info-gain-beam (bypass 0.8)']);
+    const t = g.budgets.find((c) => c.k === 8)!.vsBestOfN.find((x) => x.sampler === 'info-gain:n4-nobypass')!;
+    expect(t).toMatchObject({ against: 'best-of-n:n8', b: 10, c: 0 });
   });
 
   it('decides per budget: the leader, what it does not separate from, Info-Gain against best-of-n', () => {

@@ -122,14 +122,15 @@ const num = (v: unknown, what: string, sampler: string): number => {
  * A sampler's family and knob. The family splits where a setting changes what the knob buys:
  * Info-Gain and its beam with the decode bypass on are separate families from the same samplers
  * without it (the bypass skips the lookahead on confident steps, so the same N costs far less),
- * and a run with its own step count (`steps`, e.g. one token a step) is a family of its own, so its
- * points are not drawn on the curve of the schedule's default pace.
+ * and a sampler with a step count other than the run's pace (`runSteps`, the greedy reference's:
+ * e.g. one token a step) is a family of its own, so its points are not drawn on the curve of the
+ * run's pace. Samplers at the run's pace keep the family's plain name (best-of-N's is the baseline).
  */
-export function familyOf(s: MetaSampler): { family: string; base: string; knob: string; knobValue: number } {
+export function familyOf(s: MetaSampler, runSteps: number | null = null): { family: string; base: string; knob: string; knobValue: number } {
   const base = s.name.split(':')[0];
   const bypass = s.decode?.threshold;
-  const steps = s.decode?.steps;
-  const stepsText = steps === null || steps === undefined ? [] : [`${steps} steps`];
+  const steps = s.decode?.steps ?? null;
+  const stepsText = steps === runSteps ? [] : [steps === null ? "the schedule's steps" : `${steps} steps`];
   const named = (family: string, qualifiers: string[]) => (qualifiers.length ? `${family} (${qualifiers.join(', ')})` : family);
   const withBypass = (family: string) => named(family, [bypass === null || bypass === undefined ? 'no bypass' : `bypass ${bypass}`, ...stepsText]);
   if (GREEDY_RULES.has(base)) return { family: named('greedy rules', stepsText), base, knob: base, knobValue: 1 };
@@ -188,9 +189,10 @@ export function buildFrontier(meta: RunMeta, allLines: readonly ResultLine[], op
   const value = (name: string, e: number) => lineValue(kind, byName.get(name)!.get(e))!;
   const series = kept.map((s) => examples.map((e) => value(s.name, e)));
   const intervals = pairedBootstrap(series, { resamples, seed, level: 0.95 });
+  const runSteps = samplers.find((s) => s.name === greedyName)!.decode?.steps ?? null;
   const points: FrontierPoint[] = kept.map((s, i) => {
     const own = examples.map((e) => byName.get(s.name)!.get(e)!);
-    const f = familyOf(s);
+    const f = familyOf(s, runSteps);
     return {
       sampler: s.name, family: f.family, knob: f.knob, knobValue: f.knobValue,
       value: mean(series[i])!, interval: intervals[i],
