@@ -48,6 +48,17 @@ export const CELLS: Cell[] = [
   { id: 'text-infilling', title: 'Text infilling (128 chars, 25% masked), judge win-rate', config: 'configs/text.yaml', model: 'text', n: 200, options: [] },
   { id: 'digits', title: 'Image generation: class-conditional 14×14 digits, independent CNN judge', config: 'configs/digits.yaml', model: 'digits', n: 200, options: [] },
   {
+    // One comparison fixed in advance (configs/confirm-digits.yaml), on 1,000 draws no other cell makes.
+    id: 'confirm-digits',
+    title: 'Digits: the 4× frontier comparison again, on 1,000 fresh draws',
+    config: 'configs/confirm-digits.yaml',
+    model: 'digits',
+    n: 1000,
+    options: [],
+    baseline: 'best-of-n:n1',
+    overview: false,
+  },
+  {
     id: 'sudoku-sweep',
     title: 'Sudoku 51–56 blanks: where the gain comes from (N, τ_pos, bypass) and compute-matched best-of-N',
     config: 'configs/sudoku-sweep.yaml',

@@ -118,6 +118,9 @@ const num = (v: unknown, what: string, sampler: string): number => {
   return v;
 };
 
+/** A sampler's decode step count (null: the schedule's own). */
+const stepsOf = (s: MetaSampler): number | null => (typeof s.decode?.steps === 'number' ? s.decode.steps : null);
+
 /**
  * A sampler's family and knob. The family splits where a setting changes what the knob buys:
  * Info-Gain and its beam with the decode bypass on are separate families from the same samplers
@@ -129,7 +132,7 @@ const num = (v: unknown, what: string, sampler: string): number => {
 export function familyOf(s: MetaSampler, runSteps: number | null = null): { family: string; base: string; knob: string; knobValue: number } {
   const base = s.name.split(':')[0];
   const bypass = s.decode?.threshold;
-  const steps = s.decode?.steps ?? null;
+  const steps = stepsOf(s);
   const stepsText = steps === runSteps ? [] : [steps === null ? "the schedule's steps" : `${steps} steps`];
   const named = (family: string, qualifiers: string[]) => (qualifiers.length ? `${family} (${qualifiers.join(', ')})` : family);
   const withBypass = (family: string) => named(family, [bypass === null || bypass === undefined ? 'no bypass' : `bypass ${bypass}`, ...stepsText]);
@@ -189,7 +192,7 @@ export function buildFrontier(meta: RunMeta, allLines: readonly ResultLine[], op
   const value = (name: string, e: number) => lineValue(kind, byName.get(name)!.get(e))!;
   const series = kept.map((s) => examples.map((e) => value(s.name, e)));
   const intervals = pairedBootstrap(series, { resamples, seed, level: 0.95 });
-  const runSteps = samplers.find((s) => s.name === greedyName)!.decode?.steps ?? null;
+  const runSteps = stepsOf(samplers.find((s) => s.name === greedyName)!);
   const points: FrontierPoint[] = kept.map((s, i) => {
     const own = examples.map((e) => byName.get(s.name)!.get(e)!);
     const f = familyOf(s, runSteps);
