@@ -83,7 +83,11 @@ export const FRONTIER_CELLS: FrontierCell[] = [
     // The beam with the bypass at B = 16 and 32: that family's B = 8 (2.5×) led the first grid.
     joins: [{ config: 'configs/frontier-sudoku-beam-wide.yaml', suffix: 'beam-wide' }],
   },
-  { id: 'frontier-sudoku-hard', title: 'Sudoku 9×9, 55–62 blanks, the sudoku-hard model', config: 'configs/frontier-sudoku-hard.yaml', model: 'sudoku-hard', n: 200, options: [] },
+  {
+    id: 'frontier-sudoku-hard', title: 'Sudoku 9×9, 55–62 blanks, the sudoku-hard model', config: 'configs/frontier-sudoku-hard.yaml', model: 'sudoku-hard', n: 200, options: [],
+    // The rest of the 51–56 grid (margin, Fast-dLLM's factor rule, best-of-16, Info-Gain N = 2, 16 and without the bypass).
+    joins: [{ config: 'configs/frontier-sudoku-hard-rest.yaml', suffix: 'rest' }],
+  },
   { id: 'frontier-sudoku-40-50', title: 'Sudoku 9×9, 40–50 blanks', config: 'configs/frontier-sudoku.yaml', model: 'sudoku', n: 200, options: ['--task-option', 'blanks=[40,50]'] },
   { id: 'frontier-countdown-3', title: 'Countdown, 3 numbers', config: 'configs/frontier-countdown.yaml', model: 'countdown', n: 200, options: ['--task-option', 'count=3'] },
   { id: 'frontier-countdown-4', title: 'Countdown, 4 numbers', config: 'configs/frontier-countdown.yaml', model: 'countdown', n: 200, options: ['--task-option', 'count=4'] },
